@@ -1,0 +1,52 @@
+package dev.vgpio.lines;
+
+import dev.vgpio.protocol.Direction;
+import java.util.List;
+
+/**
+ * A set of GPIO lines that a virtio-gpio device serves: a simulated chip, a Linux chip through its character
+ * device, or an aggregate of lines picked from several chips. Offsets run from 0 to {@code lineCount() - 1};
+ * an offset outside that range is a {@link LineException}.
+ *
+ * <p>Direction {@link Direction#NONE} means the line is released: the backend forgets its output value and edge
+ * detection, and a real chip gives the line back to the host. Output values are set together with the direction
+ * so that a line never glitches through a default value. Backends only report edges; a device that needs level
+ * interrupts follows the level through both edges and {@link #getValue}.
+ */
+public interface LineBackend extends AutoCloseable {
+    /** A human-readable label of the chip, like a gpiochip label. */
+    String label();
+
+    int lineCount();
+
+    /** Line names in offset order; an empty string for a line without a name. Non-empty names are unique. */
+    List<String> lineNames();
+
+    Direction getDirection(int offset) throws LineException;
+
+    /**
+     * Configures a line: {@code IN} and {@code OUT} request it, {@code NONE} releases it.
+     *
+     * @param outputValue the level an {@code OUT} line starts driving (0 or 1); ignored otherwise
+     */
+    void setDirection(int offset, Direction direction, int outputValue) throws LineException;
+
+    /** The level on the line: the driven value of an output, the sensed level otherwise. */
+    int getValue(int offset) throws LineException;
+
+    /** Drives an output line to {@code value} (0 or 1). */
+    void setValue(int offset, int value) throws LineException;
+
+    /** Whether this backend can report edges, that is whether a device may offer interrupts. */
+    boolean supportsEdgeEvents();
+
+    /** Enables or disables edge reporting on an input line. */
+    void setEdgeDetection(int offset, Edge edge) throws LineException;
+
+    /** Where edges go; {@code null} stops reporting. */
+    void setEventListener(LineEventListener listener);
+
+    /** Releases every line. */
+    @Override
+    void close();
+}

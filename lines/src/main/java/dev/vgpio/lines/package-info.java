@@ -1,0 +1,6 @@
+/**
+ * GPIO lines as a device serves them: the {@link dev.vgpio.lines.LineBackend} interface that a simulated chip,
+ * a Linux character-device chip or an aggregate of several chips implements, and the
+ * {@link dev.vgpio.lines.SimulatedChip}.
+ */
+package dev.vgpio.lines;
