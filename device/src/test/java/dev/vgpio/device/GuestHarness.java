@@ -1,0 +1,162 @@
+package dev.vgpio.device;
+
+import dev.vgpio.memory.GuestMemory;
+import dev.vgpio.memory.GuestRegion;
+import dev.vgpio.protocol.GpioFeatures;
+import dev.vgpio.protocol.GpioRequest;
+import dev.vgpio.protocol.MessageType;
+import dev.vgpio.virtqueue.DeviceQueue;
+import dev.vgpio.virtqueue.DriverQueue;
+import dev.vgpio.virtqueue.QueueConfig;
+import dev.vgpio.virtqueue.VirtioFeatures;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A guest's view of a {@link VirtioGpioDevice}: guest memory laid out as a driver would (requestq, eventq, buffers
+ * in one region), driver-side queues that build real chains, and helpers that send requests and collect answers.
+ */
+final class GuestHarness implements AutoCloseable {
+    static final long BASE = 0x1000_0000L;
+    static final int QUEUE_SIZE = 64;
+    static final long REQUESTQ = BASE;
+    static final long EVENTQ = BASE + 0x1_0000;
+    static final long REQ_BUFS = BASE + 0x4_0000;
+    static final long EVT_BUFS = BASE + 0x8_0000;
+    static final long SLOT = 0x400;
+
+    /** One answer from the device. */
+    record Answer(int head, int usedLength, byte[] bytes) {
+        int status() {
+            return bytes.length > 0 ? bytes[0] & 0xff : -1;
+        }
+
+        int value() {
+            return bytes.length > 1 ? bytes[1] & 0xff : -1;
+        }
+    }
+
+    final Arena arena = Arena.ofShared();
+    final GuestMemory memory = GuestMemory.of(GuestRegion.of(BASE, arena.allocate(0x10_0000, 4096)));
+    final VirtioGpioDevice virtio;
+    final DriverQueue requestq;
+    final DriverQueue eventq;
+    int requestNotifications;
+    int eventNotifications;
+    private final int[] writableOf = new int[QUEUE_SIZE];
+
+    GuestHarness(GpioDevice device, boolean irq) throws Exception {
+        long ring = VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX) | VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC)
+                | VirtioFeatures.bit(VirtioFeatures.VERSION_1);
+        device.negotiate(irq ? GpioFeatures.IRQ : 0);
+        virtio = new VirtioGpioDevice(device);
+        QueueConfig rq = QueueConfig.contiguous(REQUESTQ, QUEUE_SIZE);
+        QueueConfig eq = QueueConfig.contiguous(EVENTQ, QUEUE_SIZE);
+        requestq = DriverQueue.create(memory, rq, true);
+        eventq = DriverQueue.create(memory, eq, true);
+        requestq.setInterrupts(true);
+        eventq.setInterrupts(true);
+        virtio.attachRequestQueue(memory, DeviceQueue.create(memory, rq, ring), () -> requestNotifications++);
+        if (irq) {
+            virtio.attachEventQueue(memory, DeviceQueue.create(memory, eq, ring), () -> eventNotifications++);
+        }
+    }
+
+    /** Submits a request split over {@code readSplits} readable buffers and the given writable buffers. */
+    int submit(byte[] request, int[] readSplits, int[] writableLengths) throws Exception {
+        long base = REQ_BUFS + SLOT * nextSlot++;
+        if (nextSlot == 128) {
+            nextSlot = 0;
+        }
+        memory.write(base, request, 0, request.length);
+        memory.fill(base + 0x100, SLOT - 0x100, (byte) 0xee);
+        requestq.begin();
+        int off = 0;
+        for (int len : readSplits) {
+            requestq.readable(base + off, len);
+            off += len;
+        }
+        long w = base + 0x100;
+        int total = 0;
+        for (int len : writableLengths) {
+            requestq.writable(w, len);
+            w += len;
+            total += len;
+        }
+        int head = requestq.submit();
+        writableOf[head] = total;
+        slotOf[head] = base + 0x100;
+        requestq.publish();
+        return head;
+    }
+
+    private int nextSlot;
+    private final long[] slotOf = new long[QUEUE_SIZE];
+
+    /** Lets the device serve the requestq and collects the answers in used-ring order. */
+    List<Answer> serve() throws Exception {
+        virtio.processRequestQueue();
+        List<Answer> answers = new ArrayList<>();
+        List<int[]> used = new ArrayList<>();
+        requestq.drainUsed((h, len) -> used.add(new int[] {h, len}));
+        for (int[] u : used) {
+            byte[] bytes = new byte[Math.min(u[1], writableOf[u[0]])];
+            memory.read(slotOf[u[0]], bytes, 0, bytes.length);
+            answers.add(new Answer(u[0], u[1], bytes));
+        }
+        return answers;
+    }
+
+    /** Sends one well-formed request and returns the device's answer. */
+    Answer request(MessageType type, int gpio, long value) throws Exception {
+        return request(type.code(), gpio, value);
+    }
+
+    Answer request(int type, int gpio, long value) throws Exception {
+        int size = type == MessageType.GET_LINE_NAMES.code()
+                ? 1 + (int) virtio.device().config().gpioNamesSize() : 2;
+        submit(new GpioRequest(type, gpio, value).toBytes(), new int[] {8}, new int[] {size});
+        List<Answer> answers = serve();
+        if (answers.size() != 1) {
+            throw new AssertionError("expected one answer, got " + answers.size());
+        }
+        return answers.getFirst();
+    }
+
+    /** Queues an interrupt buffer pair for {@code gpio} on the eventq (unmasks it) and lets the device take it. */
+    int unmask(int gpio) throws Exception {
+        long base = EVT_BUFS + 16L * nextEvent++;
+        if (nextEvent == 1024) {
+            nextEvent = 0;
+        }
+        memory.writeU16(base, gpio);
+        memory.writeU8(base + 8, 0xee);
+        int head = eventq.begin().readable(base, 2).writable(base + 8, 1).submit();
+        eventStatus[head] = base + 8;
+        eventLine[head] = gpio;
+        eventq.publish();
+        virtio.processEventQueue();
+        return head;
+    }
+
+    private int nextEvent;
+    private final long[] eventStatus = new long[QUEUE_SIZE];
+    private final int[] eventLine = new int[QUEUE_SIZE];
+
+    /** Interrupt buffers the device returned: {line, status, used length}. */
+    List<int[]> events() throws Exception {
+        List<int[]> out = new ArrayList<>();
+        List<int[]> used = new ArrayList<>();
+        eventq.drainUsed((h, len) -> used.add(new int[] {h, len}));
+        for (int[] u : used) {
+            out.add(new int[] {eventLine[u[0]], memory.readU8(eventStatus[u[0]]), u[1]});
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
