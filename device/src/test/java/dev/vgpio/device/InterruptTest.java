@@ -1,0 +1,196 @@
+package dev.vgpio.device;
+
+import static dev.vgpio.protocol.MessageType.SET_DIRECTION;
+import static dev.vgpio.protocol.MessageType.SET_IRQ_TYPE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vgpio.lines.Edge;
+import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.IrqType;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The per-line interrupt state: enabled by SET_IRQ_TYPE, unmasked by an eventq buffer, latched edges. */
+class InterruptTest {
+    private static final int INVALID = 0;
+    private static final int VALID = 1;
+    private static final int BUTTON = 1;
+
+    private final SimulatedChip chip = SimulatedChip.withLines("sim", 4, "L");
+    private GuestHarness guest;
+
+    @BeforeEach
+    void open() throws Exception {
+        guest = new GuestHarness(new GpioDevice(chip), true);
+        assertThat(guest.request(SET_DIRECTION, BUTTON, Direction.IN.code()).status()).isZero();
+    }
+
+    @AfterEach
+    void close() {
+        guest.close();
+    }
+
+    private void enable(IrqType type) throws Exception {
+        assertThat(guest.request(SET_IRQ_TYPE, BUTTON, type.code()).status()).isZero();
+    }
+
+    private void drive(int level) throws Exception {
+        chip.drive(BUTTON, level);
+        guest.virtio.deliverEdges();
+    }
+
+    @Test
+    void featureIsOfferedBecauseTheSimulatedChipReportsEdges() {
+        assertThat(guest.virtio.device().offeredFeatures()).isEqualTo(1L);
+    }
+
+    @Test
+    void enabledAndUnmaskedEdgeIsDeliveredOnceWithLengthOne() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.RISING);
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).isEmpty();
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+        assertThat(guest.eventNotifications).isEqualTo(1);
+        assertThat(guest.virtio.device().isUnmasked(BUTTON)).as("delivery masks the line").isFalse();
+    }
+
+    @Test
+    void edgeWhileMaskedIsLatchedAndDeliveredOnUnmask() throws Exception {
+        enable(IrqType.EDGE_BOTH);
+        drive(1);
+        drive(0);
+        assertThat(guest.events()).isEmpty();
+        assertThat(guest.virtio.device().isLatched(BUTTON)).isTrue();
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).as("one latch, one delivery").isEmpty();
+    }
+
+    @Test
+    void edgeBetweenDeliveryAndRequeueIsNotLost() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        drive(1);
+        assertThat(guest.events()).hasSize(1);
+        drive(0);
+        drive(1); // arrives before the driver queued the buffer again
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    @Test
+    void edgesOfTheOtherDirectionAreIgnored() throws Exception {
+        enable(IrqType.EDGE_FALLING);
+        guest.unmask(BUTTON);
+        drive(1);
+        assertThat(guest.events()).isEmpty();
+        drive(0);
+        assertThat(guest.events()).hasSize(1);
+    }
+
+    @Test
+    void levelIsNotLatchedButFiresAgainWhileStillActiveOnUnmask() throws Exception {
+        enable(IrqType.LEVEL_HIGH);
+        drive(1);
+        drive(0);
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).as("a level that went away is not latched").isEmpty();
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).as("still high: fires again at once").containsExactly(new int[] {BUTTON, VALID, 1});
+        drive(0);
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).isEmpty();
+    }
+
+    @Test
+    void levelLowFiresWhenLow() throws Exception {
+        chip.drive(BUTTON, 1);
+        enable(IrqType.LEVEL_LOW);
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).isEmpty();
+        drive(0);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    @Test
+    void disableReturnsTheHeldBufferInvalidAndDiscardsTheLatch() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        assertThat(guest.request(SET_IRQ_TYPE, BUTTON, 0).status()).isZero();
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, INVALID, 1});
+        assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.NONE);
+
+        enable(IrqType.EDGE_RISING);
+        drive(1); // latched
+        guest.request(SET_IRQ_TYPE, BUTTON, 0);
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).as("the latched edge was discarded by the disable").isEmpty();
+    }
+
+    @Test
+    void releasingTheLineReturnsTheHeldBufferInvalid() throws Exception {
+        enable(IrqType.EDGE_BOTH);
+        guest.unmask(BUTTON);
+        guest.request(SET_DIRECTION, BUTTON, Direction.NONE.code());
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, INVALID, 1});
+        assertThat(guest.virtio.device().irqType(BUTTON)).isEqualTo(IrqType.NONE);
+    }
+
+    @Test
+    void bufferForALineWithoutAnEnabledInterruptComesBackInvalid() throws Exception {
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, INVALID, 1});
+    }
+
+    @Test
+    void secondBufferForTheSameLineComesBackInvalidAndTheFirstStays() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, INVALID, 1});
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    @Test
+    void bufferForALineOutOfRangeComesBackInvalid() throws Exception {
+        guest.unmask(4);
+        guest.unmask(0xffff);
+        assertThat(guest.events()).extracting(e -> e[1]).containsExactly(INVALID, INVALID);
+    }
+
+    @Test
+    void eventBufferOfTheWrongShapeIsReturnedWithoutWedgingTheQueue() throws Exception {
+        long base = GuestHarness.EVT_BUFS + 0x8000;
+        guest.eventq.begin().readable(base, 4).writable(base + 8, 1).submit();
+        guest.eventq.publish();
+        guest.virtio.processEventQueue();
+        List<int[]> used = new java.util.ArrayList<>();
+        guest.eventq.drainUsed((h, len) -> used.add(new int[] {h, len}));
+        assertThat(used).hasSize(1);
+        assertThat(guest.memory.readU8(base + 8)).isEqualTo(INVALID);
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    @Test
+    void interruptConfigurationOutlivesTheEventQueue() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        guest.virtio.detachEventQueue();
+        assertThat(guest.virtio.device().isUnmasked(BUTTON)).isFalse();
+        assertThat(guest.virtio.device().irqType(BUTTON)).isEqualTo(IrqType.EDGE_RISING);
+        assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.RISING);
+    }
+}
