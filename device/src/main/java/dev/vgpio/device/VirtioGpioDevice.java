@@ -27,13 +27,7 @@ import org.slf4j.LoggerFactory;
  * request of the wrong size gets STATUS_ERR; a chain without a writable buffer is dropped with a log line; a queue
  * whose rings are unreachable is marked broken until it is attached again.
  */
-public final class VirtioGpioDevice implements IrqSink {
-    /** Signals the driver that a queue has new used buffers (an interrupt, an eventfd write, a callback). */
-    @FunctionalInterface
-    public interface Notifier {
-        void notifyDriver();
-    }
-
+public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioGpioDevice.class);
     private static final ValueLayout.OfShort LE16 =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -52,6 +46,8 @@ public final class VirtioGpioDevice implements IrqSink {
     private long[] eventStatusAddress = new long[0];
     private Notifier requestNotifier = () -> { };
     private Notifier eventNotifier = () -> { };
+    private Notifier requestError = () -> { };
+    private Notifier eventError = () -> { };
     private boolean eventUsedPending;
     private long requests;
     private long errors;
@@ -163,6 +159,7 @@ public final class VirtioGpioDevice implements IrqSink {
         } catch (BrokenQueueException e) {
             LOG.error("requestq stopped until the driver sets it up again: {}", e.getMessage());
             requestq = null;
+            requestError.notifyDriver();
         }
         flushEvents();
     }
@@ -256,6 +253,7 @@ public final class VirtioGpioDevice implements IrqSink {
             LOG.error("eventq stopped until the driver sets it up again: {}", e.getMessage());
             eventq = null;
             device.detachInterrupts();
+            eventError.notifyDriver();
         }
         flushEvents();
     }
@@ -318,6 +316,86 @@ public final class VirtioGpioDevice implements IrqSink {
             LOG.error("eventq stopped until the driver sets it up again: {}", e.getMessage());
             eventq = null;
             device.detachInterrupts();
+            eventError.notifyDriver();
         }
+    }
+
+    @Override
+    public int deviceId() {
+        return VirtioGpio.DEVICE_ID;
+    }
+
+    @Override
+    public int queueCount() {
+        return 2;
+    }
+
+    @Override
+    public long deviceFeatures() {
+        return device.offeredFeatures();
+    }
+
+    @Override
+    public void negotiate(long features) {
+        device.negotiate(features);
+    }
+
+    @Override
+    public int configSize() {
+        return VirtioGpio.CONFIG_SIZE;
+    }
+
+    @Override
+    public void readConfig(int offset, MemorySegment dst, int length) {
+        if (offset < 0 || length < 0 || offset + length > VirtioGpio.CONFIG_SIZE) {
+            throw new IllegalArgumentException("config read of " + length + " bytes at " + offset
+                    + " is outside the " + VirtioGpio.CONFIG_SIZE + "-byte virtio-gpio configuration space");
+        }
+        MemorySegment config = Arena.ofAuto().allocate(VirtioGpio.CONFIG_SIZE);
+        device.config().encode(config, 0);
+        MemorySegment.copy(config, offset, dst, 0, length);
+    }
+
+    @Override
+    public void startQueue(int index, GuestMemory memory, DeviceQueue queue, Notifier used, Notifier error) {
+        switch (index) {
+            case VirtioGpio.REQUESTQ -> {
+                attachRequestQueue(memory, queue, used);
+                requestError = error;
+            }
+            case VirtioGpio.EVENTQ -> {
+                attachEventQueue(memory, queue, used);
+                eventError = error;
+            }
+            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
+        }
+    }
+
+    @Override
+    public void stopQueue(int index) {
+        switch (index) {
+            case VirtioGpio.REQUESTQ -> detachRequestQueue();
+            case VirtioGpio.EVENTQ -> detachEventQueue();
+            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
+        }
+    }
+
+    @Override
+    public void queueNotified(int index) {
+        switch (index) {
+            case VirtioGpio.REQUESTQ -> processRequestQueue();
+            case VirtioGpio.EVENTQ -> processEventQueue();
+            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
+        }
+    }
+
+    @Override
+    public void setWakeup(Runnable wakeup) {
+        setEdgeWakeup(wakeup);
+    }
+
+    @Override
+    public void onWakeup() {
+        deliverEdges();
     }
 }
