@@ -1,0 +1,497 @@
+#!/usr/bin/env bash
+# Prepare a small Linux guest (Debian 6.1 kernel + stock gpio-virtio driver built out of
+# tree + busybox + libgpiod v2 tools) for vgpio's QEMU integration tests.
+#
+# Runs as root. Idempotent: a second run that finds everything in place does no apt or
+# network access and finishes in about a second. Progress goes to stderr; the last line
+# on stdout is the path of guest.env.
+#
+# Environment:
+#   VGPIO_GUEST_CACHE   cache/output directory (default: $HOME/.cache/vgpio/guest)
+#   VGPIO_GUEST_PREFERRED_ABI  kernel ABI to use if still served (default 6.1.0-56); otherwise
+#                       the one linux-image-amd64 (bookworm) depends on now
+#   VGPIO_GUEST_FORCE=1 ignore the stamp and the cached package manifest (re-resolve,
+#                       re-download what changed, rebuild everything)
+#
+# Outputs in the cache directory: vmlinuz, base.cpio.gz, guest.env (KEY=VALUE lines).
+# See docs: /work/shared/docs/qemu-guest.md (sections 1-4).
+set -euo pipefail
+
+# ---------------------------------------------------------------- settings
+PREFERRED_ABI="${VGPIO_GUEST_PREFERRED_ABI:-6.1.0-56}"  # tested by the recipe; used if still served
+QEMU_MIN_MAJOR=10
+BACKPORTS_SUITE="bookworm-backports"
+BACKPORTS_FILE="/etc/apt/sources.list.d/bookworm-backports.sources"
+HOST_PKGS=(gcc-12 make xz-utils cpio binutils libelf1 gzip)
+# Doc load order; dependencies read from modinfo are inserted before their users.
+VIRTIO_MODULES=(virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci)
+GPIOD_TOOLS=(gpiodetect gpioinfo gpioget gpioset gpiomon gpionotify)
+
+CACHE="${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}"
+DEBS="$CACHE/debs"
+BUILD="$CACHE/build"
+STAMP="$CACHE/.stamp"
+ENV_FILE="$CACHE/guest.env"
+SELF="$(readlink -f "${BASH_SOURCE[0]}")"
+
+export DEBIAN_FRONTEND=noninteractive
+export LC_ALL=C
+APT_OPTS=(-q -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
+
+log()  { printf 'prepare-guest: %s\n' "$*" >&2; }
+DIED=0
+die()  { printf 'prepare-guest: ERROR: %s\n' "$*" >&2; DIED=1; exit 1; }
+trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED -eq 1 ] || printf "prepare-guest: FAILED (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' EXIT
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (apt-get install, mknod)"
+
+# ---------------------------------------------------------------- apt helpers
+APT_UPDATED=0
+apt_update_once() {
+    [ "$APT_UPDATED" -eq 1 ] && return 0
+    log "apt-get update"
+    apt-get "${APT_OPTS[@]}" update >&2 || die "apt-get update failed"
+    APT_UPDATED=1
+}
+
+ensure_backports_source() {
+    if grep -rqs -- "$BACKPORTS_SUITE" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
+        return 0
+    fi
+    log "adding $BACKPORTS_SUITE source ($BACKPORTS_FILE)"
+    cat > "$BACKPORTS_FILE" <<EOF
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $BACKPORTS_SUITE
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    APT_UPDATED=0   # lists must be refreshed to see the new suite
+}
+
+pkg_installed() {
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
+}
+
+qemu_major() {
+    local q v
+    q="$(command -v qemu-system-x86_64 || true)"
+    [ -n "$q" ] || { echo 0; return; }
+    v="$("$q" --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9][0-9]*\)\..*/\1/p' | head -n1)"
+    echo "${v:-0}"
+}
+
+# ---------------------------------------------------------------- 1. host packages
+# one run at a time per cache directory (also serialises our apt use)
+mkdir -p "$CACHE"
+exec 9> "$CACHE/.lock"
+flock 9 || die "cannot lock $CACHE/.lock"
+missing=()
+for p in "${HOST_PKGS[@]}"; do pkg_installed "$p" || missing+=("$p"); done
+need_qemu=0
+[ "$(qemu_major)" -ge "$QEMU_MIN_MAJOR" ] || need_qemu=1
+
+if [ "${#missing[@]}" -gt 0 ] || [ "$need_qemu" -eq 1 ]; then
+    ensure_backports_source
+    apt_update_once
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing host packages: ${missing[*]}"
+        apt-get "${APT_OPTS[@]}" install -y "${missing[@]}" >&2 \
+            || die "apt-get install of host packages failed: ${missing[*]}"
+    fi
+    if [ "$need_qemu" -eq 1 ]; then
+        log "installing qemu-system-x86 from $BACKPORTS_SUITE (need QEMU >= $QEMU_MIN_MAJOR, have $(qemu_major))"
+        apt-get "${APT_OPTS[@]}" install -y --no-install-recommends -t "$BACKPORTS_SUITE" qemu-system-x86 >&2 \
+            || die "apt-get install -t $BACKPORTS_SUITE qemu-system-x86 failed"
+        [ "$(qemu_major)" -ge "$QEMU_MIN_MAJOR" ] \
+            || die "qemu-system-x86_64 is still older than $QEMU_MIN_MAJOR after install (have $(qemu_major))"
+    fi
+fi
+QEMU_BIN="$(command -v qemu-system-x86_64)"
+
+# ---------------------------------------------------------------- fast path
+
+STAMP_WANT="script=$(sha256sum "$SELF" | cut -d' ' -f1)"
+
+write_env() {   # (re)write guest.env only when its content changes
+    local kver="$1" tmp v
+    tmp="$(mktemp "$CACHE/.guest.env.XXXXXX")"
+    {
+        echo "# generated by scripts/guest/prepare-guest.sh; KEY=VALUE, no quoting"
+        echo "VGPIO_GUEST_KERNEL=$CACHE/vmlinuz"
+        echo "VGPIO_GUEST_INITRD_BASE=$CACHE/base.cpio.gz"
+        echo "VGPIO_QEMU=$QEMU_BIN"
+        echo "VGPIO_GUEST_KVER=$kver"
+        cat "$CACHE/.env.build"
+    } > "$tmp"
+    while IFS= read -r v; do
+        case "$v" in \#*) continue ;; esac
+        [[ "$v" =~ ^[A-Z_]+=[A-Za-z0-9_./,:+~@%=-]*$ ]] || { rm -f "$tmp"; die "unsafe value in guest.env: $v"; }
+    done < "$tmp"
+    chmod 644 "$tmp"
+    if [ -f "$ENV_FILE" ] && cmp -s "$tmp" "$ENV_FILE"; then rm -f "$tmp"; else mv -f "$tmp" "$ENV_FILE"; fi
+    [ "$(stat -c %a "$ENV_FILE")" = 644 ] || chmod 644 "$ENV_FILE"
+}
+
+if [ "${VGPIO_GUEST_FORCE:-0}" != 1 ] && [ -f "$STAMP" ] && [ "$(head -n1 "$STAMP")" = "$STAMP_WANT" ] \
+   && [ -s "$CACHE/vmlinuz" ] && [ -s "$CACHE/base.cpio.gz" ] && [ -s "$CACHE/.env.build" ]; then
+    kver="$(sed -n 's/^kver=//p' "$STAMP")"
+    write_env "$kver"
+    log "up to date (kernel $kver)"
+    echo "$ENV_FILE"
+    exit 0
+fi
+rm -f "$STAMP"
+
+# ---------------------------------------------------------------- 2. guest packages
+mkdir -p "$DEBS"
+MANIFEST="$DEBS/manifest"     # lines: role package version file
+
+manifest_ok() {
+    [ -f "$MANIFEST" ] || return 1
+    local role pkg ver file n=0
+    while read -r role pkg ver file; do
+        [ -s "$DEBS/$file" ] || return 1
+        n=$((n + 1))
+    done < "$MANIFEST"
+    [ "$n" -ge 9 ]
+}
+
+# madison lines "pkg | ver | url suite/comp arch Packages"; print versions (best first)
+# from suites matching (or, with -v, not matching) a pattern
+versions_in() {   # versions_in [-v] PATTERN PKG
+    local inv=0; [ "$1" = -v ] && { inv=1; shift; }
+    apt-cache madison "$2" 2>/dev/null | awk -F'|' -v pat="$1" -v inv="$inv" '
+        { v=$2; gsub(/ /,"",v); s=$3; m=(s ~ pat); if ((m && !inv) || (!m && inv)) if (!seen[v]++) print v }'
+}
+has_version() { versions_in -v '^$' "$1" | grep -qxF -- "$2"; }
+
+resolve_packages() {
+    local abi kver imgver dep meta
+    if [ -n "$(versions_in -v backports "linux-image-$PREFERRED_ABI-amd64" | head -n1)" ]; then
+        abi="$PREFERRED_ABI"
+    else
+        meta="$(versions_in -v backports linux-image-amd64 | head -n1)"
+        [ -n "$meta" ] || die "package not found: linux-image-amd64 (bookworm)"
+        dep="$(apt-cache show "linux-image-amd64=$meta" | sed -n 's/^Depends: //p' | head -n1 \
+               | grep -o 'linux-image-[0-9][^ ,]*-amd64' | head -n1 || true)"
+        [ -n "$dep" ] || die "cannot read the kernel dependency of linux-image-amd64=$meta"
+        abi="${dep#linux-image-}"; abi="${abi%-amd64}"
+        log "linux-image-$PREFERRED_ABI-amd64 is no longer served; using $abi (linux-image-amd64 $meta depends on it)"
+    fi
+    kver="$abi-amd64"
+    imgver="$(versions_in -v backports "linux-image-$kver" | head -n1)"
+    [ -n "$imgver" ] || die "package not found: linux-image-$kver"
+    SERIES="$(echo "$abi" | cut -d. -f1,2)"
+
+    # role package version
+    PKGS=("kernel linux-image-$kver $imgver")
+    local p v
+    for p in "linux-headers-$kver" "linux-headers-$abi-common"; do
+        has_version "$p" "$imgver" || die "package not found: $p=$imgver (must match linux-image-$kver)"
+        PKGS+=("build $p $imgver")
+    done
+    for p in "linux-kbuild-$SERIES" "linux-source-$SERIES"; do
+        if has_version "$p" "$imgver"; then v="$imgver"; else
+            v="$(versions_in -v backports "$p" | head -n1)"
+            [ -n "$v" ] || die "package not found: $p"
+            log "WARNING: $p=$imgver not served, using $v"
+        fi
+        PKGS+=("build $p $v")
+    done
+    for p in busybox-static libc6; do
+        v="$(versions_in -v backports "$p" | head -n1)"
+        [ -n "$v" ] || die "package not found: $p"
+        PKGS+=("guest $p $v")
+    done
+    for p in gpiod libgpiod3; do
+        v="$(versions_in "$BACKPORTS_SUITE" "$p" | head -n1)"
+        [ -n "$v" ] || die "package not found in $BACKPORTS_SUITE: $p (is the backports source configured?)"
+        case "$v" in 2.*) ;; *) die "$p from $BACKPORTS_SUITE is $v, but libgpiod 2.x is required" ;; esac
+        PKGS+=("gpiod $p $v")
+    done
+}
+
+download_packages() {
+    local line role pkg ver enc f specs=() bp_specs=()
+    : > "$MANIFEST.tmp"
+    for line in "${PKGS[@]}"; do
+        read -r role pkg ver <<< "$line"
+        enc="${ver//:/%3a}"
+        f="$(cd "$DEBS" && ls -1 "${pkg}_${enc}_"*.deb 2>/dev/null | head -n1 || true)"
+        if [ -z "$f" ]; then
+            if [ "$role" = gpiod ]; then bp_specs+=("$pkg=$ver"); else specs+=("$pkg=$ver"); fi
+        fi
+    done
+    if [ "${#specs[@]}" -gt 0 ]; then
+        log "apt-get download ${specs[*]}"
+        (cd "$DEBS" && apt-get "${APT_OPTS[@]}" download "${specs[@]}" >&2) \
+            || die "apt-get download failed for: ${specs[*]}"
+    fi
+    if [ "${#bp_specs[@]}" -gt 0 ]; then
+        log "apt-get download -t $BACKPORTS_SUITE ${bp_specs[*]}"
+        (cd "$DEBS" && apt-get "${APT_OPTS[@]}" download -t "$BACKPORTS_SUITE" "${bp_specs[@]}" >&2) \
+            || die "apt-get download -t $BACKPORTS_SUITE failed for: ${bp_specs[*]}"
+    fi
+    for line in "${PKGS[@]}"; do
+        read -r role pkg ver <<< "$line"
+        enc="${ver//:/%3a}"
+        f="$(cd "$DEBS" && ls -1 "${pkg}_${enc}_"*.deb 2>/dev/null | head -n1 || true)"
+        [ -n "$f" ] || die "downloaded file for $pkg=$ver not found in $DEBS"
+        echo "$role $pkg $ver $f" >> "$MANIFEST.tmp"
+    done
+    mv -f "$MANIFEST.tmp" "$MANIFEST"
+}
+
+if [ "${VGPIO_GUEST_FORCE:-0}" != 1 ] && manifest_ok; then
+    log "using cached packages ($MANIFEST)"
+else
+    ensure_backports_source
+    apt_update_once
+    resolve_packages
+    download_packages
+fi
+
+deb_of() { awk -v p="$1" '$2 == p { print ENVIRON["DEBS"] "/" $4; found=1 } END { exit !found }' "$MANIFEST" \
+           || die "package $1 missing from $MANIFEST"; }
+ver_of() { awk -v p="$1" '$2 == p { print $3 }' "$MANIFEST"; }
+export DEBS
+KDEB_PKG="$(awk '$1 == "kernel" { print $2 }' "$MANIFEST")"
+KVER="${KDEB_PKG#linux-image-}"
+ABI="${KVER%-amd64}"
+SERIES="$(echo "$ABI" | cut -d. -f1,2)"
+KDEB="$(deb_of "$KDEB_PKG")"
+GPIOD_VER="$(ver_of gpiod)"
+case "$GPIOD_VER" in 2.*) ;; *) die "cached gpiod is $GPIOD_VER, libgpiod 2.x required (rerun with VGPIO_GUEST_FORCE=1)" ;; esac
+log "kernel $KVER ($(ver_of "$KDEB_PKG")), gpiod $GPIOD_VER"
+
+# ---------------------------------------------------------------- 3a. gpio-virtio.ko
+rm -rf "$BUILD"
+mkdir -p "$BUILD"
+KROOT="$BUILD/kroot"
+MODDIR="$BUILD/gpio-virtio"
+mkdir -p "$KROOT" "$MODDIR"
+
+log "extracting kernel headers and kbuild"
+for p in "linux-headers-$KVER" "linux-headers-$ABI-common" "linux-kbuild-$SERIES"; do
+    dpkg-deb -x "$(deb_of "$p")" "$KROOT" || die "cannot extract $p"
+done
+HDR="$KROOT/usr/src/linux-headers-$KVER"
+[ -f "$HDR/Makefile" ] || die "headers Makefile not found: $HDR/Makefile"
+# The flavour Makefile (and possibly symlinks) refer to /usr/src/... and /usr/lib/linux-kbuild-*
+# by absolute path: point them into the extraction directory.
+sed -i -e "s#/usr/src/#$KROOT/usr/src/#g" -e "s#/usr/lib/linux-kbuild-#$KROOT/usr/lib/linux-kbuild-#g" "$HDR/Makefile"
+while IFS= read -r -d '' l; do
+    t="$(readlink "$l")"
+    case "$t" in /usr/*) ln -sfn "$KROOT$t" "$l" ;; esac
+done < <(find "$KROOT/usr/src" -maxdepth 2 -type l -print0)
+
+log "extracting drivers/gpio/gpio-virtio.c from linux-source-$SERIES (takes a while)"
+dpkg-deb --fsys-tarfile "$(deb_of "linux-source-$SERIES")" \
+    | tar -xO "./usr/src/linux-source-$SERIES.tar.xz" | xz -dc \
+    | tar -x -C "$BUILD" "linux-source-$SERIES/drivers/gpio/gpio-virtio.c" \
+    || die "cannot extract drivers/gpio/gpio-virtio.c from linux-source-$SERIES"
+cp "$BUILD/linux-source-$SERIES/drivers/gpio/gpio-virtio.c" "$MODDIR/"
+echo 'obj-m += gpio-virtio.o' > "$MODDIR/Kbuild"
+
+log "building gpio-virtio.ko"
+if ! make -C "$HDR" M="$MODDIR" -j"$(nproc)" modules > "$BUILD/module-build.log" 2>&1; then
+    tail -n 30 "$BUILD/module-build.log" >&2
+    die "module build failed (gpio-virtio.ko); full log: $BUILD/module-build.log"
+fi
+[ -s "$MODDIR/gpio-virtio.ko" ] || die "module build failed: $MODDIR/gpio-virtio.ko not produced"
+
+modinfo_field() {   # modinfo_field FILE FIELD
+    tr '\0' '\n' < "$1" | sed -n "s/^$2=//p" | head -n1
+}
+
+# ---------------------------------------------------------------- 3b. virtio modules
+KMODS="$BUILD/kmods"
+mkdir -p "$KMODS"
+log "collecting modules from $KDEB_PKG"
+# name -> path inside the deb
+declare -A MODPATH=()
+while IFS= read -r path; do
+    n="$(basename "$path")"; n="${n%%.ko*}"; n="${n//-/_}"
+    MODPATH[$n]="$path"
+done < <(dpkg-deb -c "$KDEB" | awk '{ print $NF }' | grep -E '\.ko(\.xz|\.zst|\.gz)?$')
+[ "${#MODPATH[@]}" -gt 0 ] || die "no kernel modules found in $KDEB"
+
+extract_from_kdeb() {   # paths...
+    dpkg-deb --fsys-tarfile "$KDEB" | tar -x -C "$KMODS" "$@" || die "cannot extract $* from $KDEB"
+}
+extract_from_kdeb "./boot/vmlinuz-$KVER" "./lib/modules/$KVER/modules.builtin"
+BUILTIN="$KMODS/lib/modules/$KVER/modules.builtin"
+
+# Extract the doc's modules in one pass; further dependencies on demand.
+first=()
+for m in "${VIRTIO_MODULES[@]}"; do [ -n "${MODPATH[$m]:-}" ] && first+=("${MODPATH[$m]}"); done
+[ "${#first[@]}" -gt 0 ] && extract_from_kdeb "${first[@]}"
+
+STAGE_MODS="$BUILD/stage-modules"
+mkdir -p "$STAGE_MODS"
+cp "$MODDIR/gpio-virtio.ko" "$STAGE_MODS/gpio_virtio.ko"
+
+is_builtin() {   # module name (underscores) listed in modules.builtin
+    sed -e 's#.*/##' -e 's/\.ko$//' -e 's/-/_/g' "$BUILTIN" | grep -qxF -- "$1"
+}
+
+declare -A STATE=()
+ORDER=()
+BUILTINS=()
+visit() {   # depth-first: dependencies first
+    local m="$1" f dep deps
+    [ -n "${STATE[$m]:-}" ] && return 0
+    STATE[$m]=visiting
+    if [ "$m" = gpio_virtio ]; then
+        f="$STAGE_MODS/gpio_virtio.ko"
+    elif [ -n "${MODPATH[$m]:-}" ]; then
+        f="$KMODS/${MODPATH[$m]#./}"
+        [ -f "$f" ] || extract_from_kdeb "${MODPATH[$m]}"
+        case "$f" in
+            *.ko.xz)  xz -dc "$f" > "$STAGE_MODS/$m.ko" ;;
+            *.ko.zst) zstd -qdc "$f" > "$STAGE_MODS/$m.ko" ;;
+            *.ko.gz)  gzip -dc "$f" > "$STAGE_MODS/$m.ko" ;;
+            *)        cp "$f" "$STAGE_MODS/$m.ko" ;;
+        esac
+        f="$STAGE_MODS/$m.ko"
+    elif is_builtin "$m"; then
+        BUILTINS+=("$m"); STATE[$m]=done; return 0
+    else
+        die "kernel module $m is neither in $KDEB_PKG nor built in"
+    fi
+    deps="$(modinfo_field "$f" depends)"
+    for dep in ${deps//,/ }; do visit "${dep//-/_}"; done
+    ORDER+=("$m")
+    STATE[$m]=done
+}
+for m in "${VIRTIO_MODULES[@]}"; do visit "$m"; done
+visit gpio_virtio
+[ "${#BUILTINS[@]}" -eq 0 ] || log "built into the kernel (not loaded): ${BUILTINS[*]}"
+log "module load order: ${ORDER[*]}"
+
+want_magic="$(modinfo_field "$STAGE_MODS/${ORDER[0]}.ko" vermagic)"
+have_magic="$(modinfo_field "$STAGE_MODS/gpio_virtio.ko" vermagic)"
+[ "$want_magic" = "$have_magic" ] \
+    || die "gpio-virtio.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
+
+# ---------------------------------------------------------------- 4. base initramfs
+ROOT="$BUILD/rootfs"
+EXT="$BUILD/ext"
+mkdir -p "$ROOT" "$EXT"
+log "assembling initramfs"
+for p in busybox-static libc6 gpiod libgpiod3; do
+    dpkg-deb -x "$(deb_of "$p")" "$EXT/$p" || die "cannot extract $p"
+done
+
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib/x86_64-linux-gnu,lib64,lib/modules,proc,sys,dev,tmp,run,root,etc,mnt}
+chmod 1777 "$ROOT/tmp"
+BB="$EXT/busybox-static/bin/busybox"
+[ -x "$BB" ] || die "busybox binary not found in busybox-static"
+cp "$BB" "$ROOT/bin/busybox"
+if applets="$("$BB" --list-full 2>/dev/null)" && [ -n "$applets" ]; then :; else
+    applets="$("$BB" --list | sed 's#^#bin/#')" || die "busybox --list failed"
+fi
+n=0
+while IFS= read -r a; do
+    [ -n "$a" ] || continue
+    case "$a" in */busybox|busybox|linuxrc|*/init) continue ;; esac
+    mkdir -p "$ROOT/$(dirname "$a")"
+    [ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
+    n=$((n + 1))
+done <<< "$applets"
+log "busybox: $n applet links"
+
+for t in "${GPIOD_TOOLS[@]}"; do
+    [ -x "$EXT/gpiod/usr/bin/$t" ] || die "$t not found in the gpiod package"
+    cp "$EXT/gpiod/usr/bin/$t" "$ROOT/usr/bin/$t"
+done
+
+find_lib() {   # find_lib SONAME -> path in the extracted libc6/libgpiod3 trees
+    local f
+    f="$(find "$EXT/libc6" "$EXT/libgpiod3" -name "$1" \( -type f -o -type l \) 2>/dev/null | head -n1)"
+    [ -n "$f" ] || die "library $1 not found in libc6/libgpiod3"
+    echo "$f"
+}
+# copy the NEEDED closure of the tools
+todo=()
+for t in "${GPIOD_TOOLS[@]}"; do
+    todo+=($(readelf -d "$ROOT/usr/bin/$t" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'))
+done
+todo+=(ld-linux-x86-64.so.2)
+declare -A HAVE_LIB=()
+while [ "${#todo[@]}" -gt 0 ]; do
+    l="${todo[0]}"; todo=("${todo[@]:1}")
+    [ -n "${HAVE_LIB[$l]:-}" ] && continue
+    HAVE_LIB[$l]=1
+    cp -L "$(find_lib "$l")" "$ROOT/lib/x86_64-linux-gnu/$l"
+    todo+=($(readelf -d "$ROOT/lib/x86_64-linux-gnu/$l" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'))
+done
+ln -sfn /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$ROOT/lib64/ld-linux-x86-64.so.2"
+log "libs: ${!HAVE_LIB[*]}"
+
+cp "$STAGE_MODS"/*.ko "$ROOT/lib/modules/"
+# the out-of-tree build keeps debug info (~10x size); the deb's modules are already stripped
+strip --strip-debug "$ROOT/lib/modules/gpio_virtio.ko" || die "strip of gpio_virtio.ko failed"
+printf '%s\n' "${ORDER[@]}" > "$ROOT/lib/modules/load-order"
+
+echo 'root:x:0:0:root:/root:/bin/sh' > "$ROOT/etc/passwd"
+echo 'root:x:0:'                     > "$ROOT/etc/group"
+mknod -m 600 "$ROOT/dev/console" c 5 1 2>/dev/null || log "WARNING: mknod /dev/console failed (init redirects after devtmpfs)"
+mknod -m 666 "$ROOT/dev/null" c 1 3 2>/dev/null || true
+
+cat > "$ROOT/init" <<'EOF'
+#!/bin/sh
+# vgpio test guest init (generated by scripts/guest/prepare-guest.sh)
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# stdout/stderr of init and of everything it runs go straight to the console (ttyS0)
+exec </dev/console >/dev/console 2>&1
+for m in $(cat /lib/modules/load-order); do
+    insmod "/lib/modules/$m.ko" || echo "VGPIO-GUEST-INSMOD-FAILED $m"
+done
+i=0
+while [ ! -e /dev/gpiochip0 ] && [ "$i" -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+if [ -e /dev/gpiochip0 ]; then
+    echo "VGPIO-GUEST-READY"
+else
+    echo "VGPIO-GUEST-READY nochip"
+fi
+if [ -f /scenario.sh ]; then
+    sh /scenario.sh
+    echo "VGPIO-SCENARIO-EXIT $?"
+fi
+sync
+poweroff -f
+EOF
+chmod 755 "$ROOT/init"
+
+log "writing base.cpio.gz"
+find "$ROOT" -exec touch -h -d @0 {} + 2>/dev/null || true
+( cd "$ROOT" && find . -mindepth 1 -print0 | sort -z \
+    | cpio --null -o -H newc -R 0:0 --reproducible --quiet ) | gzip -9n > "$CACHE/base.cpio.gz.tmp" \
+    || die "cpio/gzip of the initramfs failed"
+mv -f "$CACHE/base.cpio.gz.tmp" "$CACHE/base.cpio.gz"
+cp "$KMODS/boot/vmlinuz-$KVER" "$CACHE/vmlinuz.tmp" && mv -f "$CACHE/vmlinuz.tmp" "$CACHE/vmlinuz"
+
+# ---------------------------------------------------------------- 5. outputs
+modlist="$(IFS=,; echo "${ORDER[*]}")"
+{
+    echo "VGPIO_GUEST_KPKG_VERSION=$(ver_of "$KDEB_PKG")"
+    echo "VGPIO_GUEST_LIBGPIOD_VERSION=$GPIOD_VER"
+    echo "VGPIO_GUEST_MODULES=$modlist"
+    echo "VGPIO_GUEST_CACHE=$CACHE"
+} > "$CACHE/.env.build"
+write_env "$KVER"
+
+# keep the debs (offline rebuilds), drop the bulky build tree
+rm -rf "$BUILD/kroot" "$BUILD/linux-source-$SERIES" "$BUILD/kmods" "$BUILD/ext"
+
+printf '%s\nkver=%s\n' "$STAMP_WANT" "$KVER" > "$STAMP"
+log "done: kernel $KVER, initramfs $(du -h "$CACHE/base.cpio.gz" | cut -f1)"
+echo "$ENV_FILE"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Usage: run-guest.sh INITRD SOCKET [EXTRA QEMU ARGS...]
+# Boots the test guest under QEMU (TCG). SOCKET is the vhost-user-gpio back end's listening
+# Unix socket (it must be listening before this starts); `-` boots without the device.
+# The guest console (ttyS0) is on stdio; QEMU exits when the guest powers off or panics.
+# Wrap it in a host-side timeout: a back end that never answers hangs the guest forever.
+#
+# Environment: VGPIO_GUEST_ENV (default ${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}/guest.env),
+#   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_APPEND (extra kernel command line).
+set -euo pipefail
+
+die() { printf 'run-guest: ERROR: %s\n' "$*" >&2; exit 1; }
+[ $# -ge 2 ] || die "usage: $0 INITRD SOCKET|- [EXTRA QEMU ARGS...]"
+initrd="$1"; socket="$2"; shift 2
+[ -f "$initrd" ] || die "initrd not found: $initrd"
+
+env_file="${VGPIO_GUEST_ENV:-${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}/guest.env}"
+[ -f "$env_file" ] || die "$env_file not found; run scripts/guest/prepare-guest.sh first"
+# shellcheck disable=SC1090
+. "$env_file"
+[ -x "${VGPIO_QEMU:-}" ] || die "QEMU not found: '${VGPIO_QEMU:-}' (from $env_file)"
+[ -f "${VGPIO_GUEST_KERNEL:-}" ] || die "kernel not found: '${VGPIO_GUEST_KERNEL:-}' (from $env_file)"
+
+mem="${VGPIO_GUEST_MEM:-512M}"
+args=(
+    -M q35,memory-backend=mem -accel tcg,thread=multi -smp 2 -m "$mem"
+    -object "memory-backend-memfd,id=mem,size=$mem,share=on"
+)
+if [ "$socket" != "-" ]; then
+    [ -S "$socket" ] || die "no listening socket at $socket (start the back end first)"
+    args+=(-chardev "socket,id=vgpio,path=$socket"
+           -device vhost-user-gpio-pci,chardev=vgpio,id=vgpio0)
+fi
+[ -f /usr/share/qemu/qboot.rom ] && args+=(-bios /usr/share/qemu/qboot.rom)
+args+=(
+    -kernel "$VGPIO_GUEST_KERNEL" -initrd "$initrd"
+    -append "console=ttyS0 quiet panic=-1${VGPIO_GUEST_APPEND:+ $VGPIO_GUEST_APPEND}"
+    -nographic -serial stdio -monitor none -no-reboot -nodefaults
+)
+exec "$VGPIO_QEMU" "${args[@]}" "$@"
