@@ -1,0 +1,112 @@
+package dev.vgpio.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A Linux eventfd: a counter that one side {@link #signal}s and the other {@link #drain}s, typically watched with
+ * {@link Epoll}. Created non-blocking and close-on-exec. {@link #signal} and {@link #drain} allocate nothing and may
+ * be called from any thread.
+ */
+public final class EventFd implements AutoCloseable {
+    static final int EFD_CLOEXEC = 0x80000;
+    static final int EFD_NONBLOCK = 0x800;
+
+    private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
+    private static final VarHandle FD;
+
+    static {
+        ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
+        try {
+            FD = MethodHandles.lookup().findVarHandle(EventFd.class, "fd", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("FieldMayBeFinal")
+    private volatile int fd;
+
+    private EventFd(int fd) {
+        this.fd = fd;
+    }
+
+    /** A new eventfd with counter 0, non-blocking and close-on-exec. */
+    public static EventFd create() throws LinuxException {
+        Libc.requireSupported();
+        int fd = Libc.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (fd < 0) {
+            throw new LinuxException("eventfd", -fd);
+        }
+        return new EventFd(fd);
+    }
+
+    /**
+     * Takes ownership of {@code fd}, an eventfd received from elsewhere (such as a vhost-user kick or call fd).
+     * It is used as it is: if it is blocking, {@link #drain} blocks until it is signalled.
+     */
+    public static EventFd adopt(int fd) {
+        Libc.requireSupported();
+        if (fd < 0) {
+            throw new IllegalArgumentException("invalid file descriptor " + fd);
+        }
+        return new EventFd(fd);
+    }
+
+    /** The descriptor, or -1 once closed. */
+    public int fd() {
+        return fd;
+    }
+
+    /** Adds 1 to the counter. A counter already at its maximum (EAGAIN) is left as it is: it is signalled anyway. */
+    public void signal() throws LinuxException {
+        int f = fd;
+        while (true) {
+            long r = Libc.write(f, ONE, 8);
+            if (r >= 0 || r == -Errno.EAGAIN) {
+                return;
+            }
+            if (r != -Errno.EINTR) {
+                throw new LinuxException("write(eventfd " + f + ")", (int) -r);
+            }
+        }
+    }
+
+    /** Reads and resets the counter: the count of signals since the last drain, or 0 if there were none. */
+    public long drain() throws LinuxException {
+        int f = fd;
+        MemorySegment scratch = Libc.scratch();
+        while (true) {
+            long r = Libc.read(f, scratch, 8);
+            if (r == 8) {
+                return scratch.get(ValueLayout.JAVA_LONG, 0);
+            }
+            if (r == -Errno.EAGAIN) {
+                return 0;
+            }
+            if (r != -Errno.EINTR) {
+                throw new LinuxException("read(eventfd " + f + ")", (int) (r < 0 ? -r : Errno.EINVAL));
+            }
+        }
+    }
+
+    /** Whether it has not been closed. */
+    public boolean isOpen() {
+        return fd >= 0;
+    }
+
+    /** Closes the descriptor; later calls do nothing. */
+    @Override
+    public void close() {
+        int f = (int) FD.getAndSet(this, -1);
+        Fds.closeQuietly(f);
+    }
+
+    @Override
+    public String toString() {
+        return "EventFd[fd=" + fd + "]";
+    }
+}

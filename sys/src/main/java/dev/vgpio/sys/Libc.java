@@ -1,0 +1,369 @@
+package dev.vgpio.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Locale;
+
+/**
+ * The libc functions this module calls, as downcall handles made once. Each wrapper returns the call's result, or
+ * {@code -errno} when the call failed (all of them return -1 on failure, and no valid result is negative), so the
+ * callers branch on the sign without allocating. errno is captured into a per-thread segment.
+ *
+ * <p>Every public entry point of the module calls {@link #requireSupported()} before touching a wrapper, so that
+ * on another platform the error is a clear {@link UnsupportedOperationException}.
+ */
+final class Libc {
+    private Libc() {}
+
+    private static final String OS = System.getProperty("os.name", "?");
+    private static final String ARCH = System.getProperty("os.arch", "?");
+    static final boolean SUPPORTED = OS.toLowerCase(Locale.ROOT).equals("linux")
+            && (ARCH.equals("amd64") || ARCH.equals("x86_64"));
+
+    static void requireSupported() {
+        if (!SUPPORTED) {
+            throw new UnsupportedOperationException(
+                    "vgpio-sys supports only Linux on x86_64 (amd64); this is " + OS + " on " + ARCH);
+        }
+    }
+
+    /** Per-thread native scratch: the errno capture area and 8 bytes for eventfd reads. */
+    private record PerThread(MemorySegment capture, MemorySegment scratch) {
+        static PerThread allocate() {
+            MemorySegment all = Arena.ofAuto().allocate(64, 16);
+            return new PerThread(all.asSlice(0, H.CAPTURE.byteSize()), all.asSlice(32, 8));
+        }
+    }
+
+    /** The handles; initialised on first use, after {@link #requireSupported()} has passed. */
+    private static final class H {
+        static {
+            requireSupported();
+        }
+        static final Linker LINKER = Linker.nativeLinker();
+        static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final ThreadLocal<PerThread> STATE = ThreadLocal.withInitial(PerThread::allocate);
+
+        static final MethodHandle CLOSE = errno("close", JAVA_INT, JAVA_INT);
+        static final MethodHandle READ = errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle WRITE = errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle FCNTL = link("fcntl", true,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle FSTAT = errno("fstat", JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle FTRUNCATE = errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
+        static final MethodHandle SOCKET = errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle SOCKETPAIR = errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle BIND = errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle LISTEN = errno("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle CONNECT = errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle ACCEPT4 = errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+        static final MethodHandle SENDMSG = errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle RECVMSG = errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle POLL = errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        static final MethodHandle SHUTDOWN = errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle SETSOCKOPT =
+                errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle EVENTFD = errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle EPOLL_CREATE1 = errno("epoll_create1", JAVA_INT, JAVA_INT);
+        static final MethodHandle EPOLL_CTL = errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle EPOLL_WAIT = errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+        static final MethodHandle MMAP =
+                errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+        static final MethodHandle MUNMAP = errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle MEMFD_CREATE = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle SYSCONF = link("sysconf", false, FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+        static final MethodHandle STRERROR = link("strerror", false, FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+        private static MethodHandle errno(String name, MemoryLayout result, MemoryLayout... args) {
+            return link(name, true, FunctionDescriptor.of(result, args));
+        }
+
+        private static MethodHandle link(String name, boolean errno, FunctionDescriptor fd, Linker.Option... extra) {
+            MemorySegment symbol = LINKER.defaultLookup().find(name)
+                    .orElseThrow(() -> new UnsupportedOperationException("libc has no function " + name));
+            Linker.Option[] options = extra;
+            if (errno) {
+                options = java.util.Arrays.copyOf(extra, extra.length + 1);
+                options[extra.length] = Linker.Option.captureCallState("errno");
+            }
+            return LINKER.downcallHandle(symbol, fd, options);
+        }
+
+        static MemorySegment capture() {
+            return STATE.get().capture();
+        }
+
+        static long result(long r, MemorySegment capture) {
+            return r == -1 ? -(int) ERRNO.get(capture, 0L) : r;
+        }
+
+        static int result(int r, MemorySegment capture) {
+            return r == -1 ? -(int) ERRNO.get(capture, 0L) : r;
+        }
+
+        static RuntimeException unchecked(Throwable t) {
+            if (t instanceof RuntimeException r) {
+                return r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            return new IllegalStateException(t);
+        }
+    }
+
+    /** This thread's 8-byte native scratch buffer (for eventfd counters). */
+    static MemorySegment scratch() {
+        return H.STATE.get().scratch();
+    }
+
+    static int close(int fd) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.CLOSE.invokeExact(c, fd), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static long read(int fd, MemorySegment buf, long len) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((long) H.READ.invokeExact(c, fd, buf, len), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static long write(int fd, MemorySegment buf, long len) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((long) H.WRITE.invokeExact(c, fd, buf, len), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int fcntl(int fd, int cmd, int arg) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.FCNTL.invokeExact(c, fd, cmd, arg), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int fstat(int fd, MemorySegment stat) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.FSTAT.invokeExact(c, fd, stat), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int ftruncate(int fd, long size) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.FTRUNCATE.invokeExact(c, fd, size), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int socket(int domain, int type, int protocol) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.SOCKET.invokeExact(c, domain, type, protocol), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int socketpair(int domain, int type, int protocol, MemorySegment fds) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.SOCKETPAIR.invokeExact(c, domain, type, protocol, fds), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int bind(int fd, MemorySegment addr, int len) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.BIND.invokeExact(c, fd, addr, len), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int listen(int fd, int backlog) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.LISTEN.invokeExact(c, fd, backlog), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int connect(int fd, MemorySegment addr, int len) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.CONNECT.invokeExact(c, fd, addr, len), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int accept4(int fd, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.ACCEPT4.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static long sendmsg(int fd, MemorySegment msg, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((long) H.SENDMSG.invokeExact(c, fd, msg, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static long recvmsg(int fd, MemorySegment msg, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((long) H.RECVMSG.invokeExact(c, fd, msg, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int poll(MemorySegment fds, long count, int timeoutMillis) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.POLL.invokeExact(c, fds, count, timeoutMillis), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int shutdown(int fd, int how) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.SHUTDOWN.invokeExact(c, fd, how), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.SETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int eventfd(int initval, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.EVENTFD.invokeExact(c, initval, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int epollCreate1(int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.EPOLL_CREATE1.invokeExact(c, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.EPOLL_CTL.invokeExact(c, epfd, op, fd, event), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.EPOLL_WAIT.invokeExact(c, epfd, events, max, timeoutMillis), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /** The mapped address, or {@code -errno} ({@code MAP_FAILED} is -1 and no user address is negative). */
+    static long mmap(long length, int prot, int flags, int fd, long offset) {
+        MemorySegment c = H.capture();
+        try {
+            MemorySegment a = (MemorySegment) H.MMAP.invokeExact(c, MemorySegment.NULL, length, prot, flags, fd, offset);
+            return H.result(a.address(), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int munmap(long address, long length) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.MUNMAP.invokeExact(c, MemorySegment.ofAddress(address), length), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int memfdCreate(MemorySegment name, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.MEMFD_CREATE.invokeExact(c, name, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static long sysconf(int name) {
+        try {
+            return (long) H.SYSCONF.invokeExact(name);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /** strerror's text, or null if it cannot be had (cold path only). */
+    static String strerror(int errno) {
+        if (!SUPPORTED) {
+            return null;
+        }
+        try {
+            MemorySegment s = (MemorySegment) H.STRERROR.invokeExact(errno);
+            return s.equals(MemorySegment.NULL) ? null : s.reinterpret(1024).getString(0);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+}
