@@ -1,0 +1,236 @@
+package dev.vgpio.vhostuser;
+
+import dev.vgpio.memory.GuestMemory;
+import dev.vgpio.memory.GuestRegion;
+import dev.vgpio.protocol.GpioRequest;
+import dev.vgpio.protocol.MessageType;
+import dev.vgpio.sys.Epoll;
+import dev.vgpio.sys.EpollEvents;
+import dev.vgpio.sys.EventFd;
+import dev.vgpio.sys.FdSet;
+import dev.vgpio.sys.MappedRegion;
+import dev.vgpio.sys.MemFd;
+import dev.vgpio.sys.UnixSocket;
+import dev.vgpio.virtqueue.DriverQueue;
+import dev.vgpio.virtqueue.QueueConfig;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A minimal vhost-user front end for tests, acting as QEMU does: shares a memfd as guest memory, sets up both
+ * queues, and sends virtio-gpio requests through a driver-side ring, kicking and waiting for calls by eventfd.
+ */
+final class TestFrontend implements AutoCloseable {
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final long GPA = 0x4000_0000L;
+    static final long USER = 0x7f12_3400_0000L;
+    static final long SIZE = 0x20_0000;
+    static final int QSIZE = 64;
+    static final long BUFS = GPA + 0x10_0000;
+
+    final UnixSocket socket;
+    final Arena arena = Arena.ofShared();
+    final MemorySegment msg = arena.allocate(4096 + 12, 8);
+    final FdSet fds = new FdSet(16);
+    int memFd = -1;
+    MappedRegion mapping;
+    GuestMemory memory;
+    final EventFd[] kick = new EventFd[2];
+    final EventFd[] call = new EventFd[2];
+    DriverQueue requestq;
+    DriverQueue eventq;
+    final Epoll epoll;
+    final EpollEvents events = new EpollEvents(4);
+    long backendFeatures;
+    int slot;
+
+    TestFrontend(Path path) throws IOException {
+        socket = UnixSocket.connect(path);
+        socket.setReceiveTimeout(Duration.ofSeconds(5));
+        epoll = Epoll.create();
+    }
+
+    /** Sends one message; {@code payload} bytes are taken from {@link #msg} after the header. */
+    void send(int request, int flags, int size, int[] sendFds) throws IOException {
+        msg.set(U32, 0, request);
+        msg.set(U32, 4, flags);
+        msg.set(U32, 8, size);
+        socket.sendFully(msg, 0, 12 + size, sendFds, sendFds == null ? 0 : sendFds.length);
+    }
+
+    void send(int request, int size) throws IOException {
+        send(request, VhostUser.FLAG_VERSION, size, null);
+    }
+
+    /** Reads one reply; returns its payload size (payload at msg + 12). */
+    int reply(int request) throws IOException {
+        socket.receiveFully(msg, 0, 12, fds);
+        int r = msg.get(U32, 0);
+        int flags = msg.get(U32, 4);
+        int size = msg.get(U32, 8);
+        if (r != request || (flags & VhostUser.FLAG_REPLY) == 0) {
+            throw new IOException("unexpected reply " + r + " flags " + flags + " to " + request);
+        }
+        socket.receiveFully(msg, 12, size, fds);
+        fds.closeAll();
+        return size;
+    }
+
+    long u64Request(int request) throws IOException {
+        send(request, 0);
+        reply(request);
+        return msg.get(U64, 12);
+    }
+
+    void u64Message(int request, long value) throws IOException {
+        msg.set(U64, 12, value);
+        send(request, 8);
+    }
+
+    void state(int request, int index, int num) throws IOException {
+        msg.set(U32, 12, index);
+        msg.set(U32, 16, num);
+        send(request, 8);
+    }
+
+    /** Feature negotiation as QEMU does it; accepts every offered feature. */
+    void negotiate() throws IOException {
+        backendFeatures = u64Request(VhostUser.GET_FEATURES);
+        long protocol = u64Request(VhostUser.GET_PROTOCOL_FEATURES);
+        u64Message(VhostUser.SET_PROTOCOL_FEATURES, protocol);
+        u64Request(VhostUser.GET_QUEUE_NUM);
+        send(VhostUser.SET_OWNER, 0);
+        u64Message(VhostUser.SET_FEATURES, backendFeatures);
+    }
+
+    /** GET_CONFIG of the whole 8-byte config: {ngpio, names size}. */
+    long[] config() throws IOException {
+        msg.set(U32, 12, 0);
+        msg.set(U32, 16, 8);
+        msg.set(U32, 20, 0);
+        msg.asSlice(24, 8).fill((byte) 0);
+        send(VhostUser.GET_CONFIG, 20);
+        int size = reply(VhostUser.GET_CONFIG);
+        if (size != 20) {
+            throw new IOException("GET_CONFIG reply of " + size + " bytes");
+        }
+        return new long[] {Short.toUnsignedInt(msg.get(ValueLayout.JAVA_SHORT_UNALIGNED, 24)),
+            Integer.toUnsignedLong(msg.get(U32, 28))};
+    }
+
+    /** Shares the guest memory (with REPLY_ACK) and sets up both queues, enabled. */
+    void setUpQueues(boolean withEventq) throws Exception {
+        if (memFd < 0) {
+            memFd = MemFd.create("test-guest", SIZE);
+            mapping = MappedRegion.map(memFd, SIZE, 0);
+            memory = GuestMemory.of(GuestRegion.of(GPA, mapping.segment()));
+        }
+        msg.set(U32, 12, 1);
+        msg.set(U32, 16, 0);
+        msg.set(U64, 20, GPA);
+        msg.set(U64, 28, SIZE);
+        msg.set(U64, 36, USER);
+        msg.set(U64, 44, 0);
+        send(VhostUser.SET_MEM_TABLE, VhostUser.FLAG_VERSION | VhostUser.FLAG_NEED_REPLY, 40, new int[] {memFd});
+        reply(VhostUser.SET_MEM_TABLE);
+        if (msg.get(U64, 12) != 0) {
+            throw new IOException("SET_MEM_TABLE was refused");
+        }
+        for (int q = 0; q < (withEventq ? 2 : 1); q++) {
+            QueueConfig c = QueueConfig.contiguous(GPA + 0x1_0000L * q, QSIZE);
+            DriverQueue dq = DriverQueue.create(memory, c, true);
+            if (q == 0) {
+                requestq = dq;
+            } else {
+                eventq = dq;
+            }
+            dq.setInterrupts(true);
+            state(VhostUser.SET_VRING_NUM, q, QSIZE);
+            state(VhostUser.SET_VRING_BASE, q, 0);
+            msg.set(U32, 12, q);
+            msg.set(U32, 16, 0);
+            msg.set(U64, 20, USER + (c.descTable() - GPA));
+            msg.set(U64, 28, USER + (c.usedRing() - GPA));
+            msg.set(U64, 36, USER + (c.availRing() - GPA));
+            msg.set(U64, 44, 0);
+            send(VhostUser.SET_VRING_ADDR, 40);
+            kick[q] = EventFd.create();
+            call[q] = EventFd.create();
+            epoll.add(call[q].fd(), Epoll.IN, q);
+            msg.set(U64, 12, q);
+            send(VhostUser.SET_VRING_KICK, VhostUser.FLAG_VERSION, 8, new int[] {kick[q].fd()});
+            msg.set(U64, 12, q);
+            send(VhostUser.SET_VRING_CALL, VhostUser.FLAG_VERSION, 8, new int[] {call[q].fd()});
+            state(VhostUser.SET_VRING_ENABLE, q, 1);
+        }
+    }
+
+    /** Sends one request and waits (up to 5 s) for its answer: {status, value, used length}. */
+    int[] request(MessageType type, int gpio, long value) throws IOException {
+        return request(type.code(), gpio, value, type == MessageType.GET_LINE_NAMES ? -1 : 2);
+    }
+
+    int[] request(int type, int gpio, long value, int responseSize) throws IOException {
+        long buf = BUFS + 0x100L * (slot++ % 256);
+        byte[] req = new GpioRequest(type, gpio, value).toBytes();
+        try {
+            memory.write(buf, req, 0, 8);
+            memory.fill(buf + 16, 0x80, (byte) 0xee);
+            requestq.begin().readable(buf, 8).writable(buf + 16, responseSize).submit();
+            requestq.publish();
+            if (requestq.kickNeeded()) {
+                kick[0].signal();
+            }
+            List<int[]> used = new ArrayList<>();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (used.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("no answer from the back end within 5 s");
+                }
+                epoll.await(events, 100);
+                call[0].drain();
+                requestq.drainUsed((h, len) -> used.add(new int[] {h, len}));
+            }
+            return new int[] {memory.readU8(buf + 16), memory.readU8(buf + 17), used.getFirst()[1]};
+        } catch (dev.vgpio.memory.GuestMemoryException | dev.vgpio.virtqueue.BrokenQueueException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** GET_VRING_BASE for a queue. */
+    int vringBase(int q) throws IOException {
+        state(VhostUser.GET_VRING_BASE, q, 0);
+        reply(VhostUser.GET_VRING_BASE);
+        return msg.get(U32, 16);
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+        for (EventFd e : kick) {
+            if (e != null) {
+                e.close();
+            }
+        }
+        for (EventFd e : call) {
+            if (e != null) {
+                e.close();
+            }
+        }
+        epoll.close();
+        if (mapping != null) {
+            mapping.close();
+        }
+        if (memFd >= 0) {
+            dev.vgpio.sys.Fds.closeQuietly(memFd);
+        }
+    }
+}

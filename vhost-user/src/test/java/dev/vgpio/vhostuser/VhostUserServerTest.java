@@ -1,0 +1,246 @@
+package dev.vgpio.vhostuser;
+
+import static dev.vgpio.protocol.MessageType.GET_DIRECTION;
+import static dev.vgpio.protocol.MessageType.GET_LINE_NAMES;
+import static dev.vgpio.protocol.MessageType.GET_VALUE;
+import static dev.vgpio.protocol.MessageType.SET_DIRECTION;
+import static dev.vgpio.protocol.MessageType.SET_VALUE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.VirtioGpioDevice;
+import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.LineNames;
+import dev.vgpio.sys.EventFd;
+import dev.vgpio.sys.UnixSocket;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The back end against a test front end over a real Unix socket, memfd memory and eventfds. */
+class VhostUserServerTest {
+    @TempDir
+    Path dir;
+    Path path;
+    SimulatedChip chip;
+    VhostUserServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        path = dir.resolve("gpio.sock");
+        chip = new SimulatedChip("test", List.of("LED", "BUTTON", "", "RESET"));
+        server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(chip)), "test").start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private TestFrontend connect() throws Exception {
+        TestFrontend f = new TestFrontend(path);
+        f.negotiate();
+        f.setUpQueues(true);
+        return f;
+    }
+
+    @Test
+    void socketIsPrivateToItsOwner() throws IOException {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void offersWhatQemuNeedsAndTheIrqFeatureOfTheChip() throws IOException {
+        try (TestFrontend f = new TestFrontend(path)) {
+            f.negotiate();
+            assertThat(f.backendFeatures & (1L << 30)).as("PROTOCOL_FEATURES").isNotZero();
+            assertThat(f.backendFeatures & (1L << 32)).as("VERSION_1").isNotZero();
+            assertThat(f.backendFeatures & 1L).as("VIRTIO_GPIO_F_IRQ").isEqualTo(1L);
+            assertThat(f.backendFeatures & (1L << 29)).as("EVENT_IDX").isNotZero();
+            assertThat(f.config()).containsExactly(4L, LineNames.encodedSize(chip.lineNames()));
+        }
+    }
+
+    @Test
+    void requestsTravelThroughSharedMemoryAndEventfds() throws Exception {
+        try (TestFrontend f = connect()) {
+            assertThat(f.request(SET_VALUE, 0, 1)).containsExactly(0, 0, 2);
+            assertThat(f.request(SET_DIRECTION, 0, Direction.OUT.code())).containsExactly(0, 0, 2);
+            assertThat(chip.observe(0)).isEqualTo(1);
+            chip.drive(1, 1);
+            assertThat(f.request(SET_DIRECTION, 1, Direction.IN.code())[0]).isZero();
+            assertThat(f.request(GET_VALUE, 1, 0)).containsExactly(0, 1, 2);
+            int[] names = f.request(GET_LINE_NAMES.code(), 0, 0, 1 + LineNames.encodedSize(chip.lineNames()));
+            assertThat(names[2]).isEqualTo(1 + LineNames.encodedSize(chip.lineNames()));
+            assertThat(f.request(GET_DIRECTION, 9, 0)).containsExactly(1, 0, 2);
+        }
+    }
+
+    @Test
+    void getVringBaseStopsTheRingAtTheNextAvailableIndex() throws Exception {
+        try (TestFrontend f = connect()) {
+            for (int i = 0; i < 5; i++) {
+                f.request(GET_DIRECTION, 0, 0);
+            }
+            assertThat(f.vringBase(0)).isEqualTo(5);
+            assertThat(server.backend().isActive(0)).isFalse();
+        }
+    }
+
+    @Test
+    void lineStateSurvivesADisconnectAndANewFrontEndFindsIt() throws Exception {
+        try (TestFrontend f = connect()) {
+            f.request(SET_VALUE, 3, 1);
+            f.request(SET_DIRECTION, 3, Direction.OUT.code());
+        }
+        awaitDisconnected();
+        assertThat(chip.observe(3)).as("the output is not glitched by the disconnect").isEqualTo(1);
+        try (TestFrontend f = connect()) {
+            assertThat(f.request(GET_DIRECTION, 3, 0)).containsExactly(0, Direction.OUT.code(), 2);
+            assertThat(f.request(GET_VALUE, 3, 0)).containsExactly(0, 1, 2);
+        }
+        assertThat(server.connections()).isEqualTo(2);
+    }
+
+    private void awaitDisconnected() throws InterruptedException {
+        for (int i = 0; i < 200 && server.isConnected(); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(server.isConnected()).isFalse();
+    }
+
+    /** Sends a bad message, expects the back end to close the connection, and checks the daemon still serves. */
+    private void expectClosedAndRecovered(ThrowingSend bad) throws Exception {
+        try (TestFrontend f = connect()) {
+            f.request(SET_VALUE, 0, 1);
+            f.request(SET_DIRECTION, 0, Direction.OUT.code());
+            bad.send(f);
+            assertThatThrownBy(() -> f.reply(VhostUser.GET_FEATURES)).isInstanceOf(IOException.class);
+        }
+        awaitDisconnected();
+        try (TestFrontend f = connect()) {
+            assertThat(f.request(GET_VALUE, 0, 0)).containsExactly(0, 1, 2);
+        }
+    }
+
+    @FunctionalInterface
+    interface ThrowingSend {
+        void send(TestFrontend f) throws Exception;
+    }
+
+    @Test
+    void tooLargeMessageClosesTheConnectionOnly() throws Exception {
+        expectClosedAndRecovered(f -> {
+            f.msg.set(TestFrontend.U32, 0, VhostUser.SET_FEATURES);
+            f.msg.set(TestFrontend.U32, 4, 1);
+            f.msg.set(TestFrontend.U32, 8, 1 << 20);
+            f.socket.sendFully(f.msg, 0, 12, null, 0);
+        });
+    }
+
+    @Test
+    void wrongFdCountClosesTheConnectionOnly() throws Exception {
+        expectClosedAndRecovered(f -> {
+            try (EventFd extra = EventFd.create()) {
+                f.msg.set(TestFrontend.U64, 12, 1L << 32);
+                f.send(VhostUser.SET_FEATURES, VhostUser.FLAG_VERSION, 8, new int[] {extra.fd()});
+            }
+        });
+    }
+
+    @Test
+    void queueThatDoesNotExistClosesTheConnectionOnly() throws Exception {
+        expectClosedAndRecovered(f -> f.state(VhostUser.SET_VRING_NUM, 7, 64));
+    }
+
+    @Test
+    void wrongPayloadSizeClosesTheConnectionOnly() throws Exception {
+        expectClosedAndRecovered(f -> f.send(VhostUser.SET_VRING_BASE, 4));
+    }
+
+    @Test
+    void unknownMessageClosesTheConnectionOnly() throws Exception {
+        expectClosedAndRecovered(f -> f.send(99, 0));
+    }
+
+    @Test
+    void unofferedFeaturesCloseTheConnectionOnly() throws Exception {
+        expectClosedAndRecovered(f -> f.u64Message(VhostUser.SET_FEATURES, 1L << 40));
+    }
+
+    @Test
+    void ringOutsideGuestMemoryClosesTheConnectionOnly() throws Exception {
+        expectClosedAndRecovered(f -> {
+            f.vringBase(0); // stop the ring so its address may change
+            f.msg.set(TestFrontend.U32, 12, 0);
+            f.msg.set(TestFrontend.U32, 16, 0);
+            f.msg.set(TestFrontend.U64, 20, 0x1000);
+            f.msg.set(TestFrontend.U64, 28, 0x2000);
+            f.msg.set(TestFrontend.U64, 36, 0x3000);
+            f.msg.set(TestFrontend.U64, 44, 0);
+            f.send(VhostUser.SET_VRING_ADDR, 40);
+            try (EventFd k = EventFd.create()) {
+                f.msg.set(TestFrontend.U64, 12, 0);
+                f.send(VhostUser.SET_VRING_KICK, VhostUser.FLAG_VERSION, 8, new int[] {k.fd()});
+            }
+        });
+    }
+
+    @Test
+    void secondFrontEndIsTurnedAwayWhileTheFirstKeepsWorking() throws Exception {
+        try (TestFrontend first = connect()) {
+            try (TestFrontend second = new TestFrontend(path)) {
+                assertThatThrownBy(second::negotiate).isInstanceOf(IOException.class);
+            }
+            assertThat(first.request(GET_DIRECTION, 0, 0)[0]).isZero();
+        }
+    }
+
+    @Test
+    void liveSocketIsRefusedAndStaleOneReplaced() throws Exception {
+        SimulatedChip other = SimulatedChip.withLines("other", 2, "X");
+        assertThatThrownBy(() -> new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(other)), "dup"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("already serving");
+        Path stale = dir.resolve("stale.sock");
+        UnixSocket.listen(stale, 1).close(); // leaves the socket file behind, nobody listening
+        assertThat(stale).exists();
+        try (VhostUserServer s = new VhostUserServer(stale, new VirtioGpioDevice(new GpioDevice(other)), "s")) {
+            s.start();
+            assertThat(UnixSocket.isLive(stale)).isTrue();
+        }
+        assertThat(stale).doesNotExist();
+    }
+
+    @Test
+    void interruptsTravelOnTheEventqWhenTheHostDrivesAnInput() throws Exception {
+        try (TestFrontend f = connect()) {
+            f.request(SET_DIRECTION, 1, Direction.IN.code());
+            f.request(dev.vgpio.protocol.MessageType.SET_IRQ_TYPE, 1, 1);
+            long buf = TestFrontend.BUFS + 0xf000;
+            f.memory.writeU16(buf, 1);
+            f.memory.writeU8(buf + 8, 0xee);
+            f.eventq.begin().readable(buf, 2).writable(buf + 8, 1).submit();
+            f.eventq.publish();
+            f.kick[1].signal();
+            Thread.sleep(50);
+            chip.drive(1, 1);
+            List<int[]> used = new java.util.ArrayList<>();
+            for (int i = 0; i < 500 && used.isEmpty(); i++) {
+                f.epoll.await(f.events, 10);
+                f.eventq.drainUsed((h, len) -> used.add(new int[] {h, len}));
+            }
+            assertThat(used).hasSize(1);
+            assertThat(used.getFirst()[1]).isEqualTo(1);
+            assertThat(f.memory.readU8(buf + 8)).isEqualTo(1);
+        }
+    }
+}
