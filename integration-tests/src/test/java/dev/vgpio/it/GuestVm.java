@@ -1,0 +1,156 @@
+package dev.vgpio.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A Linux guest under QEMU (TCG) with the stock gpio-virtio driver and libgpiod v2 tools, prepared by
+ * {@code scripts/guest/prepare-guest.sh}, running one shell scenario; its console is collected line by line so a
+ * test can wait for markers and react while the guest runs.
+ */
+final class GuestVm implements AutoCloseable {
+    static final Path ROOT = Path.of(System.getProperty("vgpio.root", "..")).toAbsolutePath().normalize();
+    private static final Path SCRIPTS = ROOT.resolve("scripts/guest");
+    private static volatile boolean prepared;
+
+    private final Process qemu;
+    private final List<String> lines = new ArrayList<>();
+    private final Thread reader;
+
+    /** Makes sure the guest kernel, initramfs and QEMU are in place; fails with the script's output otherwise. */
+    static synchronized void prepare() throws IOException, InterruptedException {
+        if (prepared) {
+            return;
+        }
+        Process p = new ProcessBuilder("bash", SCRIPTS.resolve("prepare-guest.sh").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("the test guest could not be prepared (scripts/guest/prepare-guest.sh"
+                    + " failed; it needs root, Debian's bookworm-backports and network access to the package"
+                    + " mirrors):\n" + out);
+        }
+        prepared = true;
+    }
+
+    /** Boots a guest that runs {@code scenario} (a busybox sh script) against the vhost-user socket. */
+    GuestVm(Path workDir, String name, String scenario, Path socket) throws IOException, InterruptedException {
+        prepare();
+        Path dir = Files.createDirectories(workDir.resolve(name));
+        Path script = dir.resolve("scenario.sh");
+        Files.writeString(script, scenario);
+        Process mk = new ProcessBuilder("bash", SCRIPTS.resolve("make-scenario.sh").toString(), script.toString(),
+                dir.toString()).redirectErrorStream(true).start();
+        String mkOut = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (mk.waitFor() != 0) {
+            throw new IllegalStateException("make-scenario.sh failed:\n" + mkOut);
+        }
+        qemu = new ProcessBuilder("bash", SCRIPTS.resolve("run-guest.sh").toString(),
+                dir.resolve("initrd.cpio.gz").toString(), socket.toString())
+                .redirectErrorStream(true).start();
+        reader = Thread.ofPlatform().name("qemu-" + name).daemon(true).start(this::readConsole);
+    }
+
+    private void readConsole() {
+        try (BufferedReader r = new BufferedReader(
+                new InputStreamReader(qemu.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                String clean = line.replace("\r", "");
+                synchronized (lines) {
+                    lines.add(clean);
+                    lines.notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            // QEMU went away
+        }
+    }
+
+    /** Waits for a console line matching {@code test}; fails with the console so far when it does not come. */
+    String await(Predicate<String> test, String what, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        synchronized (lines) {
+            while (true) {
+                for (; seen < lines.size(); seen++) {
+                    if (test.test(lines.get(seen))) {
+                        return lines.get(seen);
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || (!qemu.isAlive() && !reader.isAlive())) {
+                    throw new AssertionError("guest never printed " + what + " within " + timeout + "; console:\n"
+                            + String.join("\n", lines));
+                }
+                lines.wait(Math.max(1, Math.min(100, left / 1_000_000)));
+            }
+        }
+    }
+
+    String await(String marker, Duration timeout) throws InterruptedException {
+        return await(l -> l.startsWith(marker), "'" + marker + "'", timeout);
+    }
+
+    /** Waits for QEMU to exit (the scenario ends with a power-off) and returns the console. */
+    List<String> finish(Duration timeout) throws InterruptedException {
+        if (!qemu.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            qemu.destroyForcibly();
+            throw new AssertionError("QEMU did not exit within " + timeout + "; console:\n" + console());
+        }
+        reader.join(2000);
+        return output();
+    }
+
+    List<String> output() {
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
+    }
+
+    String console() {
+        return String.join("\n", output());
+    }
+
+    /** The lines the scenario printed between its start and exit markers. */
+    List<String> scenarioOutput() {
+        List<String> all = output();
+        int from = -1;
+        int to = all.size();
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).startsWith("VGPIO-GUEST-READY")) {
+                from = i + 1;
+            } else if (all.get(i).startsWith("VGPIO-SCENARIO-EXIT")) {
+                to = i;
+            }
+        }
+        return from < 0 ? List.of() : all.subList(from, to);
+    }
+
+    /** SIGKILLs QEMU, as a crashed or killed VMM would go away. */
+    void kill() throws InterruptedException {
+        qemu.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        qemu.destroyForcibly();
+        qemu.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    boolean isAlive() {
+        return qemu.isAlive() || qemu.toHandle().descendants().anyMatch(ProcessHandle::isAlive);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (isAlive()) {
+            kill();
+        }
+    }
+}

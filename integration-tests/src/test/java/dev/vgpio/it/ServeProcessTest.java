@@ -1,0 +1,78 @@
+package dev.vgpio.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's main command, {@code vgpio serve}, as a separate process serving a real guest; stopped by SIGTERM. */
+class ServeProcessTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void prepareGuest() throws Exception {
+        GuestVm.prepare();
+    }
+
+    @Test
+    void vgpioServeServesTheBuiltInChipToAGuestAndStopsOnSigterm() throws Exception {
+        Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
+        assertThat(jar).as("the CLI jar is built before the integration tests run").exists();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process daemon = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-jar",
+                jar.toString(), "serve").directory(dir.toFile())
+                .redirectOutput(dir.resolve("serve.out").toFile())
+                .redirectError(dir.resolve("serve.err").toFile()).start();
+        Path socket = dir.resolve("vgpio.sock");
+        try {
+            for (int i = 0; i < 300 && !Files.exists(socket); i++) {
+                Thread.sleep(20);
+            }
+            assertThat(socket).as("vgpio serve creates ./vgpio.sock; stderr: %s", read(dir.resolve("serve.err")))
+                    .exists();
+            String printed = "";
+            for (int i = 0; i < 300 && !printed.contains("vhost-user-gpio-pci"); i++) {
+                Thread.sleep(20);
+                printed = read(dir.resolve("serve.out"));
+            }
+            assertThat(printed).contains("-device vhost-user-gpio-pci,chardev=vgpio0")
+                    .contains("path=" + socket.toAbsolutePath());
+            String scenario = """
+                    gpiodetect
+                    gpioinfo
+                    gpioset -t0 LED_GREEN=1
+                    gpioget BUTTON_A
+                    """;
+            try (GuestVm vm = new GuestVm(dir, "serve", scenario, socket)) {
+                vm.finish(LinuxGuestTest.BOOT);
+                List<String> out = vm.scenarioOutput();
+                assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0");
+                assertThat(out).contains("gpiochip0 [virtio0] (8 lines)");
+                for (String name : LinuxGuestTest.NAMES) {
+                    assertThat(out).anyMatch(l -> l.contains("\"" + name + "\""));
+                }
+                assertThat(out).contains("\"BUTTON_A\"=inactive");
+            }
+            assertThat(daemon.isAlive()).as("the daemon outlives the VM").isTrue();
+        } finally {
+            daemon.destroy(); // SIGTERM
+            assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).as("vgpio serve stops on SIGTERM").isTrue();
+        }
+        assertThat(socket).as("the socket file is removed on exit").doesNotExist();
+        String log = read(dir.resolve("serve.err"));
+        assertThat(log).contains("front end connected").contains("negotiated features").contains("stopped");
+    }
+
+    private static String read(Path p) throws IOException {
+        return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
+    }
+}
