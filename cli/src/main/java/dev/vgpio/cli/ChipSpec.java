@@ -3,6 +3,7 @@ package dev.vgpio.cli;
 import dev.vgpio.lines.LineBackend;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.InvalidLineNamesException;
+import dev.vgpio.protocol.LineNames;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,10 +28,15 @@ public record ChipSpec(String label, List<String> names) {
         if (names.size() > MAX_LINES) {
             throw new IllegalArgumentException("a chip has at most " + MAX_LINES + " lines, got " + names.size());
         }
-        names = List.copyOf(names);
+        names = List.copyOf(names.stream().map(n -> n == null ? "" : n).toList());
+        LineNames.validate(names);
     }
 
-    /** Parses a spec; errors name what is wrong and show the grammar. */
+    /**
+     * Parses a spec; errors name what is wrong and show the grammar.
+     *
+     * @throws IllegalArgumentException (an {@link InvalidLineNamesException} for bad names) if the spec is invalid
+     */
     public static ChipSpec parse(String spec) {
         String s = spec.trim();
         String label = DEFAULT_LABEL;
@@ -73,11 +79,7 @@ public record ChipSpec(String label, List<String> names) {
                 + " (use sim, sim:COUNT or sim:NAME,NAME,... optionally followed by @LABEL)");
     }
 
-    /**
-     * Builds the backend.
-     *
-     * @throws InvalidLineNamesException if names repeat or are not 7-bit ASCII
-     */
+    /** Builds the backend (names were checked when the spec was made). */
     public LineBackend create() {
         return new SimulatedChip(label, names);
     }

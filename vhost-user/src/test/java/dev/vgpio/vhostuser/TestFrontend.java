@@ -53,7 +53,12 @@ final class TestFrontend implements AutoCloseable {
     int slot;
 
     TestFrontend(Path path) throws IOException {
-        socket = UnixSocket.connect(path);
+        this(UnixSocket.connect(path));
+    }
+
+    /** A front end on a connection it accepted (the back end connected to it). */
+    TestFrontend(UnixSocket connected) throws IOException {
+        socket = connected;
         socket.setReceiveTimeout(Duration.ofSeconds(5));
         epoll = Epoll.create();
     }

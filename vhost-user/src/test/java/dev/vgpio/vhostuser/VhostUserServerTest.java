@@ -243,4 +243,28 @@ class VhostUserServerTest {
             assertThat(f.memory.readU8(buf + 8)).isEqualTo(1);
         }
     }
+
+    @Test
+    void clientModeConnectsToAListeningFrontEndAndReconnectsAfterADrop() throws Exception {
+        Path qemu = dir.resolve("qemu.sock");
+        SimulatedChip c = SimulatedChip.withLines("client", 2, "C");
+        try (UnixSocket listening = UnixSocket.listen(qemu, 1);
+                VhostUserServer client = VhostUserServer.connecting(qemu,
+                        new VirtioGpioDevice(new GpioDevice(c)), "client").start()) {
+            try (TestFrontend f = new TestFrontend(listening.accept())) {
+                f.negotiate();
+                f.setUpQueues(true);
+                f.request(SET_VALUE, 1, 1);
+                f.request(SET_DIRECTION, 1, Direction.OUT.code());
+            }
+            assertThat(c.observe(1)).isEqualTo(1);
+            try (TestFrontend f = new TestFrontend(listening.accept())) {
+                f.negotiate();
+                f.setUpQueues(true);
+                assertThat(f.request(GET_VALUE, 1, 0)).containsExactly(0, 1, 2);
+            }
+            assertThat(client.connections()).isEqualTo(2);
+            assertThat(qemu).as("the front end's socket is not the back end's to remove").exists();
+        }
+    }
 }

@@ -1,0 +1,128 @@
+package dev.vgpio.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vgpio.sys.UnixSocket;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+    @TempDir
+    Path dir;
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    private List<DeviceSpec> devices(String... args) throws IOException {
+        ServeCommand cmd = new ServeCommand();
+        new CommandLine(cmd).parseArgs(args);
+        cmd.spec = new CommandLine(cmd).getCommandSpec();
+        return cmd.devices();
+    }
+
+    @Test
+    void printCapabilitiesFollowsTheBackEndProgramConvention() {
+        assertThat(run("serve", "--print-capabilities")).isZero();
+        assertThat(out.toString().trim()).isEqualTo("{\"type\": \"gpio\"}");
+    }
+
+    @Test
+    void defaultIsTheDemoChipOnVgpioSockInTheCurrentDirectory() throws IOException {
+        assertThat(devices()).containsExactly(new DeviceSpec(Path.of("vgpio.sock"), ChipSpec.DEMO));
+        assertThat(ChipSpec.DEMO.names()).hasSize(8).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void socketCountNumbersThePathsLikeVhostDeviceGpio() throws IOException {
+        assertThat(devices("--socket", "/tmp/g.sock", "--socket-count", "3", "--chip", "sim:4"))
+                .extracting(DeviceSpec::socket)
+                .containsExactly(Path.of("/tmp/g.sock0"), Path.of("/tmp/g.sock1"), Path.of("/tmp/g.sock2"));
+    }
+
+    @Test
+    void chipsPairWithSocketsInOrder() throws IOException {
+        List<DeviceSpec> d = devices("-s", "a.sock", "-s", "b.sock", "-c", "sim:2", "-c", "sim:X,Y,Z@board");
+        assertThat(d.get(0).chip().names()).containsExactly("line0", "line1");
+        assertThat(d.get(1).chip().names()).containsExactly("X", "Y", "Z");
+        assertThat(d.get(1).chip().label()).isEqualTo("board");
+        assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "-s", "c", "-c", "sim", "-c", "sim"))
+                .hasMessageContaining("2 --chip options for 3 sockets");
+        assertThatThrownBy(() -> devices("-s", "a", "-s", "a"))
+                .hasMessageContaining("socket a is given twice");
+    }
+
+    @Test
+    void chipSpecGrammar() {
+        assertThat(ChipSpec.parse("sim:LED,,BUTTON").names()).containsExactly("LED", "", "BUTTON");
+        assertThat(ChipSpec.parse("sim:16@x").names()).hasSize(16);
+        assertThatThrownBy(() -> ChipSpec.parse("sim:0")).hasMessageContaining("line count must be 1 to 65535");
+        assertThatThrownBy(() -> ChipSpec.parse("gpiochip0")).hasMessageContaining("only simulated chips");
+        assertThatThrownBy(() -> ChipSpec.parse("sim:8@")).hasMessageContaining("label after '@' is empty");
+        assertThatThrownBy(() -> ChipSpec.parse("sim:99999999999")).hasMessageContaining("too large");
+    }
+
+    @Test
+    void duplicateLineNamesAreRefusedWithTheLinesNamed() {
+        assertThat(run("serve", "--socket", dir.resolve("d.sock").toString(), "--chip", "sim:LED,BUTTON,LED"))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("duplicate line name \"LED\" on lines 0 and 2");
+        assertThat(dir.resolve("d.sock")).doesNotExist();
+    }
+
+    @Test
+    void aLiveSocketIsRefused() throws IOException {
+        Path busy = dir.resolve("busy.sock");
+        try (UnixSocket other = UnixSocket.listen(busy, 1)) {
+            assertThat(run("serve", "--socket", busy.toString())).isEqualTo(1);
+            assertThat(err.toString()).contains("another process is already serving " + busy);
+            assertThat(UnixSocket.isLive(busy)).as("the other server's socket is untouched").isTrue();
+        }
+    }
+
+    @Test
+    void configFileListsDevices() throws IOException {
+        Path config = dir.resolve("devices.json");
+        Files.writeString(config, """
+                {"devices": [
+                  {"socket": "a.sock", "label": "board", "lines": ["LED", "", "RESET"]},
+                  {"socket": "/tmp/b.sock", "chip": "sim:4"}
+                ]}""");
+        List<DeviceSpec> d = devices("--config", config.toString());
+        assertThat(d.get(0).socket()).isEqualTo(dir.resolve("a.sock"));
+        assertThat(d.get(0).chip()).isEqualTo(new ChipSpec("board", List.of("LED", "", "RESET")));
+        assertThat(d.get(1).chip().names()).hasSize(4);
+    }
+
+    @Test
+    void configFileErrorsNameTheFileAndTheEntry() throws IOException {
+        Path config = dir.resolve("bad.json");
+        Files.writeString(config, "{\"devices\": [{\"socket\": \"a\", \"lines\": [\"A\", \"A\"]}]}");
+        assertThatThrownBy(() -> devices("--config", config.toString()))
+                .hasMessageContaining("bad.json, device 0")
+                .hasMessageContaining("duplicate line name \"A\" on lines 0 and 1");
+        Files.writeString(config, "{\"devices\": [{\"socket\": \"a\", \"colour\": \"red\"}]}");
+        assertThatThrownBy(() -> devices("--config", config.toString()))
+                .hasMessageContaining("bad.json")
+                .hasMessageContaining("colour");
+        Files.writeString(config, "{\"devices\": []}");
+        assertThatThrownBy(() -> devices("--config", config.toString())).hasMessageContaining("lists no devices");
+        Files.writeString(config, "{\"devices\": [{\"chip\": \"sim\"}]}");
+        assertThatThrownBy(() -> devices("--config", config.toString())).hasMessageContaining("\"socket\" is missing");
+        assertThatThrownBy(() -> devices("--config", config.toString(), "--socket", "x"))
+                .hasMessageContaining("do not combine");
+    }
+}
