@@ -4,6 +4,7 @@ import dev.vgpio.device.VirtioDevice;
 import dev.vgpio.sys.Epoll;
 import dev.vgpio.sys.Errno;
 import dev.vgpio.sys.LinuxException;
+import dev.vgpio.sys.SocketPath;
 import dev.vgpio.sys.EpollEvents;
 import dev.vgpio.sys.EventFd;
 import dev.vgpio.sys.FdSet;
@@ -15,7 +16,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -89,9 +89,11 @@ public final class VhostUserServer implements AutoCloseable {
         if (client) {
             this.listener = null;
         } else {
-            prepareSocketPath(path);
+            if (SocketPath.claim(path)) {
+                LOG.info("replaced stale socket file {} (nothing listened on it)", path);
+            }
             this.listener = UnixSocket.listen(path, 4);
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            SocketPath.makePrivate(path);
         }
         this.epoll = Epoll.create();
         this.wakeup = EventFd.create();
@@ -134,27 +136,6 @@ public final class VhostUserServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.error("{}: cannot wake the serving thread: {}", name, e.getMessage());
         }
-    }
-
-    private static void prepareSocketPath(Path path) throws IOException {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Path dir = path.toAbsolutePath().getParent();
-            if (dir != null && !Files.isDirectory(dir)) {
-                throw new IOException("cannot create socket " + path + ": directory " + dir + " does not exist");
-            }
-            return;
-        }
-        var attributes = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (!attributes.isOther()) {
-            throw new IOException(path + " exists and is not a socket; choose another --socket path");
-        }
-        if (UnixSocket.isLive(path)) {
-            throw new IOException("another process is already serving " + path
-                    + "; stop it or choose another --socket path");
-        }
-        LOG.info("replacing stale socket file {} (nothing listens on it)", path);
-        Files.delete(path);
     }
 
     public Path path() {
