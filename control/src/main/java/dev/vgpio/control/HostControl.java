@@ -1,0 +1,119 @@
+package dev.vgpio.control;
+
+import dev.vgpio.lines.LineException;
+import dev.vgpio.lines.SimulatedChip;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What the host can do with a simulated chip's lines: inspect them and drive the level their inputs sense, at once
+ * ({@link #set}), as a pulse, or as a train of toggles on a fixed schedule. Lines are named by offset or by name.
+ * Thread-safe; pulses and toggles block the caller for their duration.
+ */
+public final class HostControl {
+    /** The longest pulse or toggle train accepted, so a typo cannot block a control connection for days. */
+    public static final Duration MAX_DURATION = Duration.ofMinutes(10);
+
+    private final SimulatedChip chip;
+
+    public HostControl(SimulatedChip chip) {
+        this.chip = chip;
+    }
+
+    public SimulatedChip chip() {
+        return chip;
+    }
+
+    /**
+     * The offset of a line given as an offset ({@code 3}) or a name ({@code BUTTON_A}).
+     *
+     * @throws IllegalArgumentException naming the chip's lines if there is no such line
+     */
+    public int resolve(String line) {
+        String s = line.trim();
+        if (s.matches("\\d{1,9}")) {
+            int offset = Integer.parseInt(s);
+            if (offset >= chip.lineCount()) {
+                throw new IllegalArgumentException("line " + offset + " does not exist: " + chip.label() + " has "
+                        + chip.lineCount() + " lines (0.." + (chip.lineCount() - 1) + ")");
+            }
+            return offset;
+        }
+        int offset = chip.offsetOf(s);
+        if (offset < 0) {
+            throw new IllegalArgumentException("no line named \"" + s + "\" on " + chip.label() + " (lines: "
+                    + String.join(", ", chip.lineNames().stream().filter(n -> !n.isEmpty()).toList()) + ")");
+        }
+        return offset;
+    }
+
+    public LineStatus status(int offset) throws LineException {
+        return new LineStatus(offset, chip.lineNames().get(offset), chip.getDirection(offset), chip.observe(offset),
+                chip.drivenLevel(offset), chip.edgeDetection(offset));
+    }
+
+    public List<LineStatus> list() throws LineException {
+        List<LineStatus> all = new ArrayList<>(chip.lineCount());
+        for (int i = 0; i < chip.lineCount(); i++) {
+            all.add(status(i));
+        }
+        return all;
+    }
+
+    /** Drives the level line {@code offset} senses as an input. */
+    public void set(int offset, int level) throws LineException {
+        if (level != 0 && level != 1) {
+            throw new IllegalArgumentException("a level is 0 or 1, not " + level);
+        }
+        chip.drive(offset, level);
+    }
+
+    /** Drives the line to the opposite of its driven level for {@code width}, then back (a button press). */
+    public void pulse(int offset, Duration width) throws LineException, InterruptedException {
+        checkDuration(width, "pulse width");
+        int idle = chip.drivenLevel(offset);
+        chip.drive(offset, 1 - idle);
+        try {
+            sleepUntil(System.nanoTime() + width.toNanos());
+        } finally {
+            chip.drive(offset, idle);
+        }
+    }
+
+    /**
+     * Inverts the driven level {@code count} times, one change every {@code interval} on a fixed schedule (late
+     * changes do not push the later ones back), starting at once.
+     */
+    public void toggle(int offset, int count, Duration interval) throws LineException, InterruptedException {
+        if (count < 1 || count > 1_000_000) {
+            throw new IllegalArgumentException("toggle count must be 1 to 1000000, not " + count);
+        }
+        checkDuration(interval.multipliedBy(count), "toggle train (count x interval)");
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                sleepUntil(start + interval.toNanos() * i);
+            }
+            chip.drive(offset, 1 - chip.drivenLevel(offset));
+        }
+    }
+
+    private static void checkDuration(Duration d, String what) {
+        if (d.isNegative() || d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(what + " must be between 0 and " + MAX_DURATION.toMinutes()
+                    + " minutes, not " + d.toMillis() + " ms");
+        }
+    }
+
+    private static void sleepUntil(long deadline) throws InterruptedException {
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+}
