@@ -1,6 +1,5 @@
 package dev.vgpio.cli;
 
-import dev.vgpio.lines.LineBackend;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.InvalidLineNamesException;
 import dev.vgpio.protocol.LineNames;
@@ -80,7 +79,7 @@ public record ChipSpec(String label, List<String> names) {
     }
 
     /** Builds the backend (names were checked when the spec was made). */
-    public LineBackend create() {
+    public SimulatedChip create() {
         return new SimulatedChip(label, names);
     }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "virtio-gpio devices, drivers and tools.%n"
                 + "A VMM hands GPIO lines to a guest through vhost-user; vgpio serves them from simulated or real chips.",
-        subcommands = {ServeCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, CtlCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {
     }

@@ -2,7 +2,9 @@ package dev.vgpio.cli;
 
 import dev.vgpio.device.GpioDevice;
 import dev.vgpio.device.VirtioGpioDevice;
-import dev.vgpio.lines.LineBackend;
+import dev.vgpio.control.CtlServer;
+import dev.vgpio.control.HostControl;
+import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.vhostuser.VhostUserServer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -82,28 +84,39 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
         }
         List<DeviceSpec> devices = devices();
-        List<VhostUserServer> servers = new ArrayList<>();
+        List<AutoCloseable> running = new ArrayList<>();
         try {
             for (int i = 0; i < devices.size(); i++) {
                 DeviceSpec d = devices.get(i);
-                LineBackend chip = d.chip().create();
+                SimulatedChip chip = d.chip().create();
                 VirtioGpioDevice device = new VirtioGpioDevice(new GpioDevice(chip));
                 String name = "gpio" + i;
-                servers.add((connect ? VhostUserServer.connecting(d.socket(), device, name)
+                running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(chip)));
+                running.add((connect ? VhostUserServer.connecting(d.socket(), device, name)
                         : new VhostUserServer(d.socket(), device, name)).start());
             }
         } catch (IOException | IllegalArgumentException e) {
-            servers.forEach(VhostUserServer::close);
+            closeAll(running);
             throw e;
         }
         printAttachHelp(out, devices);
         Thread hook = new Thread(() -> {
-            servers.forEach(VhostUserServer::close);
+            closeAll(running);
             stopped.countDown();
         }, "vgpio-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
+    }
+
+    private static void closeAll(List<AutoCloseable> running) {
+        for (AutoCloseable c : running.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("vgpio: while stopping: " + e.getMessage());
+            }
+        }
     }
 
     List<DeviceSpec> devices() throws IOException {
@@ -161,8 +174,8 @@ final class ServeCommand implements Callable<Integer> {
         out.printf("vgpio: serving %d device%s. Stop with Ctrl-C.%n", devices.size(), devices.size() == 1 ? "" : "s");
         for (int i = 0; i < devices.size(); i++) {
             DeviceSpec d = devices.get(i);
-            out.printf("  gpio%d: %d lines of \"%s\" on %s%n", i, d.chip().names().size(), d.chip().label(),
-                    d.socket().toAbsolutePath());
+            out.printf("  gpio%d: %d lines of \"%s\" on %s (control: vgpio ctl --socket %s list)%n", i,
+                    d.chip().names().size(), d.chip().label(), d.socket().toAbsolutePath(), d.socket());
         }
         out.println();
         out.println("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:");
