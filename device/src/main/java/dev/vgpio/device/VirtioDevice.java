@@ -28,6 +28,9 @@ public interface VirtioDevice {
     /** The feature bits the driver accepted, ring and transport bits included. */
     void negotiate(long features);
 
+    /** Whether queue {@code index} exists with the negotiated features (virtio-gpio's eventq needs F_IRQ). */
+    boolean queueAvailable(int index);
+
     /** Size in bytes of the configuration space. */
     int configSize();
 

@@ -341,6 +341,11 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     }
 
     @Override
+    public boolean queueAvailable(int index) {
+        return index == VirtioGpio.REQUESTQ || (index == VirtioGpio.EVENTQ && device.irqNegotiated());
+    }
+
+    @Override
     public int configSize() {
         return VirtioGpio.CONFIG_SIZE;
     }

@@ -193,4 +193,61 @@ class InterruptTest {
         assertThat(guest.virtio.device().irqType(BUTTON)).isEqualTo(IrqType.EDGE_RISING);
         assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.RISING);
     }
+
+    @Test
+    void disableWhileAnEventIsInFlightReturnsNothingMoreAndForgetsTheLine() throws Exception {
+        enable(IrqType.EDGE_BOTH);
+        guest.unmask(BUTTON);
+        drive(1); // VALID is on the used ring, the driver has not collected it yet
+        drive(0); // latched behind it
+        assertThat(guest.request(SET_IRQ_TYPE, BUTTON, 0).status()).isZero();
+        assertThat(guest.events()).as("only the VALID that was already in flight")
+                .containsExactly(new int[] {BUTTON, VALID, 1});
+        assertThat(guest.virtio.device().isLatched(BUTTON)).isFalse();
+        // the driver re-queues its buffer (as Linux does after a late VALID): the line is disabled, so INVALID
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, INVALID, 1});
+        // and the line works normally once enabled again
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    @Test
+    void edgesPostedFromAnotherThreadAreDeliveredOnTheDeviceThreadInOrder() throws Exception {
+        enable(IrqType.EDGE_BOTH);
+        int[] wakeups = new int[1];
+        guest.virtio.setEdgeWakeup(() -> wakeups[0]++);
+        Thread host = Thread.ofPlatform().start(() -> {
+            try {
+                chip.drive(BUTTON, 1);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        host.join();
+        assertThat(wakeups[0]).as("the backend's thread only wakes the device thread").isEqualTo(1);
+        assertThat(guest.virtio.device().isLatched(BUTTON)).as("nothing happens until the device thread runs")
+                .isFalse();
+        guest.virtio.deliverEdges();
+        assertThat(guest.virtio.device().isLatched(BUTTON)).isTrue();
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    @Test
+    void aBurstOfPacedEdgesIsDeliveredOneForOne() throws Exception {
+        enable(IrqType.EDGE_BOTH);
+        guest.unmask(BUTTON);
+        int delivered = 0;
+        for (int i = 0; i < 200; i++) {
+            drive(i % 2 == 0 ? 1 : 0);
+            List<int[]> events = guest.events();
+            delivered += events.size();
+            guest.unmask(BUTTON);
+        }
+        assertThat(delivered).isEqualTo(200);
+        assertThat(guest.virtio.edgesLost()).isZero();
+    }
 }

@@ -379,6 +379,14 @@ public final class VhostUserBackend {
     }
 
     private void start(Vring v) throws ProtocolException {
+        if (!device.queueAvailable(v.index)) {
+            if (!v.refusedLogged) {
+                LOG.warn("{}: front end set up queue {}, which the negotiated features do not include; not serving it",
+                        name, v.index);
+                v.refusedLogged = true;
+            }
+            return;
+        }
         long desc = translate(v, "descriptor table", v.descUser, SplitRing.descTableSize(v.num));
         long avail = translate(v, "available ring", v.availUser, SplitRing.availRingSize(v.num));
         long used = translate(v, "used ring", v.usedUser, SplitRing.usedRingSize(v.num));

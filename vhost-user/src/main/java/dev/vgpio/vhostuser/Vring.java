@@ -16,6 +16,8 @@ final class Vring {
     /** A kick fd arrived since the last GET_VRING_BASE (vhost-user's "started"). */
     boolean started;
     boolean enabled;
+    /** The device refused this queue (not part of the negotiated features) and that was logged. */
+    boolean refusedLogged;
     EventFd kick;
     EventFd call;
     EventFd err;
@@ -59,6 +61,7 @@ final class Vring {
         base = 0;
         started = false;
         enabled = false;
+        refusedLogged = false;
         queue = null;
     }
 

@@ -262,9 +262,25 @@ class VhostUserServerTest {
                 f.negotiate();
                 f.setUpQueues(true);
                 assertThat(f.request(GET_VALUE, 1, 0)).containsExactly(0, 1, 2);
+                assertThat(client.connections()).isEqualTo(2);
             }
-            assertThat(client.connections()).isEqualTo(2);
             assertThat(qemu).as("the front end's socket is not the back end's to remove").exists();
+        }
+    }
+
+    @Test
+    void eventqIsNotServedWithoutTheIrqFeature() throws Exception {
+        try (TestFrontend f = new TestFrontend(path)) {
+            f.backendFeatures = f.u64Request(VhostUser.GET_FEATURES);
+            long protocol = f.u64Request(VhostUser.GET_PROTOCOL_FEATURES);
+            f.u64Message(VhostUser.SET_PROTOCOL_FEATURES, protocol);
+            f.send(VhostUser.SET_OWNER, 0);
+            f.u64Message(VhostUser.SET_FEATURES, f.backendFeatures & ~1L);
+            f.setUpQueues(true);
+            assertThat(f.request(GET_DIRECTION, 0, 0)[0]).isZero();
+            assertThat(server.backend().isActive(0)).isTrue();
+            assertThat(server.backend().isActive(1)).isFalse();
+            assertThat(f.request(dev.vgpio.protocol.MessageType.SET_IRQ_TYPE, 1, 1)[0]).as("IRQ without F_IRQ").isOne();
         }
     }
 }
