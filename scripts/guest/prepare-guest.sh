@@ -14,6 +14,10 @@
 #                       re-download what changed, rebuild everything)
 #
 # Outputs in the cache directory: vmlinuz, base.cpio.gz, guest.env (KEY=VALUE lines).
+# Test helpers built from scripts/guest/helpers/ into the initramfs (not loaded or run by /init):
+#   /lib/modules/vgpio_level_irq.ko  level-triggered IRQ consumer (insmod ... line=N trigger=high|low)
+#   /usr/bin/vgpio-echo              static uAPI v2 edge-to-output echo for latency tests
+# The stamp covers this script and the helpers' sources, so editing either rebuilds.
 # See docs: /work/shared/docs/qemu-guest.md (sections 1-4).
 set -euo pipefail
 
@@ -22,7 +26,8 @@ PREFERRED_ABI="${VGPIO_GUEST_PREFERRED_ABI:-6.1.0-56}"  # tested by the recipe; 
 QEMU_MIN_MAJOR=10
 BACKPORTS_SUITE="bookworm-backports"
 BACKPORTS_FILE="/etc/apt/sources.list.d/bookworm-backports.sources"
-HOST_PKGS=(gcc-12 make xz-utils cpio binutils libelf1 gzip)
+# libc6-dev (libc.a) and linux-libc-dev (<linux/gpio.h>) build the static vgpio-echo helper
+HOST_PKGS=(gcc-12 make xz-utils cpio binutils libelf1 gzip libc6-dev linux-libc-dev)
 # Doc load order; dependencies read from modinfo are inserted before their users.
 VIRTIO_MODULES=(virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci)
 GPIOD_TOOLS=(gpiodetect gpioinfo gpioget gpioset gpiomon gpionotify)
@@ -33,6 +38,8 @@ BUILD="$CACHE/build"
 STAMP="$CACHE/.stamp"
 ENV_FILE="$CACHE/guest.env"
 SELF="$(readlink -f "${BASH_SOURCE[0]}")"
+HELPERS="$(dirname "$SELF")/helpers"
+HELPER_SOURCES=(vgpio_level_irq.c vgpio-echo.c)
 
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
@@ -111,7 +118,10 @@ QEMU_BIN="$(command -v qemu-system-x86_64)"
 
 # ---------------------------------------------------------------- fast path
 
-STAMP_WANT="script=$(sha256sum "$SELF" | cut -d' ' -f1)"
+for f in "${HELPER_SOURCES[@]}"; do [ -s "$HELPERS/$f" ] || die "helper source missing: $HELPERS/$f"; done
+# content only (relative names), so a clone in another directory shares the cache
+HELPERS_HASH="$(cd "$HELPERS" && sha256sum "${HELPER_SOURCES[@]}" | sha256sum | cut -d' ' -f1)"
+STAMP_WANT="script=$(sha256sum "$SELF" | cut -d' ' -f1) helpers=$HELPERS_HASH"
 
 write_env() {   # (re)write guest.env only when its content changes
     local kver="$1" tmp v
@@ -301,6 +311,26 @@ if ! make -C "$HDR" M="$MODDIR" -j"$(nproc)" modules > "$BUILD/module-build.log"
 fi
 [ -s "$MODDIR/gpio-virtio.ko" ] || die "module build failed: $MODDIR/gpio-virtio.ko not produced"
 
+# test helper module, same headers and Kbuild approach (not in the /init load order)
+LIRQDIR="$BUILD/vgpio_level_irq"
+mkdir -p "$LIRQDIR"
+cp "$HELPERS/vgpio_level_irq.c" "$LIRQDIR/"
+echo 'obj-m += vgpio_level_irq.o' > "$LIRQDIR/Kbuild"
+log "building vgpio_level_irq.ko (helper)"
+if ! make -C "$HDR" M="$LIRQDIR" -j"$(nproc)" modules > "$BUILD/helper-module-build.log" 2>&1; then
+    tail -n 30 "$BUILD/helper-module-build.log" >&2
+    die "module build failed (vgpio_level_irq.ko); full log: $BUILD/helper-module-build.log"
+fi
+[ -s "$LIRQDIR/vgpio_level_irq.ko" ] || die "module build failed: $LIRQDIR/vgpio_level_irq.ko not produced"
+
+# static userspace helper: the guest has glibc's shared libs, but static keeps it self-contained
+log "building vgpio-echo (helper)"
+grep -qs GPIO_V2_GET_LINE_IOCTL /usr/include/linux/gpio.h \
+    || die "/usr/include/linux/gpio.h lacks the GPIO uAPI v2 (linux-libc-dev too old?)"
+ECHO_BIN="$BUILD/vgpio-echo"
+gcc-12 -O2 -static -s -Wall -Wextra -o "$ECHO_BIN" "$HELPERS/vgpio-echo.c" > "$BUILD/helper-echo-build.log" 2>&1 \
+    || { cat "$BUILD/helper-echo-build.log" >&2; die "build of vgpio-echo failed (is libc6-dev installed?)"; }
+
 modinfo_field() {   # modinfo_field FILE FIELD
     tr '\0' '\n' < "$1" | sed -n "s/^$2=//p" | head -n1
 }
@@ -374,6 +404,9 @@ want_magic="$(modinfo_field "$STAGE_MODS/${ORDER[0]}.ko" vermagic)"
 have_magic="$(modinfo_field "$STAGE_MODS/gpio_virtio.ko" vermagic)"
 [ "$want_magic" = "$have_magic" ] \
     || die "gpio-virtio.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
+have_magic="$(modinfo_field "$LIRQDIR/vgpio_level_irq.ko" vermagic)"
+[ "$want_magic" = "$have_magic" ] \
+    || die "vgpio_level_irq.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
 
 # ---------------------------------------------------------------- 4. base initramfs
 ROOT="$BUILD/rootfs"
@@ -433,6 +466,9 @@ log "libs: ${!HAVE_LIB[*]}"
 cp "$STAGE_MODS"/*.ko "$ROOT/lib/modules/"
 # the out-of-tree build keeps debug info (~10x size); the deb's modules are already stripped
 strip --strip-debug "$ROOT/lib/modules/gpio_virtio.ko" || die "strip of gpio_virtio.ko failed"
+cp "$LIRQDIR/vgpio_level_irq.ko" "$ROOT/lib/modules/vgpio_level_irq.ko"
+strip --strip-debug "$ROOT/lib/modules/vgpio_level_irq.ko" || die "strip of vgpio_level_irq.ko failed"
+install -m 0755 "$ECHO_BIN" "$ROOT/usr/bin/vgpio-echo"
 printf '%s\n' "${ORDER[@]}" > "$ROOT/lib/modules/load-order"
 
 echo 'root:x:0:0:root:/root:/bin/sh' > "$ROOT/etc/passwd"
