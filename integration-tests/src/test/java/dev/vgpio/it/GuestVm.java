@@ -25,6 +25,7 @@ final class GuestVm implements AutoCloseable {
     private final Process qemu;
     private final List<String> lines = new ArrayList<>();
     private final Thread reader;
+    private int cursor;
 
     /** Makes sure the guest kernel, initramfs and QEMU are in place; fails with the script's output otherwise. */
     static synchronized void prepare() throws IOException, InterruptedException {
@@ -76,14 +77,18 @@ final class GuestVm implements AutoCloseable {
         }
     }
 
-    /** Waits for a console line matching {@code test}; fails with the console so far when it does not come. */
+    /**
+     * Waits for a console line matching {@code test} after the line the previous call matched (so a scenario's
+     * markers are awaited in order); fails with the console so far when it does not come.
+     */
     String await(Predicate<String> test, String what, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        int seen = 0;
         synchronized (lines) {
+            int seen = cursor;
             while (true) {
                 for (; seen < lines.size(); seen++) {
                     if (test.test(lines.get(seen))) {
+                        cursor = seen + 1;
                         return lines.get(seen);
                     }
                 }

@@ -1,0 +1,116 @@
+package dev.vgpio.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vgpio.control.HostControl;
+import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.VirtioGpioDevice;
+import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.IrqType;
+import dev.vgpio.vhostuser.VhostUserServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Interrupts end to end: the host toggles simulated inputs, gpiomon in a real Linux guest reports every edge. */
+class InterruptGuestTest {
+    static final int BUTTON = 2;
+    static final int TOGGLES = 200;
+    /** Far above the guest's reaction time under TCG (a few ms), so every edge is seen on its own. */
+    static final Duration INTERVAL = Duration.ofMillis(25);
+
+    @TempDir
+    Path dir;
+    SimulatedChip chip;
+    GpioDevice device;
+    HostControl control;
+    VhostUserServer server;
+    final List<String> changes = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void prepareGuest() throws Exception {
+        GuestVm.prepare();
+    }
+
+    @BeforeEach
+    void serve() throws Exception {
+        chip = new SimulatedChip("vgpio-it", LinuxGuestTest.NAMES);
+        chip.addStateListener((offset, direction, level) -> changes.add(offset + ":" + direction + ":" + level));
+        control = new HostControl(chip);
+        device = new GpioDevice(chip);
+        server = new VhostUserServer(dir.resolve("gpio.sock"), new VirtioGpioDevice(device), "it").start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    /** gpiomon prints a banner once armed, one line per edge, and exits by itself 3 s after the last edge. */
+    private static String phase(String edge) {
+        return """
+                echo "VGPIO-MARK phase %1$s"
+                gpiomon --banner --idle-timeout 3s -e %1$s -F 'EV %%E' -c gpiochip0 %2$d
+                echo "VGPIO-MARK gpiomon-exit %1$s $?"
+                """.formatted(edge, BUTTON);
+    }
+
+    @Test
+    void gpiomonSeesEveryEdgeOfABurstInOrderAndTheLineIsReusableAfterwards() throws Exception {
+        String scenario = phase("rising") + phase("falling") + phase("both") + """
+                gpioset -t0 -c gpiochip0 %d=1
+                echo "VGPIO-MARK reused"
+                """.formatted(BUTTON);
+        try (GuestVm vm = new GuestVm(dir, "gpiomon", scenario, server.path())) {
+            for (String edge : List.of("rising", "falling", "both")) {
+                vm.await("VGPIO-MARK phase " + edge, LinuxGuestTest.BOOT);
+                vm.await("Monitoring", Duration.ofSeconds(30));
+                control.toggle(BUTTON, TOGGLES, INTERVAL);
+                vm.await("VGPIO-MARK gpiomon-exit " + edge, Duration.ofSeconds(30));
+            }
+            vm.await("VGPIO-MARK reused", Duration.ofSeconds(60));
+            vm.finish(Duration.ofSeconds(30));
+            List<String> out = vm.scenarioOutput();
+            assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0");
+            assertThat(events(out, "rising")).as("gpiomon -e rising").hasSize(TOGGLES / 2).containsOnly("rising");
+            assertThat(events(out, "falling")).as("gpiomon -e falling").hasSize(TOGGLES / 2)
+                    .containsOnly("falling");
+            List<String> both = events(out, "both");
+            assertThat(both).as("gpiomon -e both").hasSize(TOGGLES);
+            for (int i = 0; i < both.size(); i++) {
+                assertThat(both.get(i)).as("edge %d of %s", i, both).isEqualTo(i % 2 == 0 ? "rising" : "falling");
+            }
+            for (String edge : List.of("rising", "falling", "both")) {
+                assertThat(out).as("gpiomon exits cleanly (idle timeout)")
+                        .contains("VGPIO-MARK gpiomon-exit " + edge + " 0");
+            }
+        }
+        assertThat(changes).as("the line was driven as an output after gpiomon released it").contains(BUTTON + ":OUT:1");
+        assertThat(device.irqType(BUTTON)).as("gpiomon disabled the interrupt on exit").isEqualTo(IrqType.NONE);
+        assertThat(server.isRunning()).isTrue();
+    }
+
+    /** The edges gpiomon printed in phase {@code edge}. */
+    private static List<String> events(List<String> out, String edge) {
+        int from = out.indexOf("VGPIO-MARK phase " + edge);
+        int to = -1;
+        for (int i = from; i < out.size(); i++) {
+            if (out.get(i).startsWith("VGPIO-MARK gpiomon-exit " + edge)) {
+                to = i;
+                break;
+            }
+        }
+        assertThat(from).as("phase %s ran", edge).isNotNegative();
+        assertThat(to).as("phase %s ended", edge).isGreaterThan(from);
+        return out.subList(from, to).stream().filter(l -> l.startsWith("EV ")).map(l -> l.substring(3).trim())
+                .toList();
+    }
+}
