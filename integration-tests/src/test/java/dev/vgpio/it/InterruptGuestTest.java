@@ -98,6 +98,51 @@ class InterruptGuestTest {
         assertThat(server.isRunning()).isTrue();
     }
 
+    @Test
+    void levelInterruptsFireWhileActiveAndStopWhenTheLevelGoesAway() throws Exception {
+        chip.drive(4, 1); // line 4 idles high, so LEVEL_LOW is inactive until the host pulls it low
+        String scenario = """
+                count() { cat /sys/module/vgpio_level_irq/parameters/count; }
+                insmod /lib/modules/vgpio_level_irq.ko line=3 trigger=high
+                echo "VGPIO-MARK high-armed $(count)"
+                sleep 2
+                c1=$(count); sleep 1; c2=$(count)
+                echo "VGPIO-LEVEL high $c1 $c2"
+                grep vgpio-level /proc/interrupts
+                rmmod vgpio_level_irq
+                insmod /lib/modules/vgpio_level_irq.ko line=4 trigger=low
+                echo "VGPIO-MARK low-armed $(count)"
+                sleep 2
+                c1=$(count); sleep 1; c2=$(count)
+                echo "VGPIO-LEVEL low $c1 $c2"
+                rmmod vgpio_level_irq
+                """;
+        try (GuestVm vm = new GuestVm(dir, "level", scenario, server.path())) {
+            assertThat(vm.await("VGPIO-MARK high-armed", LinuxGuestTest.BOOT)).isEqualTo("VGPIO-MARK high-armed 0");
+            assertThat(device.irqType(3)).isEqualTo(IrqType.LEVEL_HIGH);
+            control.pulse(3, Duration.ofMillis(300));
+            assertThat(vm.await("VGPIO-MARK low-armed", Duration.ofSeconds(30))).isEqualTo("VGPIO-MARK low-armed 0");
+            assertThat(device.irqType(4)).isEqualTo(IrqType.LEVEL_LOW);
+            control.pulse(4, Duration.ofMillis(300));
+            vm.finish(Duration.ofSeconds(30));
+            List<String> out = vm.scenarioOutput();
+            assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0");
+            for (String trigger : List.of("high", "low")) {
+                String line = out.stream().filter(l -> l.startsWith("VGPIO-LEVEL " + trigger)).findFirst()
+                        .orElseThrow(() -> new AssertionError("no level result for " + trigger + " in " + out));
+                String[] w = line.split("\\s+");
+                int during = Integer.parseInt(w[2]);
+                int after = Integer.parseInt(w[3]);
+                assertThat(during).as("LEVEL_%s fired again and again while active (%s)", trigger, line)
+                        .isGreaterThanOrEqualTo(2);
+                assertThat(after).as("and stopped once the level went away (%s)", trigger).isEqualTo(during);
+            }
+            assertThat(out).anyMatch(l -> l.contains("vgpio-level"));
+        }
+        assertThat(device.irqType(3)).isEqualTo(IrqType.NONE);
+        assertThat(device.irqType(4)).isEqualTo(IrqType.NONE);
+    }
+
     /** The edges gpiomon printed in phase {@code edge}. */
     private static List<String> events(List<String> out, String edge) {
         int from = out.indexOf("VGPIO-MARK phase " + edge);
