@@ -293,6 +293,37 @@ public final class DriverQueue {
         return n;
     }
 
+    /**
+     * Collects at most one used element (see {@link #drainUsed}).
+     *
+     * @return 1 if an element was handed to {@code handler}, 0 if none was waiting
+     */
+    public int drainOne(UsedHandler handler) throws GuestMemoryException, BrokenQueueException {
+        int usedIdx = memory.readU16Acquire(config.usedRing() + 2);
+        if (usedIdx == lastUsed) {
+            return 0;
+        }
+        if (((usedIdx - lastUsed) & 0xffff) > size) {
+            throw new BrokenQueueException(String.format(
+                    "device moved the used index from %d to %d, more than the queue size %d", lastUsed, usedIdx,
+                    size));
+        }
+        long elem = config.usedRing() + 4 + 8L * (lastUsed % size);
+        long id = memory.readU32(elem);
+        int len = (int) memory.readU32(elem + 4);
+        if (id >= size || !inFlight[(int) id]) {
+            throw new BrokenQueueException(String.format(
+                    "device returned descriptor %d on the used ring, which the driver did not make available", id));
+        }
+        lastUsed = (lastUsed + 1) & 0xffff;
+        release((int) id);
+        if (eventIdx) {
+            memory.writeU16(config.availRing() + 4 + 2L * size, lastUsed);
+        }
+        handler.onUsed((int) id, len);
+        return 1;
+    }
+
     private void release(int head) {
         inFlight[head] = false;
         int count = chainLength[head];

@@ -1,0 +1,236 @@
+package dev.vgpio.driver;
+
+import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.IrqType;
+import dev.vgpio.protocol.MessageType;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lines held with one set of {@link LineSettings}, like libgpiod's line request: read and set values, read
+ * interrupt events (polling, as a blocking stream, or by callback) and release the lines with {@link #close()}. Events
+ * are buffered (16 per line); when the buffer is full the oldest are dropped and the sequence numbers show the gap.
+ * Thread-safe.
+ */
+public final class LineRequest implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LineRequest.class);
+    private static final EdgeEvent END = new EdgeEvent(-1, EdgeEvent.Type.RISING, 0, -1, -1);
+
+    private final GpioChip chip;
+    private final int[] lines;
+    private volatile LineSettings settings;
+    private final ArrayBlockingQueue<EdgeEvent> queue;
+    private final long[] lineSequence;
+    private long sequence;
+    private volatile Consumer<EdgeEvent> callback;
+    private volatile boolean closed;
+
+    LineRequest(GpioChip chip, int[] lines, LineSettings settings) {
+        this.chip = chip;
+        this.lines = lines;
+        this.settings = settings;
+        this.queue = new ArrayBlockingQueue<>(Math.max(16, 16 * lines.length));
+        this.lineSequence = new long[chip.lineCount()];
+    }
+
+    /** The offsets this request holds. */
+    public int[] offsets() {
+        return lines.clone();
+    }
+
+    public LineSettings settings() {
+        return settings;
+    }
+
+    void configure() throws DriverException {
+        LineSettings s = settings;
+        for (int line : lines) {
+            if (s.direction() == Direction.OUT) {
+                chip.checked(MessageType.SET_VALUE, line, s.outputValue());
+                chip.checked(MessageType.SET_DIRECTION, line, Direction.OUT.code());
+            } else {
+                chip.checked(MessageType.SET_DIRECTION, line, Direction.IN.code());
+                if (s.trigger() != IrqType.NONE) {
+                    chip.checked(MessageType.SET_IRQ_TYPE, line, s.trigger().code());
+                    try {
+                        chip.events().enable(line, s.trigger());
+                    } catch (java.io.IOException e) {
+                        throw e instanceof DriverException d ? d : new DriverException(e.getMessage(), e);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Applies new settings to every line: interrupts are disabled first (the spec requires going through NONE),
+     * then the direction and value, then the new trigger.
+     */
+    public void reconfigure(LineSettings newSettings) throws DriverException {
+        checkOpen();
+        disableInterrupts();
+        settings = newSettings;
+        configure();
+    }
+
+    private int check(int offset) {
+        for (int l : lines) {
+            if (l == offset) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("line " + offset + " is not part of this request " + Arrays.toString(lines));
+    }
+
+    /** The level on {@code offset} (0 or 1). */
+    public int getValue(int offset) throws DriverException {
+        checkOpen();
+        int v = chip.checked(MessageType.GET_VALUE, check(offset), 0);
+        if (v > 1) {
+            throw new DriverException("spec violation: GET_VALUE for line " + offset + " returned " + v);
+        }
+        return v;
+    }
+
+    /** The levels of every line of the request, in {@link #offsets()} order. */
+    public int[] getValues() throws DriverException {
+        int[] v = new int[lines.length];
+        for (int i = 0; i < lines.length; i++) {
+            v[i] = getValue(lines[i]);
+        }
+        return v;
+    }
+
+    /** Drives output {@code offset} to {@code value}. */
+    public void setValue(int offset, int value) throws DriverException {
+        checkOpen();
+        if (value != 0 && value != 1) {
+            throw new IllegalArgumentException("a value is 0 or 1, not " + value);
+        }
+        if (settings.direction() != Direction.OUT) {
+            throw new IllegalStateException("line " + offset + " is requested as an input");
+        }
+        chip.checked(MessageType.SET_VALUE, check(offset), value);
+    }
+
+    void deliver(int line, EdgeEvent.Type type, long when) {
+        if (closed) {
+            return;
+        }
+        EdgeEvent e;
+        synchronized (this) {
+            e = new EdgeEvent(line, type, when, ++sequence, ++lineSequence[line]);
+        }
+        Consumer<EdgeEvent> c = callback;
+        if (c != null) {
+            try {
+                c.accept(e);
+            } catch (RuntimeException ex) {
+                LOG.warn("event callback failed on {}: {}", e, ex.toString());
+            }
+            return;
+        }
+        while (!queue.offer(e)) {
+            queue.poll(); // drop the oldest, like the kernel's line event buffer
+        }
+    }
+
+    /** The next event, or null if none comes within {@code timeout} (or the request is closed). */
+    public EdgeEvent readEvent(Duration timeout) throws InterruptedException {
+        if (closed && queue.isEmpty()) {
+            return null;
+        }
+        EdgeEvent e = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return e == END ? null : e;
+    }
+
+    /** Events as a blocking stream that ends when the request is closed. */
+    public Stream<EdgeEvent> events() {
+        Iterator<EdgeEvent> it = new Iterator<>() {
+            private EdgeEvent next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null) {
+                    if (closed && queue.isEmpty()) {
+                        return false;
+                    }
+                    try {
+                        EdgeEvent e = queue.poll(100, TimeUnit.MILLISECONDS);
+                        if (e == END) {
+                            return false;
+                        }
+                        next = e;
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public EdgeEvent next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                EdgeEvent e = next;
+                next = null;
+                return e;
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
+    }
+
+    /** Delivers events to {@code consumer} on the driver's event thread instead of buffering them. */
+    public void onEvent(Consumer<EdgeEvent> consumer) {
+        this.callback = consumer;
+    }
+
+    private void disableInterrupts() throws DriverException {
+        if (settings.trigger() == IrqType.NONE) {
+            return;
+        }
+        for (int line : lines) {
+            chip.events().disable(line);
+            chip.checked(MessageType.SET_IRQ_TYPE, line, IrqType.NONE.code());
+        }
+    }
+
+    private void checkOpen() throws DriverException {
+        if (closed) {
+            throw new DriverException("the line request is closed");
+        }
+    }
+
+    /** Disables interrupts and releases the lines (SET_DIRECTION NONE); never throws, logs what failed. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            disableInterrupts();
+            for (int line : lines) {
+                chip.checked(MessageType.SET_DIRECTION, line, Direction.NONE.code());
+            }
+        } catch (DriverException e) {
+            LOG.warn("releasing lines {} of {}: {}", Arrays.toString(lines), chip.describe(), e.getMessage());
+        } finally {
+            chip.released(this);
+            queue.offer(END);
+        }
+    }
+}

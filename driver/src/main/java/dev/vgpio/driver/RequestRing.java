@@ -1,0 +1,161 @@
+package dev.vgpio.driver;
+
+import dev.vgpio.memory.GuestMemoryException;
+import dev.vgpio.protocol.VirtioGpio;
+import dev.vgpio.virtqueue.BrokenQueueException;
+import dev.vgpio.virtqueue.DriverQueue;
+import dev.vgpio.virtqueue.QueueConfig;
+import java.io.IOException;
+
+/**
+ * The requestq seen from the driver: request slots (an 8-byte request and a 2-byte response each) in shared memory,
+ * chains of two descriptors, and answers checked against the spec (used length exactly 2). Allocation-free after
+ * construction. Not thread-safe: callers serialise access (see {@link GpioChip}); benchmarks drive it from one
+ * thread.
+ */
+public final class RequestRing {
+    /** Receives answers from {@link #drain}. */
+    @FunctionalInterface
+    public interface Answers {
+        /** {@code status} and {@code value} of the request in {@code slot}; {@code usedLength} as the device wrote it. */
+        void answered(int slot, int status, int value, int usedLength);
+    }
+
+    private static final int SLOT_BYTES = 16;
+
+    private final VirtioTransport transport;
+    private final DriverQueue queue;
+    private final int slots;
+    private final long slotBase;
+    private final int[] slotOfHead;
+    private final long[] responseAt;
+    private final int[] responseLength;
+    private final int[] freeSlots;
+    private int freeCount;
+    private int drainedHead;
+    private int drainedLength;
+    private final DriverQueue.UsedHandler collect = (head, length) -> {
+        drainedHead = head;
+        drainedLength = length;
+    };
+
+    /** Sets up queue {@code index} of {@code size} entries with the negotiated ring features and starts it. */
+    public RequestRing(VirtioTransport transport, int index, int size, boolean eventIdx) throws IOException {
+        this.transport = transport;
+        QueueConfig config = QueueConfig.contiguous(transport.allocate(QueueConfig.contiguousBytes(size), 4096), size);
+        try {
+            this.queue = DriverQueue.create(transport.memory(), config, eventIdx);
+            queue.setInterrupts(true);
+        } catch (BrokenQueueException | GuestMemoryException e) {
+            throw new DriverException("cannot lay out the requestq: " + e.getMessage(), e);
+        }
+        this.slots = size / 2;
+        this.slotBase = transport.allocate((long) SLOT_BYTES * slots, 16);
+        this.slotOfHead = new int[size];
+        this.responseAt = new long[slots];
+        this.responseLength = new int[slots];
+        this.freeSlots = new int[slots];
+        for (int i = 0; i < slots; i++) {
+            freeSlots[i] = slots - 1 - i;
+        }
+        freeCount = slots;
+        transport.startQueue(index, config);
+    }
+
+    /** Requests that can be in flight at once. */
+    public int capacity() {
+        return slots;
+    }
+
+    public int freeSlots() {
+        return freeCount;
+    }
+
+    /**
+     * Puts a request on the ring (published, not yet notified).
+     *
+     * @return its slot, which {@link #drain} reports back
+     */
+    public int submit(int type, int gpio, long value) throws DriverException {
+        return submit(type, gpio, value, -1, VirtioGpio.RESPONSE_SIZE);
+    }
+
+    /**
+     * Like {@link #submit(int, int, long)} with the response in a buffer of the caller's ({@code responseLength}
+     * bytes at {@code responseAddress} of the transport's memory; -1 for the slot's own 2-byte response).
+     */
+    public int submit(int type, int gpio, long value, long responseAddress, int responseBytes)
+            throws DriverException {
+        if (freeCount == 0) {
+            throw new IllegalStateException("all " + slots + " request slots are in flight");
+        }
+        int slot = freeSlots[--freeCount];
+        long at = slotBase + (long) SLOT_BYTES * slot;
+        long response = responseAddress >= 0 ? responseAddress : at + 8;
+        responseAt[slot] = response;
+        responseLength[slot] = responseBytes;
+        try {
+            var m = transport.memory();
+            m.writeU16(at, type);
+            m.writeU16(at + 2, gpio);
+            m.writeU32(at + 4, value);
+            m.writeU16(response, 0xeeee);
+            int head = queue.begin().readable(at, VirtioGpio.REQUEST_SIZE).writable(response, responseBytes)
+                    .submit();
+            slotOfHead[head] = slot;
+            queue.publish();
+            return slot;
+        } catch (GuestMemoryException e) {
+            freeSlots[freeCount++] = slot;
+            throw new DriverException("cannot write a request to shared memory: " + e.getMessage(), e);
+        }
+    }
+
+    /** Notifies the device if it asked to be (VIRTIO_RING_F_EVENT_IDX or the NO_NOTIFY flag). */
+    public void kick(int index) throws IOException {
+        try {
+            if (queue.kickNeeded()) {
+                transport.notifyDevice(index);
+            }
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot read the device's notification settings: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Collects every answer the device has put on the used ring. Each slot stays taken until {@link #release}.
+     *
+     * @throws DriverException if the device returned a chain it never got, or an answer of the wrong length
+     */
+    public int drain(Answers answers) throws DriverException {
+        int n = 0;
+        try {
+            while (queue.hasUsed()) {
+                if (queue.drainOne(collect) == 0) {
+                    break;
+                }
+                int slot = slotOfHead[drainedHead];
+                long at = responseAt[slot];
+                int status = transport.memory().readU8(at);
+                int value = transport.memory().readU8(at + 1);
+                n++;
+                answers.answered(slot, status, value, drainedLength);
+            }
+        } catch (BrokenQueueException e) {
+            throw new DriverException("spec violation on the requestq: " + e.getMessage(), e);
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot read an answer from shared memory: " + e.getMessage(), e);
+        }
+        return n;
+    }
+
+    /** Returns {@code slot} to the pool once its answer has been used (after {@link #drain} reported it). */
+    public void release(int slot) {
+        freeSlots[freeCount++] = slot;
+    }
+
+    /** The response length a correct answer to the request in {@code slot} has. */
+    public int expectedLength(int slot) {
+        return responseLength[slot];
+    }
+}

@@ -1,0 +1,162 @@
+package dev.vgpio.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vgpio.device.VirtioDevice;
+import dev.vgpio.memory.GuestMemory;
+import dev.vgpio.protocol.GpioConfig;
+import dev.vgpio.protocol.MessageType;
+import dev.vgpio.virtqueue.DescriptorChain;
+import dev.vgpio.virtqueue.DeviceQueue;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** A device that breaks the spec in one way or another must give the caller a clear exception, never a hang. */
+class MisbehavingDeviceTest {
+    enum Fault { NONE, SILENT, WRONG_LENGTH, FOREIGN_HEAD, DUPLICATE_NAMES }
+
+    /** Two lines "A" and "B" (or "A" twice), answering GET_DIRECTION with NONE, broken as {@link Fault} says. */
+    static final class FakeDevice implements VirtioDevice {
+        final Fault fault;
+        GuestMemory memory;
+        DeviceQueue queue;
+        Notifier used;
+        final byte[] names;
+
+        FakeDevice(Fault fault) {
+            this.fault = fault;
+            this.names = fault == Fault.DUPLICATE_NAMES ? new byte[] {'A', 0, 'A', 0} : new byte[] {'A', 0, 'B', 0};
+        }
+
+        public int deviceId() {
+            return 41;
+        }
+
+        public int queueCount() {
+            return 2;
+        }
+
+        public long deviceFeatures() {
+            return 0;
+        }
+
+        public void negotiate(long features) {
+        }
+
+        public boolean queueAvailable(int index) {
+            return index == 0;
+        }
+
+        public int configSize() {
+            return 8;
+        }
+
+        public void readConfig(int offset, MemorySegment dst, int length) {
+            MemorySegment c = Arena.ofAuto().allocate(8);
+            new GpioConfig(2, names.length).encode(c, 0);
+            MemorySegment.copy(c, offset, dst, 0, length);
+        }
+
+        public void startQueue(int index, GuestMemory m, DeviceQueue q, Notifier used, Notifier error) {
+            this.memory = m;
+            this.queue = q;
+            this.used = used;
+        }
+
+        public void stopQueue(int index) {
+        }
+
+        public void queueNotified(int index) {
+            DescriptorChain c = queue.newChain();
+            try {
+                while (queue.pop(c)) {
+                    MemorySegment req = Arena.ofAuto().allocate(8);
+                    c.readFrom(memory, req, 0, 8);
+                    int type = req.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0);
+                    boolean names = type == MessageType.GET_LINE_NAMES.code();
+                    if (fault == Fault.SILENT && !names) {
+                        continue;
+                    }
+                    MemorySegment resp = Arena.ofAuto().allocate(1 + this.names.length);
+                    if (names) {
+                        MemorySegment.copy(this.names, 0, resp, ValueLayout.JAVA_BYTE, 1, this.names.length);
+                    }
+                    int len = c.writeTo(memory, resp, 0, (int) c.writableBytes());
+                    if (!names && fault == Fault.WRONG_LENGTH) {
+                        len = 3;
+                    }
+                    int head = !names && fault == Fault.FOREIGN_HEAD ? (c.head() + 7) % queue.size() : c.head();
+                    queue.addUsed(head, len);
+                }
+                queue.setNotification(true); // re-arm avail_event, as every device using EVENT_IDX must
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            used.notifyDriver();
+        }
+
+        public void setWakeup(Runnable wakeup) {
+        }
+
+        public void onWakeup() {
+        }
+    }
+
+    private static GpioChip open(Fault fault) throws Exception {
+        return GpioChip.open(new InProcessTransport(new FakeDevice(fault), 1 << 20),
+                new GpioChip.Options(Duration.ofMillis(300), 64, true));
+    }
+
+    @Test
+    void aWellBehavedFakeWorks() throws Exception {
+        try (GpioChip chip = open(Fault.NONE)) {
+            assertThat(chip.lineNames()).containsExactly("A", "B");
+            assertThat(chip.getDirection(1)).isEqualTo(dev.vgpio.protocol.Direction.NONE);
+            assertThat(chip.hasInterrupts()).isFalse();
+        }
+    }
+
+    @Test
+    void silenceIsATimeoutNotAHang() throws Exception {
+        try (GpioChip chip = open(Fault.SILENT)) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> chip.getDirection(0))
+                    .isInstanceOf(DriverException.class)
+                    .hasMessageContaining("did not answer GET_DIRECTION for line 0 within 300 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
+    void aWrongUsedLengthIsASpecViolation() throws Exception {
+        try (GpioChip chip = open(Fault.WRONG_LENGTH)) {
+            assertThatThrownBy(() -> chip.getDirection(0))
+                    .isInstanceOf(DriverException.class)
+                    .hasMessageContaining("spec violation")
+                    .hasMessageContaining("used length 3; it must be 2");
+        }
+    }
+
+    @Test
+    void aBufferTheDriverNeverGaveIsASpecViolation() throws Exception {
+        try (GpioChip chip = open(Fault.FOREIGN_HEAD)) {
+            assertThatThrownBy(() -> chip.getDirection(0))
+                    .isInstanceOf(DriverException.class)
+                    .hasMessageContaining("did not make available");
+            assertThatThrownBy(() -> chip.getDirection(1)).as("the chip stays failed, with the reason")
+                    .hasMessageContaining("did not make available");
+        }
+    }
+
+    @Test
+    void duplicateLineNamesAreReportedAsASpecViolation() {
+        assertThatThrownBy(() -> open(Fault.DUPLICATE_NAMES))
+                .isInstanceOf(DriverException.class)
+                .hasMessageContaining("spec violation in the device's line names")
+                .hasMessageContaining("duplicate line name \"A\" on lines 0 and 1");
+    }
+}
