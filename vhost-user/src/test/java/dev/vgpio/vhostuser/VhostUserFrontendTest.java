@@ -1,0 +1,142 @@
+package dev.vgpio.vhostuser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.VirtioGpioDevice;
+import dev.vgpio.driver.DriverException;
+import dev.vgpio.driver.EdgeEvent;
+import dev.vgpio.driver.GpioChip;
+import dev.vgpio.driver.LineRequest;
+import dev.vgpio.driver.LineSettings;
+import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.IrqType;
+import dev.vgpio.sys.FdSet;
+import dev.vgpio.sys.UnixSocket;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Java driver over the vhost-user front end, against vgpio's back end and against broken back ends. */
+class VhostUserFrontendTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDriverWorksThroughTheFrontEndAgainstTheBackEnd() throws Exception {
+        SimulatedChip sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET"));
+        Path path = dir.resolve("gpio.sock");
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(sim)), "t").start();
+                GpioChip chip = GpioChip.open(VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20))) {
+            assertThat(chip.lineNames()).containsExactly("LED", "BUTTON", "", "RESET");
+            assertThat(chip.hasInterrupts()).isTrue();
+            try (LineRequest led = chip.request(LineSettings.output(1), 0);
+                    LineRequest button = chip.request(LineSettings.input(IrqType.EDGE_BOTH), 1)) {
+                assertThat(sim.observe(0)).isEqualTo(1);
+                sim.drive(1, 1);
+                EdgeEvent e = button.readEvent(Duration.ofSeconds(2));
+                assertThat(e).isNotNull();
+                assertThat(e.type()).isEqualTo(EdgeEvent.Type.RISING);
+                assertThat(button.getValue(1)).isEqualTo(1);
+                led.setValue(0, 0);
+                assertThat(sim.observe(0)).isZero();
+            }
+            assertThat(sim.getDirection(0)).isEqualTo(Direction.NONE);
+        }
+    }
+
+    @Test
+    void closingStopsTheRingsWithGetVringBase() throws Exception {
+        SimulatedChip sim = SimulatedChip.withLines("sim", 2, "L");
+        Path path = dir.resolve("gpio.sock");
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(sim)), "t")
+                .start()) {
+            GpioChip chip = GpioChip.open(VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20));
+            chip.getDirection(0);
+            assertThat(server.backend().isActive(0)).isTrue();
+            chip.close();
+            for (int i = 0; i < 100 && server.isConnected(); i++) {
+                Thread.sleep(10);
+            }
+            assertThat(server.backend().isActive(0)).isFalse();
+            assertThat(server.isConnected()).isFalse();
+        }
+    }
+
+    /** A fake back end that accepts one connection and then behaves as {@code script} says. */
+    private Path fake(Consumer<UnixSocket> script) throws Exception {
+        Path path = dir.resolve("fake.sock");
+        UnixSocket listener = UnixSocket.listen(path, 1);
+        Thread.ofVirtual().start(() -> {
+            try (listener; UnixSocket c = listener.accept()) {
+                script.accept(c);
+            } catch (Exception e) {
+                // the test checks what the front end saw
+            }
+        });
+        return path;
+    }
+
+    @Test
+    void aBackEndThatClosesTheSocketGivesAClearError() throws Exception {
+        Path path = fake(c -> { });
+        assertThatThrownBy(() -> VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20))
+                .isInstanceOf(DriverException.class)
+                .hasMessageContaining("closed the connection")
+                .hasMessageContaining("GET_FEATURES");
+    }
+
+    @Test
+    void aBackEndThatNeverAnswersTimesOut() throws Exception {
+        Path path = fake(c -> {
+            try {
+                Thread.sleep(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> VhostUserFrontend.connect(path, Duration.ofMillis(300), 1 << 20))
+                .isInstanceOf(DriverException.class)
+                .hasMessageContaining("did not answer GET_FEATURES within 300 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void aBackEndThatAnswersTheWrongSizeGivesAClearError() throws Exception {
+        Path path = fake(c -> {
+            try {
+                MemorySegment m = Arena.ofAuto().allocate(64, 8);
+                c.receiveFully(m, 0, 12, new FdSet(4));
+                var u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+                m.set(u32, 0, VhostUser.GET_FEATURES);
+                m.set(u32, 4, VhostUser.FLAG_VERSION | VhostUser.FLAG_REPLY);
+                m.set(u32, 8, 4);
+                c.sendFully(m, 0, 16, null, 0);
+                Thread.sleep(1000);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThatThrownBy(() -> VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20))
+                .isInstanceOf(DriverException.class)
+                .hasMessageContaining("answered GET_FEATURES with a 4-byte payload; expected 8");
+    }
+
+    @Test
+    void noBackEndAtThePath() {
+        assertThatThrownBy(() -> VhostUserFrontend.connect(dir.resolve("none.sock"), Duration.ofSeconds(1), 1 << 20))
+                .isInstanceOf(DriverException.class)
+                .hasMessageContaining("cannot connect to the vhost-user back end")
+                .hasMessageContaining("ENOENT");
+    }
+}
