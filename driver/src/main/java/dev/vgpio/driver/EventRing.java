@@ -11,10 +11,10 @@ import java.io.IOException;
  * writable), queued to unmask the line and returned by the device when the interrupt fires (VALID) or is disabled
  * (INVALID). Not thread-safe.
  */
-final class EventRing {
+public final class EventRing {
     /** Receives returned pairs from {@link #drain}. */
     @FunctionalInterface
-    interface Returned {
+    public interface Returned {
         void returned(int line, int status, int usedLength);
     }
 
@@ -31,7 +31,9 @@ final class EventRing {
         length = len;
     };
 
-    EventRing(VirtioTransport transport, int index, int size, int lines, boolean eventIdx) throws IOException {
+    /** Sets up queue {@code index} of {@code size} entries for {@code lines} lines and starts it. */
+    public EventRing(VirtioTransport transport, int index, int size, int lines, boolean eventIdx)
+            throws IOException {
         this.transport = transport;
         this.index = index;
         QueueConfig config = QueueConfig.contiguous(transport.allocate(QueueConfig.contiguousBytes(size), 4096), size);
@@ -47,15 +49,23 @@ final class EventRing {
         transport.startQueue(index, config);
     }
 
-    boolean isQueued(int line) {
+    public boolean isQueued(int line) {
         return queued[line];
     }
 
-    /** Queues the pair of {@code line} (unmasks it) and notifies the device. */
-    void queue(int line) throws IOException {
+    /** Queues the pair of {@code line} (unmasks it) and notifies the device; nothing if it is queued already. */
+    public void queue(int line) throws IOException {
         if (queued[line]) {
             return;
         }
+        queueAgain(line);
+    }
+
+    /**
+     * Queues a pair for {@code line} even if one is queued already (a driver must not; conformance tests do, to see
+     * the device cope). The line of a returned pair is still known from the driver's own bookkeeping.
+     */
+    public void queueAgain(int line) throws IOException {
         long at = buffers + 4L * line;
         try {
             transport.memory().writeU16(at, line);
@@ -73,7 +83,7 @@ final class EventRing {
     }
 
     /** Collects returned pairs; the line of each comes from the driver's own bookkeeping, not the returned buffer. */
-    int drain(Returned returned) throws DriverException {
+    public int drain(Returned returned) throws DriverException {
         int n = 0;
         try {
             while (queue.drainOne(collect) == 1) {
