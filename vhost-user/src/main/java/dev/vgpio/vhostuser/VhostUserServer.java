@@ -189,10 +189,17 @@ public final class VhostUserServer implements AutoCloseable {
                         onConnection(ev);
                     } else if (data == WAKEUP) {
                         wakeup.drain();
-                        guard("device event", device::onWakeup);
+                        try {
+                            device.onWakeup();
+                        } catch (RuntimeException e) {
+                            failed("device event", e);
+                        }
                     } else if (data >= KICK) {
-                        int queue = (int) (data - KICK);
-                        guard("queue " + queue, () -> backend.kicked(queue));
+                        try {
+                            backend.kicked((int) (data - KICK));
+                        } catch (RuntimeException e) {
+                            failed("queue " + (data - KICK), e);
+                        }
                     }
                 }
             }
@@ -204,13 +211,10 @@ public final class VhostUserServer implements AutoCloseable {
         }
     }
 
-    private void guard(String what, Runnable work) {
-        try {
-            work.run();
-        } catch (RuntimeException e) {
-            LOG.error("{}: {} failed; dropping the connection: {}", name, what, e.toString(), e);
-            disconnect();
-        }
+    /** A device or queue handler failed unexpectedly: drop the connection, keep serving (no allocation until then). */
+    private void failed(String what, RuntimeException e) {
+        LOG.error("{}: {} failed; dropping the connection: {}", name, what, e.toString(), e);
+        disconnect();
     }
 
     private void tryConnect() throws IOException {
