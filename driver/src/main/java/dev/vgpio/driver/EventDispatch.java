@@ -68,9 +68,11 @@ final class EventDispatch implements AutoCloseable {
                     ring.drain((line, status, length) -> returned(line, status, length, now));
                 }
             } catch (DriverException e) {
-                chip.fail(e.getMessage());
+                if (!closed) {
+                    chip.fail(e.getMessage());
+                }
                 return;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 if (!closed) {
                     chip.fail("lost the device's eventq: " + e.getMessage());
                 }
@@ -137,10 +139,17 @@ final class EventDispatch implements AutoCloseable {
         }
     }
 
+    /** Stops both threads and waits for them, so the transport can be closed safely afterwards. */
     @Override
     public void close() {
         closed = true;
         collector.interrupt();
         handler.shutdownNow();
+        try {
+            collector.join(2000);
+            handler.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

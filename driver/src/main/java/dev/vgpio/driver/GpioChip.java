@@ -283,9 +283,11 @@ public final class GpioChip implements AutoCloseable {
                     ringLock.unlock();
                 }
             } catch (DriverException e) {
-                fail(e.getMessage());
+                if (!closed) {
+                    fail(e.getMessage());
+                }
                 return;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 if (!closed) {
                     fail("lost the device: " + e.getMessage());
                 }
@@ -313,7 +315,8 @@ public final class GpioChip implements AutoCloseable {
     void fail(String why) {
         if (broken == null) {
             broken = why;
-            LOG.error("{}: {}", transport.describe(), why);
+            // the caller gets this as a DriverException; a library does not also log it as an error
+            LOG.debug("{}: {}", transport.describe(), why);
         }
         ringLock.lock();
         try {

@@ -227,7 +227,7 @@ public final class LineRequest implements AutoCloseable {
                 chip.checked(MessageType.SET_DIRECTION, line, Direction.NONE.code());
             }
         } catch (DriverException e) {
-            LOG.warn("releasing lines {} of {}: {}", Arrays.toString(lines), chip.describe(), e.getMessage());
+            LOG.debug("releasing lines {} of {}: {}", Arrays.toString(lines), chip.describe(), e.getMessage());
         } finally {
             chip.released(this);
             queue.offer(END);

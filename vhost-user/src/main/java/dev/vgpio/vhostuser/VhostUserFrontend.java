@@ -363,6 +363,10 @@ public final class VhostUserFrontend implements VirtioTransport {
             throw new DriverException("the back end at " + path + " closed the connection instead of answering "
                     + VhostUser.name(request), e);
         } catch (LinuxException e) {
+            if (e.errno() == dev.vgpio.sys.Errno.ECONNRESET) {
+                throw new DriverException("the back end at " + path + " closed the connection instead of answering "
+                        + VhostUser.name(request), e);
+            }
             if (e.errno() == dev.vgpio.sys.Errno.EAGAIN) {
                 throw new DriverException("the back end at " + path + " did not answer " + VhostUser.name(request)
                         + " within " + timeout.toMillis() + " ms", e);

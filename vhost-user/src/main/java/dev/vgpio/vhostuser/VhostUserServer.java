@@ -63,6 +63,7 @@ public final class VhostUserServer implements AutoCloseable {
     private volatile UnixSocket connection;
     private Thread thread;
     private volatile long connections;
+    private boolean closeCalled;
 
     /**
      * Creates the socket at {@code path} (replacing a stale socket file) and prepares to serve {@code device}.
@@ -345,11 +346,15 @@ public final class VhostUserServer implements AutoCloseable {
         LOG.info("{}: stopped", name);
     }
 
-    /** Stops serving: closes the connection and removes the socket file. Waits up to 5 seconds. */
+    /** Stops serving: closes the connection and removes the socket file. Waits up to 5 seconds. Idempotent. */
     @Override
     public void close() {
         boolean running;
         synchronized (this) {
+            if (closeCalled) {
+                return;
+            }
+            closeCalled = true;
             running = thread != null;
         }
         if (!running) {
