@@ -1,0 +1,163 @@
+package dev.vgpio.bench;
+
+import dev.vgpio.driver.DriverException;
+import dev.vgpio.driver.RequestRing;
+import dev.vgpio.driver.VirtioTransport;
+import dev.vgpio.protocol.MessageType;
+import dev.vgpio.protocol.VirtioGpio;
+import dev.vgpio.vhostuser.VhostUserFrontend;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * End-to-end benchmark of any vhost-user-gpio back end, measured from vgpio's front end on one thread: the round trip
+ * of a GET_VALUE with one request in flight (kick by eventfd, wait for the call eventfd), and throughput with many
+ * requests in flight across the lines. The same shape as {@link Floor}: a 256-entry split ring and eventfds.
+ */
+public final class EndToEnd {
+    /** What one run measured. */
+    public record Result(long syncP50Ns, long syncP99Ns, long syncP999Ns, double syncOpsPerS, long syncSamples,
+            double batchOpsPerS, int batchInFlight, int lines) {
+    }
+
+    private static final int QUEUE_SIZE = 256;
+    private static final int MAX_SAMPLES = 20_000_000;
+
+    private final VirtioTransport transport;
+    private final RequestRing ring;
+    private final int lines;
+    private final Duration timeout = Duration.ofSeconds(2);
+    private int answered;
+    private int lastStatus;
+    private final RequestRing.Answers collect = (slot, status, value, usedLength) -> {
+        answered++;
+        lastStatus = status;
+        ring().release(slot);
+    };
+
+    private EndToEnd(VirtioTransport transport) throws IOException {
+        this.transport = transport;
+        long offered = transport.offeredFeatures();
+        transport.negotiate((1L << 32) | (offered & (1L << 29)));
+        byte[] config = transport.readConfig(0, VirtioGpio.CONFIG_SIZE);
+        this.lines = Short.toUnsignedInt(ByteBuffer.wrap(config).order(ByteOrder.LITTLE_ENDIAN).getShort(0));
+        if (lines == 0) {
+            throw new DriverException("the device reports ngpio = 0");
+        }
+        this.ring = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE, (offered & (1L << 29)) != 0);
+    }
+
+    private RequestRing ring() {
+        return ring;
+    }
+
+    /** Measures the back end at {@code socket}: warm-up, then each phase for {@code duration}. */
+    public static Result run(Path socket, Duration warmup, Duration duration, int inFlight)
+            throws IOException, InterruptedException {
+        try (VirtioTransport t = VhostUserFrontend.connect(socket, Duration.ofSeconds(2), 4 << 20)) {
+            return new EndToEnd(t).measure(warmup, duration, inFlight);
+        }
+    }
+
+    /** Measures any transport (e.g. an in-process device). */
+    public static Result run(VirtioTransport transport, Duration warmup, Duration duration, int inFlight)
+            throws IOException, InterruptedException {
+        return new EndToEnd(transport).measure(warmup, duration, inFlight);
+    }
+
+    private Result measure(Duration warmup, Duration duration, int inFlight)
+            throws IOException, InterruptedException {
+        if (inFlight < 1 || inFlight > ring.capacity()) {
+            throw new IllegalArgumentException("in-flight must be 1.." + ring.capacity() + ", not " + inFlight);
+        }
+        long[] samples = new long[MAX_SAMPLES];
+        sync(samples, warmup);
+        int n = sync(samples, duration);
+        long[] sorted = Arrays.copyOf(samples, n);
+        Arrays.sort(sorted);
+        double syncOps = n / (duration.toNanos() / 1e9);
+        batch(warmup, inFlight);
+        double batchOps = batch(duration, inFlight);
+        return new Result(percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 99.9), syncOps, n,
+                batchOps, inFlight, lines);
+    }
+
+    /** One request in flight: submit, kick, wait for the call, collect. Returns the samples taken. */
+    private int sync(long[] samples, Duration duration) throws IOException, InterruptedException {
+        long end = System.nanoTime() + duration.toNanos();
+        int n = 0;
+        int type = MessageType.GET_VALUE.code();
+        while (System.nanoTime() < end && n < samples.length) {
+            long t0 = System.nanoTime();
+            answered = 0;
+            ring.submit(type, n % lines, 0);
+            ring.kick(VirtioGpio.REQUESTQ);
+            while (ring.drain(collect) == 0) {
+                if (!transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)) {
+                    throw new DriverException("no answer within " + timeout.toMillis() + " ms");
+                }
+            }
+            samples[n++] = System.nanoTime() - t0;
+        }
+        return n;
+    }
+
+    /** {@code inFlight} requests kept in flight across the lines; returns requests answered per second. */
+    private double batch(Duration duration, int inFlight) throws IOException, InterruptedException {
+        int type = MessageType.GET_VALUE.code();
+        long start = System.nanoTime();
+        long end = start + duration.toNanos();
+        long done = 0;
+        int next = 0;
+        answered = 0;
+        for (int i = 0; i < inFlight; i++) {
+            ring.submit(type, next++ % lines, 0);
+        }
+        ring.kick(VirtioGpio.REQUESTQ);
+        int outstanding = inFlight;
+        while (true) {
+            answered = 0;
+            if (ring.drain(collect) == 0) {
+                if (!transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)) {
+                    throw new DriverException("no answer within " + timeout.toMillis() + " ms with " + outstanding
+                            + " requests in flight");
+                }
+                continue;
+            }
+            done += answered;
+            outstanding -= answered;
+            if (System.nanoTime() >= end) {
+                break;
+            }
+            while (outstanding < inFlight) {
+                ring.submit(type, next++ % lines, 0);
+                outstanding++;
+            }
+            ring.kick(VirtioGpio.REQUESTQ);
+        }
+        long elapsed = System.nanoTime() - start;
+        while (outstanding > 0) { // let the ring empty before the next phase
+            answered = 0;
+            if (ring.drain(collect) == 0 && !transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)) {
+                throw new DriverException("the back end kept " + outstanding + " requests");
+            }
+            outstanding -= answered;
+        }
+        if (lastStatus != 0) {
+            throw new DriverException("the back end answered GET_VALUE with status " + lastStatus);
+        }
+        return done / (elapsed / 1e9);
+    }
+
+    static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+}
