@@ -1,0 +1,358 @@
+package dev.vgpio.conformance;
+
+import dev.vgpio.driver.Answer;
+import dev.vgpio.driver.DriverException;
+import dev.vgpio.driver.EventRing;
+import dev.vgpio.driver.RequestRing;
+import dev.vgpio.driver.VirtioTransport;
+import dev.vgpio.memory.GuestMemoryException;
+import dev.vgpio.protocol.GpioFeatures;
+import dev.vgpio.protocol.IrqStatus;
+import dev.vgpio.protocol.MessageType;
+import dev.vgpio.protocol.VirtioGpio;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One driver session with the device under test, at the level of raw rings: features negotiated as asked, the
+ * configuration read once, a {@link RequestRing} (several requests may be in flight) and, when VIRTIO_GPIO_F_IRQ was
+ * negotiated, an {@link EventRing}. Nothing is checked here: answers come back as the device gave them and are
+ * recorded in the suite's {@link Observations}; every wait has a deadline. Not thread-safe.
+ */
+final class Session implements AutoCloseable {
+    static final long VERSION_1 = 1L << 32;
+    static final long EVENT_IDX = 1L << 29;
+    static final int QUEUE_SIZE = 64;
+    /** The largest names block the suite reads (as the Java driver). */
+    static final long MAX_NAMES = 1 << 20;
+    /** What the driver writes into response bytes before handing them over; a byte still holding it was not set. */
+    static final int FILL = 0xee;
+    private static final Duration SLICE = Duration.ofMillis(20);
+
+    /** An eventq pair the device returned, in the order returned. */
+    record Event(int line, int status, int usedLength, long atNanos) {
+        boolean valid() {
+            return status == IrqStatus.VALID.code();
+        }
+
+        @Override
+        public String toString() {
+            return "line " + line + " " + eventStatus(status) + " (used length " + usedLength + ")";
+        }
+    }
+
+    /** A GET_LINE_NAMES answer and the names block that came with it. */
+    record Names(Answer answer, byte[] block) {
+    }
+
+    private record Sent(int type, int gpio, long value, int expectedLength) {
+    }
+
+    private final String check;
+    private final VirtioTransport transport;
+    private final Observations observations;
+    private final Duration timeout;
+    private final long offered;
+    private final long negotiated;
+    private final byte[] config;
+    private final int ngpio;
+    private final long namesSize;
+    private final RequestRing requests;
+    private final EventRing events;
+    private final Map<Integer, Sent> sent = new HashMap<>();
+    private final Map<Integer, Answer> answers = new HashMap<>();
+    private final List<Integer> arrivals = new ArrayList<>();
+    private final ArrayDeque<Event> returned = new ArrayDeque<>();
+    private long namesBuffer = -1;
+    private volatile boolean closed;
+
+    private Session(String check, VirtioTransport transport, boolean wantIrq, Observations observations,
+            Duration timeout) throws IOException {
+        this.check = check;
+        this.transport = transport;
+        this.observations = observations;
+        this.timeout = timeout;
+        this.offered = transport.offeredFeatures();
+        long want = VERSION_1 | (offered & EVENT_IDX) | (wantIrq ? offered & GpioFeatures.IRQ : 0);
+        this.negotiated = transport.negotiate(want & offered);
+        this.config = transport.readConfig(0, VirtioGpio.CONFIG_SIZE);
+        if (config.length != VirtioGpio.CONFIG_SIZE) {
+            throw new DriverException("the device returned " + config.length + " configuration bytes, not 8");
+        }
+        ByteBuffer b = ByteBuffer.wrap(config).order(ByteOrder.LITTLE_ENDIAN);
+        this.ngpio = Short.toUnsignedInt(b.getShort(0));
+        this.namesSize = Integer.toUnsignedLong(b.getInt(4));
+        boolean eventIdx = (negotiated & EVENT_IDX) != 0;
+        this.requests = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE, eventIdx);
+        this.events = (negotiated & GpioFeatures.IRQ) != 0
+                ? new EventRing(transport, VirtioGpio.EVENTQ, QUEUE_SIZE, Math.max(1, ngpio), eventIdx)
+                : null;
+    }
+
+    /**
+     * Opens a session: a new transport from the target, features negotiated (VERSION_1, EVENT_IDX if offered, and
+     * VIRTIO_GPIO_F_IRQ if offered and {@code wantIrq}), both queues started. The transport is closed on failure.
+     */
+    static Session open(Target target, String check, boolean wantIrq, Observations observations)
+            throws IOException {
+        VirtioTransport t = target.opener().open();
+        try {
+            return new Session(check, t, wantIrq, observations, target.timeout());
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    long offered() {
+        return offered;
+    }
+
+    long negotiated() {
+        return negotiated;
+    }
+
+    /** Whether VIRTIO_GPIO_F_IRQ was negotiated (the eventq runs). */
+    boolean irq() {
+        return events != null;
+    }
+
+    byte[] config() {
+        return config.clone();
+    }
+
+    int ngpio() {
+        return ngpio;
+    }
+
+    long namesSize() {
+        return namesSize;
+    }
+
+    String describe() {
+        return transport.describe();
+    }
+
+    // ---- requestq
+
+    /** Sends one message and waits for its answer. */
+    Answer call(int type, int gpio, long value) throws IOException {
+        int slot = submit(type, gpio, value);
+        kick();
+        return await(slot);
+    }
+
+    /** Puts a message on the ring without notifying the device; returns its slot. */
+    int submit(int type, int gpio, long value) throws DriverException {
+        int slot = requests.submit(type, gpio & 0xffff, value);
+        sent.put(slot, new Sent(type, gpio, value, VirtioGpio.RESPONSE_SIZE));
+        return slot;
+    }
+
+    /** Notifies the device of new requests (if it asked to be notified). */
+    void kick() throws IOException {
+        requests.kick(VirtioGpio.REQUESTQ);
+    }
+
+    /** Waits for the answer to the message in {@code slot}; then the slot is free again. */
+    Answer await(int slot) throws IOException {
+        Sent s = sent.get(slot);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            collectAnswers();
+            Answer a = answers.remove(slot);
+            if (a != null) {
+                sent.remove(slot);
+                requests.release(slot);
+                return a;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new CheckFailed(String.format("no answer to %s within %d ms", describe(s),
+                        timeout.toMillis()));
+            }
+            waitFor(VirtioGpio.REQUESTQ, left);
+        }
+    }
+
+    /** The slots whose answers have arrived, in the order the device put them on the used ring. */
+    List<Integer> arrivals() {
+        return List.copyOf(arrivals);
+    }
+
+    /** Sends GET_LINE_NAMES with a response buffer of 1 + gpio_names_size bytes and waits for the answer. */
+    Names names() throws IOException {
+        if (namesSize > MAX_NAMES) {
+            throw new CheckFailed("gpio_names_size is " + namesSize + " bytes; the suite reads at most " + MAX_NAMES);
+        }
+        int length = (int) (1 + namesSize);
+        if (namesBuffer < 0) {
+            namesBuffer = transport.allocate(length, 8);
+        }
+        byte[] fill = new byte[length];
+        java.util.Arrays.fill(fill, (byte) FILL);
+        try {
+            transport.memory().write(namesBuffer, fill, 0, length);
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot prepare the names buffer: " + e.getMessage(), e);
+        }
+        int slot = requests.submit(MessageType.GET_LINE_NAMES.code(), 0, 0, namesBuffer, length);
+        sent.put(slot, new Sent(MessageType.GET_LINE_NAMES.code(), 0, 0, length));
+        kick();
+        Answer a = await(slot);
+        byte[] block = new byte[(int) namesSize];
+        try {
+            transport.memory().read(namesBuffer + 1, block, 0, block.length);
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot read the names block: " + e.getMessage(), e);
+        }
+        return new Names(a, block);
+    }
+
+    private void collectAnswers() throws DriverException {
+        requests.drain((slot, status, value, usedLength) -> {
+            Sent s = sent.get(slot);
+            arrivals.add(slot);
+            answers.put(slot, new Answer(status, value, usedLength));
+            if (s != null) {
+                boolean names = s.type() == MessageType.GET_LINE_NAMES.code();
+                observations.answered(new Observations.Answered(check, s.type(), s.gpio(), s.value(), status,
+                        names ? -1 : value, usedLength, s.expectedLength()));
+            }
+        });
+    }
+
+    // ---- eventq
+
+    /** Queues the interrupt buffer pair of {@code line} (unmasks it) and notifies the device. */
+    void queue(int line) throws IOException {
+        requireEvents().queueAgain(line);
+    }
+
+    /** Queues a second pair for a line that has one queued already (a driver must not; robustness checks do). */
+    void queueAgain(int line) throws IOException {
+        requireEvents().queueAgain(line);
+    }
+
+    /** The next pair the device returns within {@code within}, or null. */
+    Event awaitEvent(Duration within) throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            collectEvents();
+            if (!returned.isEmpty()) {
+                return returned.poll();
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            waitFor(VirtioGpio.EVENTQ, left);
+        }
+    }
+
+    /** Every pair the device returns within {@code period} (waits the whole period). */
+    List<Event> collect(Duration period) throws IOException {
+        long deadline = System.nanoTime() + period.toNanos();
+        List<Event> got = new ArrayList<>();
+        while (true) {
+            collectEvents();
+            while (!returned.isEmpty()) {
+                got.add(returned.poll());
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return got;
+            }
+            waitFor(VirtioGpio.EVENTQ, left);
+        }
+    }
+
+    private void collectEvents() throws DriverException {
+        requireEvents().drain((line, status, usedLength) -> {
+            returned.add(new Event(line, status, usedLength, System.nanoTime()));
+            observations.returned(new Observations.Returned(check, line, status, usedLength));
+        });
+    }
+
+    private EventRing requireEvents() {
+        if (events == null) {
+            throw new IllegalStateException("VIRTIO_GPIO_F_IRQ was not negotiated in this session");
+        }
+        return events;
+    }
+
+    private void waitFor(int queue, long leftNanos) throws IOException {
+        try {
+            transport.awaitNotification(queue, Duration.ofNanos(Math.min(leftNanos, SLICE.toNanos())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            transport.close();
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // ---- names for messages
+
+    static String describe(Sent s) {
+        return s == null ? "a request" : message(s.type(), s.gpio(), s.value());
+    }
+
+    /** "SET_DIRECTION(OUT) for line 3", "message type 7 for line 0". */
+    static String message(int type, int gpio, long value) {
+        MessageType t = MessageType.fromCode(type);
+        if (t == null) {
+            return "message type " + type + " for line " + gpio;
+        }
+        String arg = switch (t) {
+            case SET_DIRECTION -> "(" + directionName(value) + ")";
+            case SET_VALUE -> "(" + value + ")";
+            case SET_IRQ_TYPE -> "(" + irqTypeName(value) + ")";
+            default -> "";
+        };
+        return t == MessageType.GET_LINE_NAMES ? "GET_LINE_NAMES" : t.name() + arg + " for line " + gpio;
+    }
+
+    static String directionName(long value) {
+        var d = dev.vgpio.protocol.Direction.fromCode(value);
+        return d != null ? d.name() : Long.toString(value);
+    }
+
+    static String irqTypeName(long value) {
+        var t = dev.vgpio.protocol.IrqType.fromCode(value);
+        return t != null ? t.name() : "0x" + Long.toHexString(value);
+    }
+
+    static String status(int status) {
+        return switch (status) {
+            case 0 -> "OK";
+            case 1 -> "ERR";
+            default -> "status " + status + String.format(" (0x%02x)", status);
+        };
+    }
+
+    static String eventStatus(int status) {
+        return switch (status) {
+            case 0 -> "INVALID";
+            case 1 -> "VALID";
+            default -> "status " + status;
+        };
+    }
+}

@@ -1,0 +1,103 @@
+package dev.vgpio.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vgpio.conformance.FaultyDevice.Fault;
+import dev.vgpio.driver.InProcessTransport;
+import dev.vgpio.lines.SimulatedChip;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Devices that break the spec on purpose: the matching checks fail, precisely, and every other check still runs. */
+class BrokenDeviceTest {
+    private static Map<String, Result> run(Fault... faults) {
+        SimulatedChip sim = new SimulatedChip("sim", List.of("A", "B", "", "D"));
+        FaultyDevice device = new FaultyDevice(sim, faults);
+        Target target = Target.of("faulty", () -> new InProcessTransport(device, 4 << 20))
+                .withTimeout(Duration.ofMillis(300)).withQuiet(Duration.ofMillis(60))
+                .withInput(VgpioBackEndTest.driving(sim));
+        List<Result> results = ConformanceSuite.run(target);
+        assertThat(results).extracting(Result::id).containsExactlyElementsOf(ConformanceSuite.statements().keySet());
+        Map<String, Result> byId = new LinkedHashMap<>();
+        results.forEach(r -> byId.put(r.id(), r));
+        return byId;
+    }
+
+    private static void assertOnlyTheseFail(Map<String, Result> byId, Set<String> failing) {
+        byId.values().forEach(r -> assertThat(r.outcome()).as("%s: %s", r.id(), r.detail())
+                .isEqualTo(failing.contains(r.id()) ? Result.Outcome.FAIL : Result.Outcome.PASS));
+    }
+
+    @Test
+    void theFaultlessFakePassesEverything() {
+        assertOnlyTheseFail(run(), Set.of());
+    }
+
+    @Test
+    void aGetDirectionValueOfSevenIsCaught() {
+        Map<String, Result> r = run(Fault.BAD_DIRECTION_VALUE);
+        assertThat(r.get("requestq.get-direction").detail()).contains("4 of 4 lines: line 0 answered value 7");
+        assertThat(r.get("requestq.set-direction").detail()).contains("IN -> 7");
+        assertOnlyTheseFail(r, Set.of("requestq.get-direction", "requestq.set-direction",
+                "requestq.set-direction-invalid", "requestq.direction-none-discards", "irq.output-line"));
+    }
+
+    @Test
+    void aUsedLengthOfThreeIsCaught() {
+        Map<String, Result> r = run(Fault.LONG_ANSWERS);
+        assertThat(r.get("requestq.used-length").detail()).contains("used length 3, expected 2");
+        assertOnlyTheseFail(r, Set.of("requestq.used-length"));
+    }
+
+    @Test
+    void aPairKeptOnDisableIsCaught() {
+        Map<String, Result> r = run(Fault.KEEP_PAIR_ON_DISABLE);
+        assertThat(r.get("eventq.disable-returns").detail())
+                .contains("the queued pair was not returned within 500 ms");
+        assertThat(r.get("eventq.duplicate-pair").detail()).contains("a pair stayed with the device");
+        assertOnlyTheseFail(r, Set.of("eventq.disable-returns", "eventq.duplicate-pair"));
+    }
+
+    @Test
+    void aDeviceThatNeverAnswersGetValueFailsThoseChecksWithoutHangingTheRest() {
+        long start = System.nanoTime();
+        Map<String, Result> r = run(Fault.SILENT_GET_VALUE);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+        assertThat(r.get("requestq.get-value").detail()).isEqualTo("no answer to GET_VALUE for line 0 within 300 ms");
+        assertOnlyTheseFail(r, Set.of("requestq.get-value", "requestq.set-value-before-output",
+                "requestq.direction-none-discards", "requestq.out-of-range", "requestq.order-same-line"));
+    }
+
+    @Test
+    void aCheckThatOverrunsIsAbandonedAndTheSuiteGoesOn() {
+        Target target = Target.of("never", () -> {
+            throw new java.io.IOException("unused");
+        });
+        long start = System.nanoTime();
+        Result r = ConformanceSuite.runOne(new ConformanceSuite.Check("x.hang", "hangs", c -> {
+            Thread.sleep(60_000);
+            return Verdict.pass("never");
+        }), target, new Observations(), Duration.ofMillis(200));
+        assertThat(r.outcome()).isEqualTo(Result.Outcome.FAIL);
+        assertThat(r.detail()).isEqualTo("the check did not finish within 200 ms and was abandoned");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aCheckThatThrowsIsAFailWithTheMessage() {
+        Target target = Target.of("unreachable", () -> {
+            throw new java.io.IOException("cannot connect to the vhost-user back end at /nowhere");
+        });
+        List<Result> results = ConformanceSuite.run(target);
+        assertThat(results).filteredOn(x -> !x.id().startsWith("requestq.used") && !x.id().startsWith("requestq.status")
+                && !x.id().startsWith("requestq.fields") && !x.id().startsWith("eventq.used"))
+                .allSatisfy(x -> {
+                    assertThat(x.outcome()).isEqualTo(Result.Outcome.FAIL);
+                    assertThat(x.detail()).isEqualTo("cannot connect to the vhost-user back end at /nowhere");
+                });
+    }
+}
