@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "virtio-gpio devices, drivers and tools.%n"
                 + "A VMM hands GPIO lines to a guest through vhost-user; vgpio serves them from simulated or real chips.",
-        subcommands = {ServeCommand.class, CtlCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, CtlCommand.class, DetectCommand.class, InfoCommand.class,
+            GetCommand.class, SetCommand.class, MonCommand.class, ConformCommand.class, BenchCommand.class,
+            VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {
     }

@@ -1,0 +1,110 @@
+package dev.vgpio.cli;
+
+import dev.vgpio.conformance.ConformanceReport;
+import dev.vgpio.conformance.ConformanceSuite;
+import dev.vgpio.conformance.InputDriver;
+import dev.vgpio.conformance.Result;
+import dev.vgpio.conformance.Target;
+import dev.vgpio.control.CtlServer;
+import dev.vgpio.driver.VirtioTransport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vgpio conform}: runs the conformance suite against a vhost-user-gpio back end and prints the table. Exit
+ * status 1 if any check fails (or the back end cannot be reached), 0 otherwise.
+ */
+@Command(name = "conform", sortOptions = false,
+        description = {"Check a vhost-user-gpio back end against every statement of the virtio spec's GPIO section",
+            "that a driver can observe, and print a table of PASS / FAIL / SKIP with what was seen.",
+            "The checks reconfigure the chosen line (--line) and its neighbour, then release them: use a device",
+            "nothing else is using. Interrupt delivery needs a way to drive inputs: a vgpio back end's control",
+            "socket (<socket>.ctl, used when it exists); without one those checks are skipped.",
+            "Exit status: 0 if nothing failed, 1 if a check failed or the back end could not be reached."},
+        footer = {"", "Examples:", "  vgpio conform", "  vgpio conform --socket /tmp/gpio.sock --timeout 2000",
+            "  vgpio conform --socket /run/vhost-device-gpio.sock0 --no-ctl"})
+final class ConformCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-s", "--socket"}, paramLabel = "PATH", defaultValue = "vgpio.sock",
+            description = "The back end's vhost-user socket (default ./${DEFAULT-VALUE}).")
+    Path socket;
+
+    @Option(names = "--timeout", paramLabel = "MS", defaultValue = "1000",
+            description = "How long the back end may take to answer any message or deliver an awaited event, in ms"
+                    + " (default ${DEFAULT-VALUE}, as the Linux driver).")
+    long timeoutMillis;
+
+    @Option(names = "--line", paramLabel = "N", defaultValue = "0",
+            description = "The line the checks configure (default ${DEFAULT-VALUE}); some also use line N+1.")
+    int line;
+
+    @ArgGroup(exclusive = true)
+    Input input;
+
+    static final class Input {
+        @Option(names = "--ctl", paramLabel = "PATH",
+                description = "The control socket that drives the device's inputs (default: <socket>.ctl if it exists).")
+        Path ctl;
+
+        @Option(names = "--no-ctl", description = "Do not drive inputs; skip the interrupt delivery checks.")
+        boolean noCtl;
+    }
+
+    @Override
+    public Integer call() {
+        if (timeoutMillis <= 0) {
+            throw new ParameterException(spec.commandLine(), "--timeout must be a positive number of ms");
+        }
+        if (line < 0 || line > 0xfffe) {
+            throw new ParameterException(spec.commandLine(), "--line must be 0..65534");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Target target = Target.vhostUser(socket, Duration.ofMillis(timeoutMillis)).withLine(line);
+        Path ctl = null;
+        if (input != null && input.ctl != null) {
+            if (!Files.exists(input.ctl)) {
+                return fail("no control socket at " + input.ctl);
+            }
+            ctl = input.ctl;
+        } else if (input == null || !input.noCtl) {
+            Path guess = CtlServer.pathFor(socket);
+            ctl = Files.exists(guess) ? guess : null;
+        }
+        if (ctl != null) {
+            target = target.withInput(InputDriver.ctl(ctl));
+        }
+        try (VirtioTransport probe = target.opener().open()) {
+            out.printf("vgpio conform: %s (%s)%n", probe.describe(), ctl != null
+                    ? "inputs driven through " + ctl
+                    : "no control socket: the interrupt delivery checks are skipped");
+        } catch (IOException | RuntimeException e) {
+            return fail(e.getMessage());
+        }
+        out.flush();
+        List<Result> results = ConformanceSuite.run(target);
+        ConformanceReport report = new ConformanceReport(results);
+        out.print(report.render());
+        out.flush();
+        return report.exitStatus();
+    }
+
+    private int fail(String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("vgpio conform: " + message);
+        err.flush();
+        return 1;
+    }
+}

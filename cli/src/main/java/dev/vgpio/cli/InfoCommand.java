@@ -1,0 +1,77 @@
+package dev.vgpio.cli;
+
+import dev.vgpio.driver.GpioChip;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vgpio info}: libgpiod's gpioinfo for vhost-user-gpio back ends. */
+@Command(name = "info", sortOptions = false,
+        description = {"Print the lines of virtio-gpio devices served over vhost-user, like gpioinfo: "
+                + "'<socket> - N lines:', then each line's offset, name (\"unnamed\" if it has none) and direction "
+                + "as the device reports it (GET_DIRECTION; nothing is changed).",
+            "The direction is input, output or none: virtio-gpio has a real 'none' for a released line, where "
+                + "gpioinfo in a Linux guest prints the direction the kernel last knew. Virtio has no consumers, so "
+                + "none are shown.",
+            "With LINE arguments (names or offsets) only those lines are printed, as "
+                + "'<socket> OFFSET NAME DIRECTION'."},
+        footer = {"", "Examples:", "  vgpio info", "  vgpio info -s /tmp/gpio.sock LED_RED 3"})
+final class InfoCommand extends ToolCommand {
+    @Option(names = {"-s", "--socket"}, paramLabel = "PATH",
+            description = "A device's socket (repeatable; default ./vgpio.sock).")
+    List<Path> sockets = new ArrayList<>();
+
+    @Parameters(paramLabel = "LINE", arity = "0..*",
+            description = "Lines to print, by name or offset (default: every line). With several sockets, each"
+                    + " socket's matching lines are printed.")
+    List<String> lines = new ArrayList<>();
+
+    @Override
+    int run() {
+        int status = 0;
+        Set<String> found = new HashSet<>();
+        Map<String, String> missing = new LinkedHashMap<>();
+        for (Path socket : sockets.isEmpty() ? List.of(DEFAULT_SOCKET) : sockets) {
+            try (GpioChip chip = open(socket, false)) {
+                if (lines.isEmpty()) {
+                    out().printf("%s - %d lines:%n", socket, chip.lineCount());
+                    for (int i = 0; i < chip.lineCount(); i++) {
+                        out().printf("\tline %3d:\t%s\t%s%n", i, paddedName(chip, i),
+                                directionWord(chip.getDirection(i)));
+                    }
+                } else {
+                    for (String line : lines) {
+                        int offset;
+                        try {
+                            offset = chip.resolve(line);
+                        } catch (IllegalArgumentException e) {
+                            missing.putIfAbsent(line, e.getMessage());
+                            continue;
+                        }
+                        found.add(line);
+                        out().printf("%s %d\t%s\t%s%n", socket, offset, paddedName(chip, offset),
+                                directionWord(chip.getDirection(offset)));
+                    }
+                }
+                out().flush();
+            } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+                out().flush();
+                status = fail(e.getMessage());
+            }
+        }
+        for (Map.Entry<String, String> m : missing.entrySet()) {
+            if (!found.contains(m.getKey())) {
+                status = fail(m.getValue());
+            }
+        }
+        return status;
+    }
+}

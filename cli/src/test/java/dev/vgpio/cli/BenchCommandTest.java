@@ -1,0 +1,56 @@
+package dev.vgpio.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.VirtioGpioDevice;
+import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.vhostuser.VhostUserServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void jsonHasTheFiguresTheIssueAsksForWithTheFloorAndRatios() throws Exception {
+        Path socket = dir.resolve("gpio.sock");
+        try (VhostUserServer server = new VhostUserServer(socket,
+                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 8, "L"))), "b").start()) {
+            StringWriter out = new StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setOut(new PrintWriter(out));
+            int rc = cl.execute("bench", "--socket", socket.toString(), "--duration", "0.3", "--warmup", "0.1",
+                    "--json");
+            assertThat(rc).isZero();
+            JsonNode j = new ObjectMapper().readTree(out.toString());
+            assertThat(j.at("/sync/p50_ns").asLong()).isPositive();
+            assertThat(j.at("/sync/p99_ns").asLong()).isGreaterThanOrEqualTo(j.at("/sync/p50_ns").asLong());
+            assertThat(j.at("/sync/ops_per_s").asLong()).isPositive();
+            assertThat(j.at("/batch/ops_per_s").asLong()).isPositive();
+            assertThat(j.at("/floor/sync/p50_ns").asLong()).isPositive();
+            assertThat(j.at("/ratio/sync_p50").asDouble()).isPositive();
+            assertThat(j.at("/ratio/batch_ops_per_s").asDouble()).isPositive();
+        }
+    }
+
+    @Test
+    void tableWithoutFloor() throws Exception {
+        Path socket = dir.resolve("gpio.sock");
+        try (VhostUserServer server = new VhostUserServer(socket,
+                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 4, "L"))), "b").start()) {
+            StringWriter out = new StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setOut(new PrintWriter(out));
+            assertThat(cl.execute("bench", "-s", socket.toString(), "-d", "0.2", "-w", "0.1", "--no-floor")).isZero();
+            assertThat(out.toString()).contains("1 in flight, p50").contains("128 in flight, requests/s");
+        }
+    }
+}
