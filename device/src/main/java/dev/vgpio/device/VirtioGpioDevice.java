@@ -31,7 +31,7 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioGpioDevice.class);
     private static final ValueLayout.OfShort LE16 =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final GpioDevice device;
     private final EdgeInbox inbox = new EdgeInbox(4096);
@@ -125,7 +125,11 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
         return inbox.lost();
     }
 
-    /** Serves every request the driver has made available, then notifies the driver if it asked to be. */
+    /**
+     * Serves every request the driver has made available, then notifies the driver if it asked to be. Answers are
+     * put on the used ring as each request is served and published together ({@link DeviceQueue#putUsed}): once
+     * per batch of chains the queue saw available, and before the notification decision.
+     */
     public void processRequestQueue() {
         DeviceQueue q = requestq;
         if (q == null) {
@@ -147,7 +151,7 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
                         if (!e.returnable()) {
                             continue;
                         }
-                        q.addUsed(e.head(), 0);
+                        q.putUsed(e.head(), 0);
                     }
                     used = true;
                 }
@@ -164,63 +168,95 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
         flushEvents();
     }
 
-    private void serveRequest(DeviceQueue q, DescriptorChain chain) throws BrokenQueueException {
+    private void serveRequest(DeviceQueue q, DescriptorChain chain) {
         int head = chain.head();
         if (chain.writableCount() == 0) {
             LOG.warn("requestq: chain {} has no device-writable buffer for a response; dropped", head);
             dropped++;
-            q.addUsed(head, 0);
+            q.putUsed(head, 0);
             return;
         }
         requests++;
+        int written;
         try {
-            if (chain.readableBytes() != VirtioGpio.REQUEST_SIZE) {
-                refuse(q, chain, "request is " + chain.readableBytes() + " bytes, not 8");
-                return;
-            }
-            chain.readFrom(memory, scratch, 0, VirtioGpio.REQUEST_SIZE);
-            int type = Short.toUnsignedInt(scratch.get(LE16, 0));
-            int gpio = Short.toUnsignedInt(scratch.get(LE16, 2));
-            long value = Integer.toUnsignedLong(scratch.get(LE32, 4));
-            if (chain.writableBytes() != device.responseSize(type)) {
-                refuse(q, chain, "response buffer has the wrong size");
-                return;
-            }
-            int packed = device.handle(type, gpio, value);
-            int status = GpioDevice.status(packed);
-            if (status != Status.OK.code()) {
-                errors++;
-                if (LOG.isDebugEnabled()) {
-                    LOG.debug("requestq: type {} line {} value {} -> ERR: {}", type, gpio, value, device.lastError());
-                }
-            }
-            int written;
-            if (type == MessageType.GET_LINE_NAMES.code() && status == Status.OK.code()) {
-                namesResponse.set(ValueLayout.JAVA_BYTE, 0, (byte) status);
-                written = chain.writeTo(memory, namesResponse, 0, (int) namesResponse.byteSize());
-            } else {
-                scratch.set(ValueLayout.JAVA_BYTE, 8, (byte) status);
-                scratch.set(ValueLayout.JAVA_BYTE, 9, (byte) GpioDevice.value(packed));
-                // a device without names answers GET_LINE_NAMES with a 1-byte ERR response (gpio_names_size 0)
-                written = chain.writeTo(memory, scratch, 8, (int) chain.writableBytes());
-            }
-            q.addUsed(head, written);
+            written = answer(chain);
         } catch (GuestMemoryException e) {
             LOG.warn("requestq: chain {} left guest memory: {}", head, e.getMessage());
             dropped++;
-            q.addUsed(head, 0);
+            written = 0;
         }
+        q.putUsed(head, written);
     }
 
-    /** An ERR answer of {status, 0}, cut to the room the driver gave. */
-    private void refuse(DeviceQueue q, DescriptorChain chain, String why)
-            throws GuestMemoryException, BrokenQueueException {
+    /**
+     * Checks the request in {@code chain}, has the device handle it and writes the response.
+     *
+     * @return the bytes written into the chain's writable buffers
+     */
+    private int answer(DescriptorChain chain) throws GuestMemoryException {
+        if (chain.readableBytes() != VirtioGpio.REQUEST_SIZE) {
+            return refuse(chain, "request is " + chain.readableBytes() + " bytes, not 8");
+        }
+        long request = readRequest(chain);
+        int type = (int) request & 0xffff;
+        int gpio = (int) (request >>> 16) & 0xffff;
+        long value = request >>> 32;
+        if (chain.writableBytes() != device.responseSize(type)) {
+            return refuse(chain, "response buffer has the wrong size");
+        }
+        int packed = device.handle(type, gpio, value);
+        int status = GpioDevice.status(packed);
+        if (status != Status.OK.code()) {
+            errors++;
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("requestq: type {} line {} value {} -> ERR: {}", type, gpio, value, device.lastError());
+            }
+        }
+        if (type == MessageType.GET_LINE_NAMES.code() && status == Status.OK.code()) {
+            namesResponse.set(ValueLayout.JAVA_BYTE, 0, (byte) status);
+            return chain.writeTo(memory, namesResponse, 0, (int) namesResponse.byteSize());
+        }
+        return writeResponse(chain, status, GpioDevice.value(packed));
+    }
+
+    /**
+     * The 8-byte request of {@code chain} (whose readable bytes are 8) as a little-endian {@code type | gpio << 16 |
+     * value << 32}: read in place when the first buffer holds it all, as drivers send it, else gathered.
+     */
+    private long readRequest(DescriptorChain chain) throws GuestMemoryException {
+        if (chain.length(0) == VirtioGpio.REQUEST_SIZE && chain.memory() == memory) {
+            return chain.segment(0).get(LE64, chain.segmentOffset(0));
+        }
+        chain.readFrom(memory, scratch, 0, VirtioGpio.REQUEST_SIZE);
+        return scratch.get(LE64, 0);
+    }
+
+    /**
+     * Writes the response {status, value} cut to the chain's writable bytes, which the caller checked are the
+     * response size for the request (a device without names answers GET_LINE_NAMES with a 1-byte ERR response, as
+     * gpio_names_size is 0): in place when one 2-byte buffer takes it, else scattered.
+     *
+     * @return the bytes written
+     */
+    private int writeResponse(DescriptorChain chain, int status, int value) throws GuestMemoryException {
+        int first = chain.readableCount();
+        if (chain.writableCount() == 1 && chain.length(first) == VirtioGpio.RESPONSE_SIZE
+                && chain.memory() == memory) {
+            chain.segment(first).set(LE16, chain.segmentOffset(first), (short) (status | value << 8));
+            return VirtioGpio.RESPONSE_SIZE;
+        }
+        scratch.set(ValueLayout.JAVA_BYTE, 8, (byte) status);
+        scratch.set(ValueLayout.JAVA_BYTE, 9, (byte) value);
+        return chain.writeTo(memory, scratch, 8, (int) chain.writableBytes());
+    }
+
+    /** Writes an ERR answer of {status, 0}, cut to the room the driver gave; returns the bytes written. */
+    private int refuse(DescriptorChain chain, String why) throws GuestMemoryException {
         errors++;
         LOG.debug("requestq: chain {}: {} -> ERR", chain.head(), why);
         scratch.set(ValueLayout.JAVA_BYTE, 8, (byte) Status.ERR.code());
         scratch.set(ValueLayout.JAVA_BYTE, 9, (byte) 0);
-        int written = chain.writeTo(memory, scratch, 8, (int) Math.min(chain.writableBytes(), 2));
-        q.addUsed(chain.head(), written);
+        return chain.writeTo(memory, scratch, 8, (int) Math.min(chain.writableBytes(), 2));
     }
 
     /** Takes the interrupt buffer pairs the driver queued (each unmasks one line). */

@@ -25,7 +25,8 @@ public final class GuestMemory {
 
     private final GuestRegion[] regions;
     private final long[] starts;
-    private int lastHit;
+    /** The region the last successful lookup found: tried first, and the only one when there is one region. */
+    private GuestRegion lastHit;
 
     private GuestMemory(GuestRegion[] sorted) {
         this.regions = sorted;
@@ -33,6 +34,7 @@ public final class GuestMemory {
         for (int i = 0; i < sorted.length; i++) {
             starts[i] = sorted[i].guestPhysAddr();
         }
+        this.lastHit = sorted.length > 0 ? sorted[0] : null;
     }
 
     /** Guest memory made of these regions, which must not overlap. */
@@ -60,7 +62,16 @@ public final class GuestMemory {
 
     /** Whether {@code [gpa, gpa + length)} is mapped by a single region. */
     public boolean isMapped(long gpa, long length) {
-        return length > 0 && find(gpa, length) >= 0;
+        return find(gpa, length) != null;
+    }
+
+    /**
+     * The region that holds all of {@code [gpa, gpa + length)}, or {@code null} if none does (or {@code length} is
+     * not positive). Allocates nothing: a caller that checked a guest range once can keep the region's segment and
+     * the offset {@code gpa - region.guestPhysAddr()} and access the range without translating it again.
+     */
+    public GuestRegion regionOf(long gpa, long length) {
+        return find(gpa, length);
     }
 
     /**
@@ -68,69 +79,69 @@ public final class GuestMemory {
      * the segment is {@link #segmentAt(long, long)}. Use these two for bulk access that needs a segment.
      */
     public long offsetOf(long gpa, long length) throws GuestMemoryException {
-        return gpa - regions[require(gpa, length)].guestPhysAddr();
+        return gpa - require(gpa, length).guestPhysAddr();
     }
 
     /** The backing segment of the region holding {@code [gpa, gpa + length)}. */
     public MemorySegment segmentAt(long gpa, long length) throws GuestMemoryException {
-        return regions[require(gpa, length)].segment();
+        return require(gpa, length).segment();
     }
 
     /** A slice of the backing memory for {@code [gpa, gpa + length)}; allocates a segment view, so not for hot paths. */
     public MemorySegment slice(long gpa, long length) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, length)];
+        GuestRegion r = require(gpa, length);
         return r.segment().asSlice(gpa - r.guestPhysAddr(), length);
     }
 
     public int readU8(long gpa) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 1)];
+        GuestRegion r = require(gpa, 1);
         return r.segment().get(U8, gpa - r.guestPhysAddr()) & 0xff;
     }
 
     public int readU16(long gpa) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 2)];
+        GuestRegion r = require(gpa, 2);
         return r.segment().get(U16, gpa - r.guestPhysAddr()) & 0xffff;
     }
 
     public long readU32(long gpa) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 4)];
+        GuestRegion r = require(gpa, 4);
         return r.segment().get(U32, gpa - r.guestPhysAddr()) & 0xffff_ffffL;
     }
 
     public long readU64(long gpa) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 8)];
+        GuestRegion r = require(gpa, 8);
         return r.segment().get(U64, gpa - r.guestPhysAddr());
     }
 
     public void writeU8(long gpa, int value) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 1)];
+        GuestRegion r = require(gpa, 1);
         r.segment().set(U8, gpa - r.guestPhysAddr(), (byte) value);
     }
 
     public void writeU16(long gpa, int value) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 2)];
+        GuestRegion r = require(gpa, 2);
         r.segment().set(U16, gpa - r.guestPhysAddr(), (short) value);
     }
 
     public void writeU32(long gpa, long value) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 4)];
+        GuestRegion r = require(gpa, 4);
         r.segment().set(U32, gpa - r.guestPhysAddr(), (int) value);
     }
 
     public void writeU64(long gpa, long value) throws GuestMemoryException {
-        GuestRegion r = regions[require(gpa, 8)];
+        GuestRegion r = require(gpa, 8);
         r.segment().set(U64, gpa - r.guestPhysAddr(), value);
     }
 
     /** Reads a ring index with acquire semantics: later reads are not reordered before it. */
     public int readU16Acquire(long gpa) throws GuestMemoryException {
-        GuestRegion r = regions[requireAligned(gpa, 2)];
+        GuestRegion r = requireAligned(gpa, 2);
         return ((short) U16_ATOMIC.getAcquire(r.segment(), gpa - r.guestPhysAddr())) & 0xffff;
     }
 
     /** Writes a ring index with release semantics: earlier writes are visible before it. */
     public void writeU16Release(long gpa, int value) throws GuestMemoryException {
-        GuestRegion r = regions[requireAligned(gpa, 2)];
+        GuestRegion r = requireAligned(gpa, 2);
         U16_ATOMIC.setRelease(r.segment(), gpa - r.guestPhysAddr(), (short) value);
     }
 
@@ -144,7 +155,7 @@ public final class GuestMemory {
         if (length == 0) {
             return;
         }
-        GuestRegion r = regions[require(gpa, length)];
+        GuestRegion r = require(gpa, length);
         MemorySegment.copy(r.segment(), gpa - r.guestPhysAddr(), dst, dstOffset, length);
     }
 
@@ -153,7 +164,7 @@ public final class GuestMemory {
         if (length == 0) {
             return;
         }
-        GuestRegion r = regions[require(gpa, length)];
+        GuestRegion r = require(gpa, length);
         MemorySegment.copy(src, srcOffset, r.segment(), gpa - r.guestPhysAddr(), length);
     }
 
@@ -161,7 +172,7 @@ public final class GuestMemory {
         if (length == 0) {
             return;
         }
-        GuestRegion r = regions[require(gpa, length)];
+        GuestRegion r = require(gpa, length);
         MemorySegment.copy(r.segment(), U8, gpa - r.guestPhysAddr(), dst, dstOffset, length);
     }
 
@@ -169,7 +180,7 @@ public final class GuestMemory {
         if (length == 0) {
             return;
         }
-        GuestRegion r = regions[require(gpa, length)];
+        GuestRegion r = require(gpa, length);
         MemorySegment.copy(src, srcOffset, r.segment(), U8, gpa - r.guestPhysAddr(), length);
     }
 
@@ -178,34 +189,35 @@ public final class GuestMemory {
         if (length == 0) {
             return;
         }
-        GuestRegion r = regions[require(gpa, length)];
+        GuestRegion r = require(gpa, length);
         r.segment().asSlice(gpa - r.guestPhysAddr(), length).fill(value);
     }
 
-    private int require(long gpa, long length) throws GuestMemoryException {
-        int i = find(gpa, length);
-        if (i < 0) {
+    private GuestRegion require(long gpa, long length) throws GuestMemoryException {
+        GuestRegion r = find(gpa, length);
+        if (r == null) {
             throw outside(gpa, length);
         }
-        return i;
+        return r;
     }
 
-    private int requireAligned(long gpa, long length) throws GuestMemoryException {
-        int i = require(gpa, length);
-        long address = regions[i].segment().address() + (gpa - regions[i].guestPhysAddr());
-        if ((gpa & (length - 1)) != 0 || (regions[i].segment().isNative() && (address & (length - 1)) != 0)) {
+    private GuestRegion requireAligned(long gpa, long length) throws GuestMemoryException {
+        GuestRegion r = require(gpa, length);
+        long address = r.segment().address() + (gpa - r.guestPhysAddr());
+        if ((gpa & (length - 1)) != 0 || (r.segment().isNative() && (address & (length - 1)) != 0)) {
             throw new GuestMemoryException(String.format(
                     "guest address 0x%x is not aligned to %d bytes for an atomic access", gpa, length), gpa, length);
         }
-        return i;
+        return r;
     }
 
-    private int find(long gpa, long length) {
+    /** The region holding the whole range, or null; tries the last region found before searching. */
+    private GuestRegion find(long gpa, long length) {
         if (length <= 0) {
-            return -1;
+            return null;
         }
-        int hint = lastHit;
-        if (hint < regions.length && regions[hint].contains(gpa, length)) {
+        GuestRegion hint = lastHit;
+        if (hint != null && hint.contains(gpa, length)) {
             return hint;
         }
         int lo = 0;
@@ -219,10 +231,10 @@ public final class GuestMemory {
             }
         }
         if (hi >= 0 && regions[hi].contains(gpa, length)) {
-            lastHit = hi;
-            return hi;
+            lastHit = regions[hi];
+            return regions[hi];
         }
-        return -1;
+        return null;
     }
 
     private GuestMemoryException outside(long gpa, long length) {

@@ -35,10 +35,10 @@ public record GuestRegion(long guestPhysAddr, long size, MemorySegment segment) 
 
     /** Whether {@code [gpa, gpa + length)} lies entirely inside this region; {@code length} must be positive. */
     public boolean contains(long gpa, long length) {
+        // an address below the region wraps to an offset of at least 2^64 - guestPhysAddr >= size (the region
+        // does not wrap), so the unsigned offset test alone also rejects it
         long off = gpa - guestPhysAddr;
-        return Long.compareUnsigned(gpa, guestPhysAddr) >= 0
-                && Long.compareUnsigned(off, size) < 0
-                && Long.compareUnsigned(length, size - off) <= 0;
+        return Long.compareUnsigned(off, size) < 0 && Long.compareUnsigned(length, size - off) <= 0;
     }
 
     @Override

@@ -2,16 +2,25 @@ package dev.vgpio.virtqueue;
 
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestMemoryException;
+import dev.vgpio.memory.GuestRegion;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A reusable view of one validated descriptor chain: its head index and its buffers in order, the device-readable
  * ones first, then the device-writable ones. {@link DeviceQueue#pop} fills it; nothing is allocated per chain.
  * Buffers from an indirect table appear in the same list as direct ones.
+ *
+ * <p>The walk that fills the chain checks that each buffer lies inside one region of the queue's guest memory and
+ * records where: the region's {@link #segment(int) segment} and the buffer's {@link #segmentOffset(int) offset}
+ * in it. Copies in and out of the buffers use that record instead of translating each address again.
  */
 public final class DescriptorChain {
     private final long[] addresses;
     private final int[] lengths;
+    /** Per buffer, the region holding it (GuestRegion is final: storing it needs no array store type check). */
+    private final GuestRegion[] regions;
+    private final long[] offsets;
+    private GuestMemory memory;
     private int head = -1;
     private int count;
     private int readableCount;
@@ -22,22 +31,29 @@ public final class DescriptorChain {
     public DescriptorChain(int capacity) {
         addresses = new long[capacity];
         lengths = new int[capacity];
+        regions = new GuestRegion[capacity];
+        offsets = new long[capacity];
     }
 
-    void reset(int head) {
+    /** Starts a chain at {@code head} whose buffers are translated in {@code memory}. */
+    void reset(int head, GuestMemory memory) {
         this.head = head;
+        this.memory = memory;
         count = 0;
         readableCount = 0;
         readableBytes = 0;
         writableBytes = 0;
     }
 
-    boolean add(long address, int length, boolean writable) {
+    /** Appends a buffer that {@code region} holds entirely (the caller checked); false if the chain is full. */
+    boolean add(long address, int length, boolean writable, GuestRegion region) {
         if (count == addresses.length) {
             return false;
         }
         addresses[count] = address;
         lengths[count] = length;
+        regions[count] = region;
+        offsets[count] = address - region.guestPhysAddr();
         count++;
         if (writable) {
             writableBytes += Integer.toUnsignedLong(length);
@@ -71,6 +87,24 @@ public final class DescriptorChain {
         return lengths[i];
     }
 
+    /**
+     * The backing segment of the guest memory region that holds all of buffer {@code i}: the buffer is
+     * {@code [segmentOffset(i), segmentOffset(i) + length(i))} of it. Valid while that memory stays mapped.
+     */
+    public MemorySegment segment(int i) {
+        return regions[i].segment();
+    }
+
+    /** Where buffer {@code i} starts in {@link #segment(int)}. */
+    public long segmentOffset(int i) {
+        return offsets[i];
+    }
+
+    /** The guest memory the buffers were translated in (the popping queue's), or null before the first pop. */
+    public GuestMemory memory() {
+        return memory;
+    }
+
     public boolean isWritable(int i) {
         return i >= readableCount;
     }
@@ -95,6 +129,7 @@ public final class DescriptorChain {
 
     /**
      * Gathers up to {@code max} bytes from the readable buffers, in order, into {@code dst} at {@code offset}.
+     * With the chain's own {@link #memory()} the recorded segments are used; any other memory translates again.
      *
      * @return the number of bytes copied
      */
@@ -102,7 +137,11 @@ public final class DescriptorChain {
         int done = 0;
         for (int i = 0; i < readableCount && done < max; i++) {
             int n = (int) Math.min(Integer.toUnsignedLong(lengths[i]), max - done);
-            memory.read(addresses[i], dst, offset + done, n);
+            if (memory == this.memory) {
+                MemorySegment.copy(regions[i].segment(), offsets[i], dst, offset + done, n);
+            } else {
+                memory.read(addresses[i], dst, offset + done, n);
+            }
             done += n;
         }
         return done;
@@ -118,7 +157,11 @@ public final class DescriptorChain {
         int done = 0;
         for (int i = readableCount; i < count && done < length; i++) {
             int n = (int) Math.min(Integer.toUnsignedLong(lengths[i]), length - done);
-            memory.write(addresses[i], src, offset + done, n);
+            if (memory == this.memory) {
+                MemorySegment.copy(src, offset + done, regions[i].segment(), offsets[i], n);
+            } else {
+                memory.write(addresses[i], src, offset + done, n);
+            }
             done += n;
         }
         return done;

@@ -16,6 +16,8 @@ import dev.vgpio.memory.GuestMemoryException;
  * <p>A chain is built with {@link #begin()}, then {@link #readable} and {@link #writable} buffers (readable ones
  * first), then {@link #submit()} or {@link #submitIndirect(long)}; {@link #publish()} makes all submitted chains
  * visible to the device at once.
+ *
+ * <p>The rings are accessed through segments sliced from guest memory once, at {@link #create} ({@link RingView}).
  */
 public final class DriverQueue {
     /** Receives used elements from {@link #drainUsed}. */
@@ -26,6 +28,7 @@ public final class DriverQueue {
 
     private final GuestMemory memory;
     private final QueueConfig config;
+    private final RingView rings;
     private final int size;
     private final boolean eventIdx;
     private final int[] chainLength;
@@ -44,9 +47,10 @@ public final class DriverQueue {
     private int pending;
     private boolean building;
 
-    private DriverQueue(GuestMemory memory, QueueConfig config, boolean eventIdx) {
+    private DriverQueue(GuestMemory memory, QueueConfig config, RingView rings, boolean eventIdx) {
         this.memory = memory;
         this.config = config;
+        this.rings = rings;
         this.size = config.size();
         this.eventIdx = eventIdx;
         this.chainLength = new int[size];
@@ -76,7 +80,7 @@ public final class DriverQueue {
         } catch (GuestMemoryException e) {
             throw new BrokenQueueException("cannot initialise " + config + ": " + e.getMessage(), e);
         }
-        return new DriverQueue(memory, config, eventIdx);
+        return new DriverQueue(memory, config, RingView.of(memory, config), eventIdx);
     }
 
     public QueueConfig config() {
@@ -198,8 +202,15 @@ public final class DriverQueue {
         return head;
     }
 
-    /** Writes one raw descriptor; with {@link #pushAvail} this lets tests build any chain, valid or not. */
+    /**
+     * Writes one raw descriptor; with {@link #pushAvail} this lets tests build any chain, valid or not. An index
+     * outside the table is written through guest memory at the address it names, wherever that is.
+     */
     public void writeDescriptor(int index, long addr, int length, int flags, int next) throws GuestMemoryException {
+        if (index >= 0 && index < size) {
+            rings.writeDesc(index, addr, length, flags, next);
+            return;
+        }
         long d = config.descTable() + (long) DESC_SIZE * index;
         memory.writeU64(d, addr);
         memory.writeU32(d + 8, Integer.toUnsignedLong(length));
@@ -209,19 +220,19 @@ public final class DriverQueue {
 
     /** Puts a raw head index on the available ring without publishing it. */
     public void pushAvail(int head) throws GuestMemoryException {
-        memory.writeU16(config.availRing() + 4 + 2L * (availShadow % size), head);
+        rings.setAvailEntry(availShadow, head);
         availShadow = (availShadow + 1) & 0xffff;
     }
 
     /** Makes every submitted chain visible to the device by writing the available index. */
     public void publish() throws GuestMemoryException {
-        memory.writeU16Release(config.availRing() + 2, availShadow);
+        rings.setAvailIdx(availShadow);
         publishedAvail = availShadow;
     }
 
     /** Sets the available index to any value, for tests of a misbehaving driver. */
     public void publishRawAvailIdx(int idx) throws GuestMemoryException {
-        memory.writeU16Release(config.availRing() + 2, idx);
+        rings.setAvailIdx(idx);
     }
 
     /**
@@ -233,10 +244,9 @@ public final class DriverQueue {
         int old = kickedAvail;
         kickedAvail = publishedAvail;
         if (eventIdx) {
-            int availEvent = memory.readU16(config.usedRing() + 4 + 8L * size);
-            return SplitRing.needEvent(availEvent, publishedAvail, old);
+            return SplitRing.needEvent(rings.availEvent(), publishedAvail, old);
         }
-        return (memory.readU16(config.usedRing()) & SplitRing.USED_F_NO_NOTIFY) == 0;
+        return (rings.usedFlags() & SplitRing.USED_F_NO_NOTIFY) == 0;
     }
 
     /**
@@ -245,17 +255,16 @@ public final class DriverQueue {
      */
     public void setInterrupts(boolean enabled) throws GuestMemoryException {
         if (eventIdx) {
-            int event = enabled ? lastUsed : (lastUsed - 1) & 0xffff;
-            memory.writeU16(config.availRing() + 4 + 2L * size, event);
+            rings.setUsedEvent(enabled ? lastUsed : (lastUsed - 1) & 0xffff);
         } else {
-            memory.writeU16(config.availRing(), enabled ? 0 : SplitRing.AVAIL_F_NO_INTERRUPT);
+            rings.setAvailFlags(enabled ? 0 : SplitRing.AVAIL_F_NO_INTERRUPT);
         }
         GuestMemory.fullFence();
     }
 
     /** Whether the device has put used elements that {@link #drainUsed} has not collected yet. */
     public boolean hasUsed() throws GuestMemoryException {
-        return memory.readU16Acquire(config.usedRing() + 2) != lastUsed;
+        return rings.usedIdx() != lastUsed;
     }
 
     /**
@@ -266,7 +275,7 @@ public final class DriverQueue {
      *     free list), or moved the used index further than the queue size
      */
     public int drainUsed(UsedHandler handler) throws GuestMemoryException, BrokenQueueException {
-        int usedIdx = memory.readU16Acquire(config.usedRing() + 2);
+        int usedIdx = rings.usedIdx();
         if (((usedIdx - lastUsed) & 0xffff) > size) {
             throw new BrokenQueueException(String.format(
                     "device moved the used index from %d to %d, more than the queue size %d", lastUsed, usedIdx,
@@ -274,9 +283,9 @@ public final class DriverQueue {
         }
         int n = 0;
         while (lastUsed != usedIdx) {
-            long elem = config.usedRing() + 4 + 8L * (lastUsed % size);
-            long id = memory.readU32(elem);
-            int len = (int) memory.readU32(elem + 4);
+            long elem = rings.usedEntry(lastUsed);
+            long id = elem & 0xffff_ffffL;
+            int len = (int) (elem >>> 32);
             if (id >= size || !inFlight[(int) id]) {
                 throw new BrokenQueueException(String.format(
                         "device returned descriptor %d on the used ring, which the driver did not make available",
@@ -288,7 +297,7 @@ public final class DriverQueue {
             handler.onUsed((int) id, len);
         }
         if (eventIdx) {
-            memory.writeU16(config.availRing() + 4 + 2L * size, lastUsed);
+            rings.setUsedEvent(lastUsed);
         }
         return n;
     }
@@ -299,7 +308,7 @@ public final class DriverQueue {
      * @return 1 if an element was handed to {@code handler}, 0 if none was waiting
      */
     public int drainOne(UsedHandler handler) throws GuestMemoryException, BrokenQueueException {
-        int usedIdx = memory.readU16Acquire(config.usedRing() + 2);
+        int usedIdx = rings.usedIdx();
         if (usedIdx == lastUsed) {
             return 0;
         }
@@ -308,9 +317,9 @@ public final class DriverQueue {
                     "device moved the used index from %d to %d, more than the queue size %d", lastUsed, usedIdx,
                     size));
         }
-        long elem = config.usedRing() + 4 + 8L * (lastUsed % size);
-        long id = memory.readU32(elem);
-        int len = (int) memory.readU32(elem + 4);
+        long elem = rings.usedEntry(lastUsed);
+        long id = elem & 0xffff_ffffL;
+        int len = (int) (elem >>> 32);
         if (id >= size || !inFlight[(int) id]) {
             throw new BrokenQueueException(String.format(
                     "device returned descriptor %d on the used ring, which the driver did not make available", id));
@@ -318,7 +327,7 @@ public final class DriverQueue {
         lastUsed = (lastUsed + 1) & 0xffff;
         release((int) id);
         if (eventIdx) {
-            memory.writeU16(config.availRing() + 4 + 2L * size, lastUsed);
+            rings.setUsedEvent(lastUsed);
         }
         handler.onUsed((int) id, len);
         return 1;
