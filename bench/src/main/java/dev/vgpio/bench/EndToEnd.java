@@ -49,6 +49,15 @@ public final class EndToEnd {
             throw new DriverException("the device reports ngpio = 0");
         }
         this.ring = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE, (offered & (1L << 29)) != 0);
+        ring.interruptOnlyBeforeWaiting();
+    }
+
+    /** Waits for the device's call, after asking for it; returns at once if answers came meanwhile. */
+    private void await(String what) throws IOException, InterruptedException {
+        if (ring.prepareToWait() && !transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)
+                && !ring.hasAnswers()) {
+            throw new DriverException("no answer within " + timeout.toMillis() + " ms " + what);
+        }
     }
 
     private RequestRing ring() {
@@ -97,9 +106,7 @@ public final class EndToEnd {
             ring.submit(type, n % lines, 0);
             ring.kick(VirtioGpio.REQUESTQ);
             while (ring.drain(collect) == 0) {
-                if (!transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)) {
-                    throw new DriverException("no answer within " + timeout.toMillis() + " ms");
-                }
+                await("with one request in flight");
             }
             samples[n++] = System.nanoTime() - t0;
         }
@@ -122,10 +129,7 @@ public final class EndToEnd {
         while (true) {
             answered = 0;
             if (ring.drain(collect) == 0) {
-                if (!transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)) {
-                    throw new DriverException("no answer within " + timeout.toMillis() + " ms with " + outstanding
-                            + " requests in flight");
-                }
+                await("with many requests in flight");
                 continue;
             }
             done += answered;
@@ -142,8 +146,8 @@ public final class EndToEnd {
         long elapsed = System.nanoTime() - start;
         while (outstanding > 0) { // let the ring empty before the next phase
             answered = 0;
-            if (ring.drain(collect) == 0 && !transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)) {
-                throw new DriverException("the back end kept " + outstanding + " requests");
+            if (ring.drain(collect) == 0) {
+                await("while the ring empties");
             }
             outstanding -= answered;
         }

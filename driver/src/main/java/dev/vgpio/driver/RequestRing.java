@@ -111,6 +111,32 @@ public final class RequestRing {
         }
     }
 
+    /**
+     * Lets the device interrupt only when the caller is about to wait ({@link #prepareToWait()}), not after every
+     * drain: fewer interrupts for a caller that keeps many requests in flight.
+     */
+    public void interruptOnlyBeforeWaiting() {
+        queue.setRearmOnDrain(false);
+    }
+
+    /** Asks for an interrupt; false if answers arrived meanwhile (drain them instead of waiting). */
+    public boolean prepareToWait() throws DriverException {
+        try {
+            return queue.prepareToWait();
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot write used_event: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether answers wait to be drained. */
+    public boolean hasAnswers() throws DriverException {
+        try {
+            return queue.hasUsed();
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot read the used index: " + e.getMessage(), e);
+        }
+    }
+
     /** Notifies the device if it asked to be (VIRTIO_RING_F_EVENT_IDX or the NO_NOTIFY flag). */
     public void kick(int index) throws IOException {
         try {

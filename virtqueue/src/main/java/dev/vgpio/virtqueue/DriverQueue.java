@@ -40,6 +40,7 @@ public final class DriverQueue {
     private int publishedAvail;
     private int kickedAvail;
     private int lastUsed;
+    private boolean rearmOnDrain = true;
 
     private final long[] pendingAddr;
     private final int[] pendingLen;
@@ -262,6 +263,24 @@ public final class DriverQueue {
         GuestMemory.fullFence();
     }
 
+    /**
+     * Chooses when used_event is moved (EVENT_IDX): after every drain (the default: the next used element always
+     * interrupts), or only in {@link #prepareToWait()} (a busy driver is not interrupted, as Linux drivers and the
+     * benchmark floor do).
+     */
+    public void setRearmOnDrain(boolean rearm) {
+        this.rearmOnDrain = rearm;
+    }
+
+    /**
+     * Asks for an interrupt for the next used element and says whether the caller may now sleep: false if used
+     * elements arrived meanwhile (collect them first, the device may not interrupt for them).
+     */
+    public boolean prepareToWait() throws GuestMemoryException {
+        setInterrupts(true);
+        return !hasUsed();
+    }
+
     /** Whether the device has put used elements that {@link #drainUsed} has not collected yet. */
     public boolean hasUsed() throws GuestMemoryException {
         return rings.usedIdx() != lastUsed;
@@ -296,7 +315,7 @@ public final class DriverQueue {
             n++;
             handler.onUsed((int) id, len);
         }
-        if (eventIdx) {
+        if (eventIdx && rearmOnDrain) {
             rings.setUsedEvent(lastUsed);
         }
         return n;
@@ -326,7 +345,7 @@ public final class DriverQueue {
         }
         lastUsed = (lastUsed + 1) & 0xffff;
         release((int) id);
-        if (eventIdx) {
+        if (eventIdx && rearmOnDrain) {
             rings.setUsedEvent(lastUsed);
         }
         handler.onUsed((int) id, len);
