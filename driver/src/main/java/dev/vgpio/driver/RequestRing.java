@@ -32,12 +32,33 @@ public final class RequestRing {
     private final int[] responseLength;
     private final int[] freeSlots;
     private int freeCount;
-    private int drainedHead;
-    private int drainedLength;
-    private final DriverQueue.UsedHandler collect = (head, length) -> {
-        drainedHead = head;
-        drainedLength = length;
-    };
+    private Answers current;
+    private int delivered;
+    private GuestMemoryException readError;
+    /** Reads each answer as the used ring hands it over; allocated once. */
+    private final DriverQueue.UsedHandler deliver = this::onUsed;
+
+    private void onUsed(int head, int length) {
+        int slot = slotOfHead[head];
+        long at = responseAt[slot];
+        int status;
+        int value;
+        try {
+            if (responseLength[slot] >= 2) {
+                int both = transport.memory().readU16(at);
+                status = both & 0xff;
+                value = both >>> 8;
+            } else {
+                status = transport.memory().readU8(at);
+                value = 0;
+            }
+        } catch (GuestMemoryException e) {
+            readError = e;
+            return;
+        }
+        delivered++;
+        current.answered(slot, status, value, length);
+    }
 
     /** Sets up queue {@code index} of {@code size} entries with the negotiated ring features and starts it. */
     public RequestRing(VirtioTransport transport, int index, int size, boolean eventIdx) throws IOException {
@@ -96,9 +117,8 @@ public final class RequestRing {
         responseLength[slot] = responseBytes;
         try {
             var m = transport.memory();
-            m.writeU16(at, type);
-            m.writeU16(at + 2, gpio);
-            m.writeU32(at + 4, value);
+            // the 8-byte request {le16 type, le16 gpio, le32 value} in one little-endian store
+            m.writeU64(at, (type & 0xffffL) | (gpio & 0xffffL) << 16 | (value & 0xffff_ffffL) << 32);
             m.writeU16(response, 0xeeee);
             int head = queue.begin().readable(at, VirtioGpio.REQUEST_SIZE).writable(response, responseBytes)
                     .submit();
@@ -154,25 +174,23 @@ public final class RequestRing {
      * @throws DriverException if the device returned a chain it never got, or an answer of the wrong length
      */
     public int drain(Answers answers) throws DriverException {
-        int n = 0;
+        current = answers;
+        delivered = 0;
+        readError = null;
         try {
-            while (queue.hasUsed()) {
-                if (queue.drainOne(collect) == 0) {
-                    break;
-                }
-                int slot = slotOfHead[drainedHead];
-                long at = responseAt[slot];
-                int status = transport.memory().readU8(at);
-                int value = transport.memory().readU8(at + 1);
-                n++;
-                answers.answered(slot, status, value, drainedLength);
-            }
+            queue.drainUsed(deliver);
         } catch (BrokenQueueException e) {
             throw new DriverException("spec violation on the requestq: " + e.getMessage(), e);
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot read an answer from shared memory: " + e.getMessage(), e);
+            throw new DriverException("cannot read the used ring: " + e.getMessage(), e);
+        } finally {
+            current = null;
         }
-        return n;
+        if (readError != null) {
+            throw new DriverException("cannot read an answer from shared memory: " + readError.getMessage(),
+                    readError);
+        }
+        return delivered;
     }
 
     /** Returns {@code slot} to the pool once its answer has been used (after {@link #drain} reported it). */
