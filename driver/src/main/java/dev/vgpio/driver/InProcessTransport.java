@@ -26,18 +26,17 @@ public final class InProcessTransport implements VirtioTransport {
     private final Object lock = new Object();
     private final Arena arena = Arena.ofShared();
     private final GuestMemory memory;
-    private final long size;
     private final Semaphore[] signals;
-    private long next = BASE;
+    private final BumpAllocator allocator;
     private long negotiated;
     private boolean closed;
 
     /** A transport to {@code device} with {@code memorySize} bytes of shared memory. */
     public InProcessTransport(VirtioDevice device, long memorySize) {
         this.device = device;
-        this.size = memorySize;
         MemorySegment segment = arena.allocate(memorySize, 4096);
         this.memory = GuestMemory.of(GuestRegion.of(BASE, segment));
+        this.allocator = new BumpAllocator(BASE, memorySize, "in-process transport memory");
         this.signals = new Semaphore[device.queueCount()];
         for (int i = 0; i < signals.length; i++) {
             signals[i] = new Semaphore(0);
@@ -80,13 +79,8 @@ public final class InProcessTransport implements VirtioTransport {
     }
 
     @Override
-    public synchronized long allocate(long bytes, long align) {
-        long at = (next + align - 1) & -align;
-        if (at + bytes > BASE + size) {
-            throw new IllegalStateException("in-process transport memory of " + size + " bytes is exhausted");
-        }
-        next = at + bytes;
-        return at;
+    public long allocate(long bytes, long align) {
+        return allocator.allocate(bytes, align);
     }
 
     @Override

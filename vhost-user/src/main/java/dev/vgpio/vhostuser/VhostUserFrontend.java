@@ -2,6 +2,7 @@ package dev.vgpio.vhostuser;
 
 import static dev.vgpio.vhostuser.VhostUser.bit;
 
+import dev.vgpio.driver.BumpAllocator;
 import dev.vgpio.driver.DriverException;
 import dev.vgpio.driver.VirtioTransport;
 import dev.vgpio.memory.GuestMemory;
@@ -55,7 +56,7 @@ public final class VhostUserFrontend implements VirtioTransport {
     private final EventFd[] err = new EventFd[MAX_QUEUES];
     private final Epoll[] waits = new Epoll[MAX_QUEUES];
     private final EpollEvents[] waitEvents = new EpollEvents[MAX_QUEUES];
-    private long next = GPA_BASE;
+    private final BumpAllocator allocator;
     private boolean memTableSent;
     private long acked;
     private volatile boolean closed;
@@ -64,6 +65,7 @@ public final class VhostUserFrontend implements VirtioTransport {
         this.path = path;
         this.timeout = timeout;
         this.size = memorySize;
+        this.allocator = new BumpAllocator(GPA_BASE, memorySize, "front-end memory");
         try {
             this.socket = UnixSocket.connect(path);
         } catch (LinuxException e) {
@@ -158,13 +160,8 @@ public final class VhostUserFrontend implements VirtioTransport {
     }
 
     @Override
-    public synchronized long allocate(long bytes, long align) {
-        long at = (next + align - 1) & -align;
-        if (at + bytes > GPA_BASE + size) {
-            throw new IllegalStateException("front-end memory of " + size + " bytes is exhausted");
-        }
-        next = at + bytes;
-        return at;
+    public long allocate(long bytes, long align) {
+        return allocator.allocate(bytes, align);
     }
 
     private long userAddress(long gpa) {
