@@ -101,4 +101,51 @@ class SimulatedChipTest {
         assertThat(c.offsetOf("BTN")).isZero();
         assertThat(c.offsetOf("")).isEqualTo(-1);
     }
+
+    @Test
+    void hostAndGuestChangeTheSameLineConcurrentlyWithoutLosingUpdates() throws Exception {
+        chip.setDirection(0, Direction.IN, 0);
+        chip.setEdgeDetection(0, Edge.BOTH);
+        chip.setDirection(1, Direction.OUT, 0);
+        java.util.concurrent.atomic.AtomicInteger edges = new java.util.concurrent.atomic.AtomicInteger();
+        chip.setEventListener((offset, rising, timestamp) -> edges.incrementAndGet());
+        int toggles = 100_000;
+        Thread host = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < toggles; i++) {
+                    chip.drive(0, (i + 1) & 1); // 1, 0, 1, ...: every drive is an edge
+                    chip.drive(1, i & 1);
+                }
+            } catch (LineException e) {
+                throw new AssertionError(e);
+            }
+        });
+        // the guest side, meanwhile, keeps line 1 an output and flips its value; line 0's edge setting stays
+        for (int i = 0; i < toggles; i++) {
+            chip.setValue(1, i & 1);
+            chip.setDirection(1, Direction.OUT, (i + 1) & 1);
+            assertThat(chip.getDirection(0)).isEqualTo(Direction.IN);
+        }
+        host.join();
+        assertThat(edges.get()).isEqualTo(toggles);
+        assertThat(chip.drivenLevel(0)).isZero();
+        assertThat(chip.edgeDetection(0)).isEqualTo(Edge.BOTH);
+        assertThat(chip.getDirection(1)).isEqualTo(Direction.OUT);
+        assertThat(chip.observe(1)).isEqualTo(toggles & 1); // the guest's last setDirection drove (toggles - 1 + 1) & 1
+        assertThat(chip.drivenLevel(1)).isEqualTo((toggles - 1) & 1); // the host's last drive of line 1
+    }
+
+    @Test
+    void closeReleasesEveryLineButKeepsTheOutsideLevels() throws Exception {
+        chip.drive(2, 1);
+        chip.setDirection(2, Direction.IN, 0);
+        chip.setEdgeDetection(2, Edge.RISING);
+        chip.setDirection(3, Direction.OUT, 1);
+        chip.close();
+        assertThat(chip.getDirection(2)).isEqualTo(Direction.NONE);
+        assertThat(chip.edgeDetection(2)).isEqualTo(Edge.NONE);
+        assertThat(chip.getDirection(3)).isEqualTo(Direction.NONE);
+        assertThat(chip.drivenLevel(2)).isEqualTo(1);
+        assertThat(chip.getValue(3)).isZero();
+    }
 }
