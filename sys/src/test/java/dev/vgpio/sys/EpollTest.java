@@ -31,6 +31,24 @@ class EpollTest {
     }
 
     @Test
+    void edgeTriggeredEventFdReportsEachSignalOnceWithoutBeingRead() throws Exception {
+        try (Epoll epoll = Epoll.create(); EventFd event = EventFd.create()) {
+            EpollEvents events = new EpollEvents(4);
+            event.signal(); // pending before it is watched: reported once when added
+            epoll.add(event.fd(), Epoll.IN | Epoll.EDGE, 7);
+            assertThat(epoll.await(events, 1000)).isEqualTo(1);
+            assertThat(epoll.await(events, 0)).isZero(); // the counter is still 1, but nothing new happened
+            for (int i = 0; i < 1000; i++) { // every later signal is reported, though the counter is never read
+                event.signal();
+                assertThat(epoll.await(events, 1000)).isEqualTo(1);
+                assertThat(events.data(0)).isEqualTo(7);
+                assertThat(epoll.await(events, 0)).isZero();
+            }
+            assertThat(event.drain()).isEqualTo(1001);
+        }
+    }
+
+    @Test
     void reportsAReadableSocketAndAHangUp() throws Exception {
         try (Epoll epoll = Epoll.create(); Arena arena = Arena.ofConfined(); SocketPair pair = SocketPair.open()) {
             UnixSocket a = pair.a();

@@ -197,7 +197,7 @@ public final class VhostUserFrontend implements VirtioTransport {
         err[index] = EventFd.create();
         waits[index] = Epoll.create();
         waitEvents[index] = new EpollEvents(4);
-        waits[index].add(call[index].fd(), Epoll.IN, 0);
+        waits[index].add(call[index].fd(), Epoll.IN | Epoll.EDGE, 0); // each call reported once, never read
         waits[index].add(err[index].fd(), Epoll.IN, 1);
         waits[index].add(socket.fd(), Epoll.RDHUP | Epoll.HUP, 2);
         vringFd(VhostUser.SET_VRING_CALL, index, call[index]);
@@ -225,7 +225,6 @@ public final class VhostUserFrontend implements VirtioTransport {
         for (int i = 0; i < n; i++) {
             long data = ev.data(i);
             if (data == 0) {
-                call[index].drain();
                 called = true;
             } else if (data == 1) {
                 err[index].drain();

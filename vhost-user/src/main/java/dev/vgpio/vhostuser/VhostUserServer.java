@@ -103,7 +103,8 @@ public final class VhostUserServer implements AutoCloseable {
             @Override
             public void watch(int queue, EventFd kick) {
                 try {
-                    epoll.add(kick.fd(), Epoll.IN, KICK + queue);
+                    // edge-triggered: each kick is reported once, the counter is never read (no read per kick)
+                    epoll.add(kick.fd(), Epoll.IN | Epoll.EDGE, KICK + queue);
                 } catch (IOException e) {
                     LOG.error("{}: cannot watch the kick fd of queue {}: {}", name, queue, e.getMessage());
                 }
