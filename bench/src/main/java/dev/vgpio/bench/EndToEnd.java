@@ -22,6 +22,14 @@ public final class EndToEnd {
     /** What one run measured. */
     public record Result(long syncP50Ns, long syncP99Ns, long syncP999Ns, double syncOpsPerS, long syncSamples,
             double batchOpsPerS, int batchInFlight, int lines) {
+        /** Each figure's median over several runs (runs of the same back end, with the same in-flight count). */
+        public static Result median(java.util.List<Result> runs) {
+            Result first = runs.getFirst();
+            return new Result(Medians.ofLong(runs, Result::syncP50Ns), Medians.ofLong(runs, Result::syncP99Ns),
+                    Medians.ofLong(runs, Result::syncP999Ns), Medians.of(runs, Result::syncOpsPerS),
+                    Medians.ofLong(runs, Result::syncSamples), Medians.of(runs, Result::batchOpsPerS),
+                    first.batchInFlight(), first.lines());
+        }
     }
 
     private static final int QUEUE_SIZE = 256;

@@ -12,4 +12,10 @@ package dev.vgpio.bench;
  */
 public record FloorResult(long syncP50Ns, long syncP99Ns, long syncP999Ns, double syncOpsPerS, double batchOpsPerS,
         int batchInFlight) {
+    /** Each figure's median over several runs of the floor. */
+    public static FloorResult median(java.util.List<FloorResult> runs) {
+        return new FloorResult(Medians.ofLong(runs, FloorResult::syncP50Ns), Medians.ofLong(runs, FloorResult::syncP99Ns),
+                Medians.ofLong(runs, FloorResult::syncP999Ns), Medians.of(runs, FloorResult::syncOpsPerS),
+                Medians.of(runs, FloorResult::batchOpsPerS), runs.getFirst().batchInFlight());
+    }
 }

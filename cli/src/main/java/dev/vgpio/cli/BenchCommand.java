@@ -8,6 +8,8 @@ import dev.vgpio.bench.FloorResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +51,12 @@ final class BenchCommand implements Callable<Integer> {
                     + " vgpio), or e.g. 0,0 or 0,1 (default ${DEFAULT-VALUE}).")
     String floorCpus;
 
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "1",
+            description = {"Measure N times, the back end and the floor in turn, and report each figure's median",
+                "(default ${DEFAULT-VALUE}). On a shared or virtual machine single runs vary by tens of percent;",
+                "alternating rounds lets both sides meet the same conditions."})
+    int rounds;
+
     @Option(names = "--json", description = "Print one JSON object instead of the table.")
     boolean json;
 
@@ -56,11 +64,28 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Duration d = seconds(duration, "--duration");
         Duration w = seconds(warmup, "--warmup");
-        EndToEnd.Result r = EndToEnd.run(socket, w, d, inFlight);
-        FloorResult f = noFloor ? null : Floor.run(d, w, Floor.Cpus.parse(floorCpus));
+        if (rounds < 1 || rounds > 100) {
+            throw new IllegalArgumentException("--rounds must be between 1 and 100, not " + rounds);
+        }
+        Floor.Cpus cpus = Floor.Cpus.parse(floorCpus);
+        List<EndToEnd.Result> backEnd = new ArrayList<>();
+        List<FloorResult> floor = new ArrayList<>();
+        PrintWriter err = spec.commandLine().getErr();
+        for (int i = 0; i < rounds; i++) {
+            backEnd.add(EndToEnd.run(socket, w, d, inFlight));
+            if (!noFloor) {
+                floor.add(Floor.run(d, w, cpus));
+            }
+            if (rounds > 1) {
+                err.printf("round %d/%d done%n", i + 1, rounds);
+                err.flush();
+            }
+        }
+        EndToEnd.Result r = EndToEnd.Result.median(backEnd);
+        FloorResult f = noFloor ? null : FloorResult.median(floor);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(toJson(r, f));
+            out.println(toJson(r, f, backEnd, floor));
         } else {
             table(out, r, f);
         }
@@ -75,11 +100,12 @@ final class BenchCommand implements Callable<Integer> {
         return Duration.ofNanos((long) (s * 1e9));
     }
 
-    String toJson(EndToEnd.Result r, FloorResult f) {
+    String toJson(EndToEnd.Result r, FloorResult f, List<EndToEnd.Result> backEnd, List<FloorResult> floorRuns) {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("socket", socket.toString());
         root.put("lines", r.lines());
+        root.put("rounds", rounds);
         ObjectNode sync = root.putObject("sync");
         sync.put("p50_ns", r.syncP50Ns());
         sync.put("p99_ns", r.syncP99Ns());
@@ -100,6 +126,20 @@ final class BenchCommand implements Callable<Integer> {
             ratio.put("sync_p99", round((double) r.syncP99Ns() / f.syncP99Ns()));
             ratio.put("batch_ops_per_s", round(r.batchOpsPerS() / f.batchOpsPerS()));
         }
+        if (rounds > 1) { // the figures above are medians; each round's own figures follow
+            var each = root.putArray("each_round");
+            for (int i = 0; i < backEnd.size(); i++) {
+                ObjectNode round = each.addObject();
+                EndToEnd.Result b = backEnd.get(i);
+                round.put("sync_p50_ns", b.syncP50Ns()).put("sync_p99_ns", b.syncP99Ns())
+                        .put("batch_ops_per_s", Math.round(b.batchOpsPerS()));
+                if (i < floorRuns.size()) {
+                    FloorResult fr = floorRuns.get(i);
+                    round.put("floor_sync_p50_ns", fr.syncP50Ns()).put("floor_sync_p99_ns", fr.syncP99Ns())
+                            .put("floor_batch_ops_per_s", Math.round(fr.batchOpsPerS()));
+                }
+            }
+        }
         return root.toString();
     }
 
@@ -108,8 +148,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void table(PrintWriter out, EndToEnd.Result r, FloorResult f) {
-        out.printf("vgpio bench: %s (%d lines), %.1f s per phase after %.1f s warm-up%n", socket, r.lines(), duration,
-                warmup);
+        out.printf("vgpio bench: %s (%d lines), %.1f s per phase after %.1f s warm-up%s%n", socket, r.lines(), duration,
+                warmup, rounds > 1 ? ", medians of " + rounds + " rounds" : "");
         out.printf("%-26s %14s %14s %8s%n", "", "back end", f == null ? "" : "C floor", f == null ? "" : "ratio");
         row(out, "1 in flight, p50", us(r.syncP50Ns()), f == null ? null : us(f.syncP50Ns()),
                 f == null ? 0 : (double) r.syncP50Ns() / f.syncP50Ns());

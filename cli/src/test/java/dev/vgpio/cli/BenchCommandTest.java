@@ -53,4 +53,38 @@ class BenchCommandTest {
             assertThat(out.toString()).contains("1 in flight, p50").contains("128 in flight, requests/s");
         }
     }
+
+    @Test
+    void roundsReportMediansAndEachRound() throws Exception {
+        Path socket = dir.resolve("gpio.sock");
+        try (VhostUserServer server = new VhostUserServer(socket,
+                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 8, "L"))), "b").start()) {
+            StringWriter out = new StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setOut(new PrintWriter(out));
+            cl.setErr(new PrintWriter(new StringWriter()));
+            assertThat(cl.execute("bench", "-s", socket.toString(), "-d", "0.2", "-w", "0.1", "--rounds", "3",
+                    "--json")).isZero();
+            JsonNode j = new ObjectMapper().readTree(out.toString());
+            assertThat(j.at("/rounds").asInt()).isEqualTo(3);
+            JsonNode each = j.at("/each_round");
+            assertThat(each.size()).isEqualTo(3);
+            long[] p50 = new long[3];
+            for (int i = 0; i < 3; i++) {
+                p50[i] = each.get(i).at("/sync_p50_ns").asLong();
+                assertThat(each.get(i).at("/floor_batch_ops_per_s").asLong()).isPositive();
+            }
+            java.util.Arrays.sort(p50);
+            assertThat(j.at("/sync/p50_ns").asLong()).isEqualTo(p50[1]);
+        }
+    }
+
+    @Test
+    void roundsOutOfRangeAreRefused() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("bench", "-s", dir.resolve("none.sock").toString(), "--rounds", "0")).isNotZero();
+        assertThat(err.toString()).contains("--rounds must be between 1 and 100");
+    }
 }
