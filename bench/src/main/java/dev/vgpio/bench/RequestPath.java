@@ -95,7 +95,7 @@ public final class RequestPath implements AutoCloseable {
 
     private void chain(int slot) throws Exception {
         long at = BUFFERS + (long) SLOT * slot;
-        driver.begin().readable(at, VirtioGpio.REQUEST_SIZE).writable(at + 8, VirtioGpio.RESPONSE_SIZE).submit();
+        driver.submitPair(at, VirtioGpio.REQUEST_SIZE, at + 8, VirtioGpio.RESPONSE_SIZE);
     }
 
     /** Driver side: makes one GET_VALUE request available (and asks whether to kick, as a driver would). */

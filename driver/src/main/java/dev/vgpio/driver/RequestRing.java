@@ -6,6 +6,9 @@ import dev.vgpio.virtqueue.BrokenQueueException;
 import dev.vgpio.virtqueue.DriverQueue;
 import dev.vgpio.virtqueue.QueueConfig;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * The requestq seen from the driver: request slots (an 8-byte request and a 2-byte response each) in shared memory,
@@ -22,11 +25,16 @@ public final class RequestRing {
     }
 
     private static final int SLOT_BYTES = 16;
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE16 =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final VirtioTransport transport;
     private final DriverQueue queue;
     private final int slots;
     private final long slotBase;
+    /** The slots' memory, sliced once: a slot's own request and response are accessed without translation. */
+    private final MemorySegment slotMemory;
     private final int[] slotOfHead;
     private final long[] responseAt;
     private final int[] responseLength;
@@ -44,7 +52,11 @@ public final class RequestRing {
         int status;
         int value;
         try {
-            if (responseLength[slot] >= 2) {
+            if (at == ownResponse(slot)) {
+                int both = slotMemory.get(LE16, (long) SLOT_BYTES * slot + 8);
+                status = both & 0xff;
+                value = (both >>> 8) & 0xff;
+            } else if (responseLength[slot] >= 2) {
                 int both = transport.memory().readU16(at);
                 status = both & 0xff;
                 value = both >>> 8;
@@ -72,6 +84,11 @@ public final class RequestRing {
         }
         this.slots = size / 2;
         this.slotBase = transport.allocate((long) SLOT_BYTES * slots, 16);
+        try {
+            this.slotMemory = transport.memory().slice(slotBase, (long) SLOT_BYTES * slots);
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot map the request slots: " + e.getMessage(), e);
+        }
         this.slotOfHead = new int[size];
         this.responseAt = new long[slots];
         this.responseLength = new int[slots];
@@ -111,24 +128,35 @@ public final class RequestRing {
             throw new IllegalStateException("all " + slots + " request slots are in flight");
         }
         int slot = freeSlots[--freeCount];
-        long at = slotBase + (long) SLOT_BYTES * slot;
-        long response = responseAddress >= 0 ? responseAddress : at + 8;
+        long own = ownResponse(slot);
+        long response = responseAddress >= 0 ? responseAddress : own;
         responseAt[slot] = response;
         responseLength[slot] = responseBytes;
-        try {
-            var m = transport.memory();
-            // the 8-byte request {le16 type, le16 gpio, le32 value} in one little-endian store
-            m.writeU64(at, (type & 0xffffL) | (gpio & 0xffffL) << 16 | (value & 0xffff_ffffL) << 32);
-            m.writeU16(response, 0xeeee);
-            int head = queue.begin().readable(at, VirtioGpio.REQUEST_SIZE).writable(response, responseBytes)
-                    .submit();
-            slotOfHead[head] = slot;
-            queue.publish();
-            return slot;
-        } catch (GuestMemoryException e) {
-            freeSlots[freeCount++] = slot;
-            throw new DriverException("cannot write a request to shared memory: " + e.getMessage(), e);
+        long offset = (long) SLOT_BYTES * slot;
+        // the 8-byte request {le16 type, le16 gpio, le32 value} in one little-endian store
+        slotMemory.set(LE64, offset, (type & 0xffffL) | (gpio & 0xffffL) << 16 | (value & 0xffff_ffffL) << 32);
+        if (response == own) {
+            slotMemory.set(LE16, offset + 8, (short) 0xeeee); // not an answer: the device must overwrite it
+        } else {
+            try {
+                transport.memory().writeU16(response, 0xeeee);
+            } catch (GuestMemoryException e) {
+                freeSlots[freeCount++] = slot;
+                throw new DriverException("cannot write to the response buffer: " + e.getMessage(), e);
+            }
         }
+        slotOfHead[queue.submitPair(own - 8, VirtioGpio.REQUEST_SIZE, response, responseBytes)] = slot;
+        try {
+            queue.publish();
+        } catch (GuestMemoryException e) {
+            throw new DriverException("cannot publish a request: " + e.getMessage(), e);
+        }
+        return slot;
+    }
+
+    /** Where the 2-byte response of {@code slot} lives when the caller gives no buffer of its own. */
+    private long ownResponse(int slot) {
+        return slotBase + (long) SLOT_BYTES * slot + 8;
     }
 
     /**

@@ -165,6 +165,32 @@ public final class DriverQueue {
     }
 
     /**
+     * Adds the most common chain, one buffer the device reads and one it writes (a request and its response), in
+     * one step: the same descriptors and ring entry as {@code begin().readable(..).writable(..).submit()}, without
+     * the builder's bookkeeping. Not yet published.
+     *
+     * @return the head descriptor index
+     * @throws IllegalStateException if fewer than two descriptors are free, or a chain is being built
+     */
+    public int submitPair(long readGpa, int readLength, long writeGpa, int writeLength) {
+        if (freeCount < 2 || building) {
+            throw new IllegalStateException(building ? "a chain is being built; submit it first"
+                    : "the chain needs 2 descriptors but only " + freeCount + " are free");
+        }
+        int head = freeHead;
+        int second = freeNext[head];
+        rings.writeDesc(head, readGpa, readLength, DESC_F_NEXT, second);
+        rings.writeDesc(second, writeGpa, writeLength, DESC_F_WRITE, 0);
+        freeHead = freeNext[second];
+        chainLength[head] = 2;
+        inFlight[head] = true;
+        freeCount -= 2;
+        rings.setAvailEntry(availShadow, head);
+        availShadow = (availShadow + 1) & 0xffff;
+        return head;
+    }
+
+    /**
      * Like {@link #submit()}, but writes the buffers into an indirect table at {@code tableGpa} (16 bytes a
      * buffer, owned by the caller until the chain is used) and uses one ring descriptor pointing at it.
      */

@@ -54,6 +54,39 @@ class DeviceQueueTest {
     }
 
     @Test
+    void submitPairMakesTheSameChainAsTheBuilderRoundAfterRound() throws Exception {
+        ring = new Ring(8, Ring.allFeatures());
+        for (int round = 0; round < 5; round++) { // 4 pairs fill the 8 descriptors; the free list is reused
+            int[] heads = new int[4];
+            for (int i = 0; i < 4; i++) {
+                heads[i] = ring.driver.submitPair(DATA + 16L * i, 8, DATA + 0x100 + 2L * i, 2);
+            }
+            assertThat(ring.driver.freeDescriptors()).isZero();
+            assertThatThrownBy(() -> ring.driver.submitPair(DATA, 8, DATA + 8, 2))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("only 0 are free");
+            ring.driver.publish();
+            for (int i = 0; i < 4; i++) {
+                assertThat(ring.device.pop(ring.chain)).isTrue();
+                DescriptorChain c = ring.chain;
+                assertThat(c.head()).isEqualTo(heads[i]);
+                assertThat(c.readableCount()).isEqualTo(1);
+                assertThat(c.writableCount()).isEqualTo(1);
+                assertThat(c.address(0)).isEqualTo(DATA + 16L * i);
+                assertThat(c.length(0)).isEqualTo(8);
+                assertThat(c.address(1)).isEqualTo(DATA + 0x100 + 2L * i);
+                assertThat(c.length(1)).isEqualTo(2);
+                ring.device.putUsed(c.head(), 2);
+            }
+            ring.device.publishUsed();
+            assertThat(ring.driver.drainUsed((h, len) -> { })).isEqualTo(4);
+            assertThat(ring.driver.freeDescriptors()).isEqualTo(8);
+        }
+        ring.driver.begin().readable(DATA, 8);
+        assertThatThrownBy(() -> ring.driver.submitPair(DATA, 8, DATA + 8, 2))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("being built");
+    }
+
+    @Test
     void indirectChainsAreFlattened() throws Exception {
         ring = new Ring(8, Ring.allFeatures());
         int head = ring.driver.begin().readable(DATA, 8).readable(DATA + 8, 8).readable(DATA + 16, 8)
