@@ -211,14 +211,21 @@ public final class GuestMemory {
         return r;
     }
 
-    /** The region holding the whole range, or null; tries the last region found before searching. */
+    /**
+     * The region holding the whole range, or null; tries the last region found before searching. Kept this small
+     * so that the compiler inlines it into every access: the search is a separate method.
+     */
     private GuestRegion find(long gpa, long length) {
+        GuestRegion hint = lastHit;
+        if (length > 0 && hint != null && hint.contains(gpa, length)) {
+            return hint;
+        }
+        return search(gpa, length);
+    }
+
+    private GuestRegion search(long gpa, long length) {
         if (length <= 0) {
             return null;
-        }
-        GuestRegion hint = lastHit;
-        if (hint != null && hint.contains(gpa, length)) {
-            return hint;
         }
         int lo = 0;
         int hi = regions.length - 1;
