@@ -110,7 +110,8 @@ public final class RequestRing {
     }
 
     /**
-     * Puts a request on the ring (published, not yet notified).
+     * Puts a request on the ring; {@link #kick} makes it and every request put since visible to the device (one
+     * available-index store for a whole batch) and notifies the device if it asked to be.
      *
      * @return its slot, which {@link #drain} reports back
      */
@@ -146,11 +147,6 @@ public final class RequestRing {
             }
         }
         slotOfHead[queue.submitPair(own - 8, VirtioGpio.REQUEST_SIZE, response, responseBytes)] = slot;
-        try {
-            queue.publish();
-        } catch (GuestMemoryException e) {
-            throw new DriverException("cannot publish a request: " + e.getMessage(), e);
-        }
         return slot;
     }
 
@@ -185,14 +181,19 @@ public final class RequestRing {
         }
     }
 
-    /** Notifies the device if it asked to be (VIRTIO_RING_F_EVENT_IDX or the NO_NOTIFY flag). */
+    /**
+     * Publishes the requests submitted since the last kick, then notifies the device if it asked to be
+     * (VIRTIO_RING_F_EVENT_IDX or the NO_NOTIFY flag).
+     */
     public void kick(int index) throws IOException {
         try {
+            queue.publish();
             if (queue.kickNeeded()) {
                 transport.notifyDevice(index);
             }
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot read the device's notification settings: " + e.getMessage(), e);
+            throw new DriverException("cannot publish requests or read the device's notification settings: "
+                    + e.getMessage(), e);
         }
     }
 
