@@ -107,11 +107,13 @@ public final class EndToEnd {
     private int sync(long[] samples, Duration duration) throws IOException, InterruptedException {
         long end = System.nanoTime() + duration.toNanos();
         int n = 0;
+        int line = 0;
         int type = MessageType.GET_VALUE.code();
         while (System.nanoTime() < end && n < samples.length) {
             long t0 = System.nanoTime();
             answered = 0;
-            ring.submit(type, n % lines, 0);
+            ring.submit(type, line, 0);
+            line = nextLine(line);
             ring.kick(VirtioGpio.REQUESTQ);
             while (ring.drain(collect) == 0) {
                 await("with one request in flight");
@@ -127,10 +129,11 @@ public final class EndToEnd {
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         long done = 0;
-        int next = 0;
+        int line = 0;
         answered = 0;
         for (int i = 0; i < inFlight; i++) {
-            ring.submit(type, next++ % lines, 0);
+            ring.submit(type, line, 0);
+            line = nextLine(line);
         }
         ring.kick(VirtioGpio.REQUESTQ);
         int outstanding = inFlight;
@@ -146,7 +149,8 @@ public final class EndToEnd {
                 break;
             }
             while (outstanding < inFlight) {
-                ring.submit(type, next++ % lines, 0);
+                ring.submit(type, line, 0);
+                line = nextLine(line);
                 outstanding++;
             }
             ring.kick(VirtioGpio.REQUESTQ);
@@ -163,6 +167,11 @@ public final class EndToEnd {
             throw new DriverException("the back end answered GET_VALUE with status " + lastStatus);
         }
         return done / (elapsed / 1e9);
+    }
+
+    /** The line after {@code line}, round the chip (no division per request: the floor's modulus is a mask). */
+    private int nextLine(int line) {
+        return line + 1 == lines ? 0 : line + 1;
     }
 
     static long percentile(long[] sorted, double p) {

@@ -15,7 +15,6 @@ import java.lang.foreign.MemorySegment;
  * in it. Copies in and out of the buffers use that record instead of translating each address again.
  */
 public final class DescriptorChain {
-    private final long[] addresses;
     private final int[] lengths;
     /** Per buffer, the region holding it (GuestRegion is final: storing it needs no array store type check). */
     private final GuestRegion[] regions;
@@ -29,7 +28,6 @@ public final class DescriptorChain {
 
     /** A chain view able to hold up to {@code capacity} buffers (the queue size is always enough). */
     public DescriptorChain(int capacity) {
-        addresses = new long[capacity];
         lengths = new int[capacity];
         regions = new GuestRegion[capacity];
         offsets = new long[capacity];
@@ -55,10 +53,9 @@ public final class DescriptorChain {
 
     /** Appends a buffer that {@code region} holds entirely (the caller checked); false if the chain is full. */
     boolean add(long address, int length, boolean writable, GuestRegion region) {
-        if (count == addresses.length) {
+        if (count == lengths.length) {
             return false;
         }
-        addresses[count] = address;
         lengths[count] = length;
         if (regions[count] != region) {
             regions[count] = region;
@@ -75,7 +72,7 @@ public final class DescriptorChain {
     }
 
     public int capacity() {
-        return addresses.length;
+        return lengths.length;
     }
 
     /** The head descriptor index, which identifies the chain on the used ring. */
@@ -88,8 +85,9 @@ public final class DescriptorChain {
         return count;
     }
 
+    /** The guest physical address of buffer {@code i}. */
     public long address(int i) {
-        return addresses[i];
+        return regions[i].guestPhysAddr() + offsets[i];
     }
 
     /** Buffer length in bytes (an unsigned 32-bit value held in an int). */
@@ -150,7 +148,7 @@ public final class DescriptorChain {
             if (memory == this.memory) {
                 MemorySegment.copy(regions[i].segment(), offsets[i], dst, offset + done, n);
             } else {
-                memory.read(addresses[i], dst, offset + done, n);
+                memory.read(address(i), dst, offset + done, n);
             }
             done += n;
         }
@@ -170,7 +168,7 @@ public final class DescriptorChain {
             if (memory == this.memory) {
                 MemorySegment.copy(src, offset + done, regions[i].segment(), offsets[i], n);
             } else {
-                memory.write(addresses[i], src, offset + done, n);
+                memory.write(address(i), src, offset + done, n);
             }
             done += n;
         }
