@@ -19,64 +19,55 @@ class BenchCommandTest {
     @TempDir
     Path dir;
 
-    @Test
-    void jsonHasTheFiguresTheIssueAsksForWithTheFloorAndRatios() throws Exception {
+    /** Runs {@code vgpio bench ARGS --socket S} against a vgpio back end of {@code lines} lines; its stdout. */
+    private String bench(int lines, String... args) throws Exception {
         Path socket = dir.resolve("gpio.sock");
         try (VhostUserServer server = new VhostUserServer(socket,
-                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 8, "L"))), "b").start()) {
-            StringWriter out = new StringWriter();
-            CommandLine cl = Main.commandLine();
-            cl.setOut(new PrintWriter(out));
-            int rc = cl.execute("bench", "--socket", socket.toString(), "--duration", "0.3", "--warmup", "0.1",
-                    "--json");
-            assertThat(rc).isZero();
-            JsonNode j = new ObjectMapper().readTree(out.toString());
-            assertThat(j.at("/sync/p50_ns").asLong()).isPositive();
-            assertThat(j.at("/sync/p99_ns").asLong()).isGreaterThanOrEqualTo(j.at("/sync/p50_ns").asLong());
-            assertThat(j.at("/sync/ops_per_s").asLong()).isPositive();
-            assertThat(j.at("/batch/ops_per_s").asLong()).isPositive();
-            assertThat(j.at("/floor/sync/p50_ns").asLong()).isPositive();
-            assertThat(j.at("/ratio/sync_p50").asDouble()).isPositive();
-            assertThat(j.at("/ratio/batch_ops_per_s").asDouble()).isPositive();
-        }
-    }
-
-    @Test
-    void tableWithoutFloor() throws Exception {
-        Path socket = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(socket,
-                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 4, "L"))), "b").start()) {
-            StringWriter out = new StringWriter();
-            CommandLine cl = Main.commandLine();
-            cl.setOut(new PrintWriter(out));
-            assertThat(cl.execute("bench", "-s", socket.toString(), "-d", "0.2", "-w", "0.1", "--no-floor")).isZero();
-            assertThat(out.toString()).contains("1 in flight, p50").contains("128 in flight, requests/s");
-        }
-    }
-
-    @Test
-    void roundsReportMediansAndEachRound() throws Exception {
-        Path socket = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(socket,
-                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 8, "L"))), "b").start()) {
+                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", lines, "L"))), "b").start()) {
             StringWriter out = new StringWriter();
             CommandLine cl = Main.commandLine();
             cl.setOut(new PrintWriter(out));
             cl.setErr(new PrintWriter(new StringWriter()));
-            assertThat(cl.execute("bench", "-s", socket.toString(), "-d", "0.2", "-w", "0.1", "--rounds", "3",
-                    "--json")).isZero();
-            JsonNode j = new ObjectMapper().readTree(out.toString());
-            assertThat(j.at("/rounds").asInt()).isEqualTo(3);
-            JsonNode each = j.at("/each_round");
-            assertThat(each.size()).isEqualTo(3);
-            long[] p50 = new long[3];
-            for (int i = 0; i < 3; i++) {
-                p50[i] = each.get(i).at("/sync_p50_ns").asLong();
-                assertThat(each.get(i).at("/floor_batch_ops_per_s").asLong()).isPositive();
-            }
-            java.util.Arrays.sort(p50);
-            assertThat(j.at("/sync/p50_ns").asLong()).isEqualTo(p50[1]);
+            String[] all = java.util.Arrays.copyOf(args, args.length + 3);
+            all[args.length] = "--socket";
+            all[args.length + 1] = socket.toString();
+            all[args.length + 2] = "--warmup=0.1";
+            assertThat(cl.execute(all)).isZero();
+            return out.toString();
         }
+    }
+
+    @Test
+    void jsonHasTheFiguresTheIssueAsksForWithTheFloorAndRatios() throws Exception {
+        JsonNode j = new ObjectMapper().readTree(bench(8, "bench", "--duration", "0.3", "--json"));
+        assertThat(j.at("/sync/p50_ns").asLong()).isPositive();
+        assertThat(j.at("/sync/p99_ns").asLong()).isGreaterThanOrEqualTo(j.at("/sync/p50_ns").asLong());
+        assertThat(j.at("/sync/ops_per_s").asLong()).isPositive();
+        assertThat(j.at("/batch/ops_per_s").asLong()).isPositive();
+        assertThat(j.at("/floor/sync/p50_ns").asLong()).isPositive();
+        assertThat(j.at("/ratio/sync_p50").asDouble()).isPositive();
+        assertThat(j.at("/ratio/batch_ops_per_s").asDouble()).isPositive();
+    }
+
+    @Test
+    void tableWithoutFloor() throws Exception {
+        assertThat(bench(4, "bench", "-d", "0.2", "--no-floor")).contains("1 in flight, p50")
+                .contains("128 in flight, requests/s");
+    }
+
+    @Test
+    void roundsReportMediansAndEachRound() throws Exception {
+        JsonNode j = new ObjectMapper().readTree(bench(8, "bench", "-d", "0.2", "--rounds", "3", "--json"));
+        assertThat(j.at("/rounds").asInt()).isEqualTo(3);
+        JsonNode each = j.at("/each_round");
+        assertThat(each.size()).isEqualTo(3);
+        long[] p50 = new long[3];
+        for (int i = 0; i < 3; i++) {
+            p50[i] = each.get(i).at("/sync_p50_ns").asLong();
+            assertThat(each.get(i).at("/floor_batch_ops_per_s").asLong()).isPositive();
+        }
+        java.util.Arrays.sort(p50);
+        assertThat(j.at("/sync/p50_ns").asLong()).isEqualTo(p50[1]);
     }
 
     @Test

@@ -3,8 +3,6 @@ package dev.vgpio.sys;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * A Linux epoll instance (close-on-exec). Each registered descriptor carries a 64-bit data word that
@@ -33,22 +31,12 @@ public final class Epoll implements AutoCloseable {
     static final int CTL_ADD = 1;
     static final int CTL_DEL = 2;
     static final int CTL_MOD = 3;
-    private static final VarHandle FD;
 
-    static {
-        try {
-            FD = MethodHandles.lookup().findVarHandle(Epoll.class, "fd", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    @SuppressWarnings("FieldMayBeFinal")
-    private volatile int fd;
+    private final OwnedFd fd;
     private final MemorySegment event = Arena.ofAuto().allocate(EpollEvents.SIZE, 8);
 
     private Epoll(int fd) {
-        this.fd = fd;
+        this.fd = new OwnedFd(fd);
     }
 
     public static Epoll create() throws LinuxException {
@@ -62,7 +50,7 @@ public final class Epoll implements AutoCloseable {
 
     /** The epoll descriptor, or -1 once closed. */
     public int fd() {
-        return fd;
+        return fd.get();
     }
 
     /** Watches {@code fd} for {@code events} (a mask of {@link #IN}, {@link #OUT}, ...), reporting {@code data}. */
@@ -77,7 +65,7 @@ public final class Epoll implements AutoCloseable {
 
     /** Stops watching {@code fd}; a descriptor not watched (ENOENT) or already closed (EBADF) is ignored. */
     public void remove(int fd) throws LinuxException {
-        int r = Libc.epollCtl(this.fd, CTL_DEL, fd, MemorySegment.NULL);
+        int r = Libc.epollCtl(this.fd.get(), CTL_DEL, fd, MemorySegment.NULL);
         if (r < 0 && r != -Errno.ENOENT && r != -Errno.EBADF) {
             throw new LinuxException("epoll_ctl(DEL, fd " + fd + ")", -r);
         }
@@ -86,7 +74,7 @@ public final class Epoll implements AutoCloseable {
     private synchronized void ctl(int op, String name, int target, int events, long data) throws LinuxException {
         event.set(ValueLayout.JAVA_INT, 0, events);
         event.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, data);
-        int r = Libc.epollCtl(fd, op, target, event);
+        int r = Libc.epollCtl(fd.get(), op, target, event);
         if (r < 0) {
             throw new LinuxException("epoll_ctl(" + name + ", fd " + target + ")", -r);
         }
@@ -97,7 +85,7 @@ public final class Epoll implements AutoCloseable {
      * returns how many, 0 on timeout or when a signal interrupted the wait (EINTR).
      */
     public int await(EpollEvents out, int timeoutMillis) throws LinuxException {
-        int r = Libc.epollWait(fd, out.segment(), out.capacity(), timeoutMillis);
+        int r = Libc.epollWait(fd.get(), out.segment(), out.capacity(), timeoutMillis);
         if (r >= 0) {
             return r;
         }
@@ -109,13 +97,13 @@ public final class Epoll implements AutoCloseable {
 
     /** Whether it has not been closed. */
     public boolean isOpen() {
-        return fd >= 0;
+        return fd.isOpen();
     }
 
     /** Closes the epoll descriptor; later calls do nothing. */
     @Override
     public void close() {
-        Fds.closeQuietly((int) FD.getAndSet(this, -1));
+        fd.close();
     }
 
     @Override

@@ -3,8 +3,6 @@ package dev.vgpio.sys;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * A Linux eventfd: a counter that one side {@link #signal}s and the other {@link #drain}s, typically watched with
@@ -16,22 +14,15 @@ public final class EventFd implements AutoCloseable {
     static final int EFD_NONBLOCK = 0x800;
 
     private static final MemorySegment ONE = Arena.global().allocate(ValueLayout.JAVA_LONG);
-    private static final VarHandle FD;
 
     static {
         ONE.set(ValueLayout.JAVA_LONG, 0, 1L);
-        try {
-            FD = MethodHandles.lookup().findVarHandle(EventFd.class, "fd", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 
-    @SuppressWarnings("FieldMayBeFinal")
-    private volatile int fd;
+    private final OwnedFd fd;
 
     private EventFd(int fd) {
-        this.fd = fd;
+        this.fd = new OwnedFd(fd);
     }
 
     /** A new eventfd with counter 0, non-blocking and close-on-exec. */
@@ -58,12 +49,12 @@ public final class EventFd implements AutoCloseable {
 
     /** The descriptor, or -1 once closed. */
     public int fd() {
-        return fd;
+        return fd.get();
     }
 
     /** Adds 1 to the counter. A counter already at its maximum (EAGAIN) is left as it is: it is signalled anyway. */
     public void signal() throws LinuxException {
-        int f = fd;
+        int f = fd.get();
         while (true) {
             long r = Libc.write(f, ONE, 8);
             if (r >= 0 || r == -Errno.EAGAIN) {
@@ -77,7 +68,7 @@ public final class EventFd implements AutoCloseable {
 
     /** Reads and resets the counter: the count of signals since the last drain, or 0 if there were none. */
     public long drain() throws LinuxException {
-        int f = fd;
+        int f = fd.get();
         MemorySegment scratch = Libc.scratch();
         while (true) {
             long r = Libc.read(f, scratch, 8);
@@ -95,14 +86,13 @@ public final class EventFd implements AutoCloseable {
 
     /** Whether it has not been closed. */
     public boolean isOpen() {
-        return fd >= 0;
+        return fd.isOpen();
     }
 
     /** Closes the descriptor; later calls do nothing. */
     @Override
     public void close() {
-        int f = (int) FD.getAndSet(this, -1);
-        Fds.closeQuietly(f);
+        fd.close();
     }
 
     @Override

@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -42,18 +40,8 @@ public final class UnixSocket implements AutoCloseable {
     /** The size of {@code sockaddr_un.sun_path}; a path needs one byte less for its terminating NUL. */
     static final int SUN_PATH = 108;
 
-    private static final VarHandle FD;
 
-    static {
-        try {
-            FD = MethodHandles.lookup().findVarHandle(UnixSocket.class, "fd", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    @SuppressWarnings("FieldMayBeFinal")
-    private volatile int fd;
+    private final OwnedFd fd;
     private final Path path;
     private volatile boolean nonBlocking;
     private volatile boolean shutDown;
@@ -61,7 +49,7 @@ public final class UnixSocket implements AutoCloseable {
     private final MsgHeader in = new MsgHeader(MsgHeader.MAX_RECEIVE_FDS);
 
     private UnixSocket(int fd, Path path) {
-        this.fd = fd;
+        this.fd = new OwnedFd(fd);
         this.path = path;
     }
 
@@ -167,7 +155,7 @@ public final class UnixSocket implements AutoCloseable {
 
     /** The descriptor, or -1 once closed. */
     public int fd() {
-        return fd;
+        return fd.get();
     }
 
     /** The path it listens on or connected to; null for accepted sockets and pairs. */
@@ -285,7 +273,7 @@ public final class UnixSocket implements AutoCloseable {
 
     /** Sets or clears {@code O_NONBLOCK}; use this rather than {@link Fds#setNonBlocking}, so that EAGAIN reads right. */
     public void setNonBlocking(boolean on) throws LinuxException {
-        Fds.setNonBlocking(fd, on);
+        Fds.setNonBlocking(fd.get(), on);
         nonBlocking = on;
     }
 
@@ -309,7 +297,7 @@ public final class UnixSocket implements AutoCloseable {
      */
     public void shutdown() throws LinuxException {
         shutDown = true;
-        int f = fd;
+        int f = fd.get();
         if (f < 0) {
             return;
         }
@@ -321,13 +309,13 @@ public final class UnixSocket implements AutoCloseable {
 
     /** Whether it has not been closed. */
     public boolean isOpen() {
-        return fd >= 0;
+        return fd.isOpen();
     }
 
     /** Closes the descriptor (the path of a listening socket stays; remove it if wanted); later calls do nothing. */
     @Override
     public void close() {
-        Fds.closeQuietly((int) FD.getAndSet(this, -1));
+        fd.close();
     }
 
     @Override
@@ -340,7 +328,7 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     private int openFd() throws IOException {
-        int f = fd;
+        int f = fd.get();
         if (f < 0) {
             throw new IOException("socket is closed");
         }
@@ -373,7 +361,7 @@ public final class UnixSocket implements AutoCloseable {
             MemorySegment timeval = arena.allocate(16, 8);
             timeval.set(ValueLayout.JAVA_LONG, 0, seconds);
             timeval.set(ValueLayout.JAVA_LONG, 8, micros);
-            int r = Libc.setsockopt(fd, MsgHeader.SOL_SOCKET, option, timeval, 16);
+            int r = Libc.setsockopt(fd.get(), MsgHeader.SOL_SOCKET, option, timeval, 16);
             if (r < 0) {
                 throw new LinuxException("setsockopt(" + describe() + ", " + name + ")", -r);
             }
