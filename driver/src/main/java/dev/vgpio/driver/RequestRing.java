@@ -52,7 +52,7 @@ public final class RequestRing {
         int status;
         int value;
         try {
-            if (at == ownResponse(slot)) {
+            if (at == ownResponse(slot) && responseLength[slot] >= 2) {
                 int both = slotMemory.get(LE16, (long) SLOT_BYTES * slot + 8);
                 status = both & 0xff;
                 value = (both >>> 8) & 0xff;
