@@ -51,24 +51,24 @@ public final class DescriptorChain {
         writableBytes = 0;
     }
 
-    /** Appends a buffer that {@code region} holds entirely (the caller checked); false if the chain is full. */
-    boolean add(long address, int length, boolean writable, GuestRegion region) {
-        if (count == lengths.length) {
-            return false;
+    /**
+     * Records buffer {@code i} ({@code i < capacity()}), which {@code region} holds entirely (the caller checked);
+     * the walk keeps its counts in locals and ends with {@link #finish}.
+     */
+    void set(int i, long address, int length, GuestRegion region) {
+        lengths[i] = length;
+        if (regions[i] != region) {
+            regions[i] = region;
         }
-        lengths[count] = length;
-        if (regions[count] != region) {
-            regions[count] = region;
-        }
-        offsets[count] = address - region.guestPhysAddr();
-        count++;
-        if (writable) {
-            writableBytes += Integer.toUnsignedLong(length);
-        } else {
-            readableCount++;
-            readableBytes += Integer.toUnsignedLong(length);
-        }
-        return true;
+        offsets[i] = address - region.guestPhysAddr();
+    }
+
+    /** Completes a walk that {@link #set} {@code count} buffers, the first {@code readableCount} device-readable. */
+    void finish(int count, int readableCount, long readableBytes, long writableBytes) {
+        this.count = count;
+        this.readableCount = readableCount;
+        this.readableBytes = readableBytes;
+        this.writableBytes = writableBytes;
     }
 
     public int capacity() {

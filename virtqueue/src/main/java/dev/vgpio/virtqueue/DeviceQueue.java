@@ -169,7 +169,11 @@ public final class DeviceQueue {
         long tableBase = 0;
         int tableSize = size;
         boolean indirect = false;
-        boolean seenWritable = false;
+        int capacity = chain.capacity();
+        int count = 0;
+        int readable = 0;
+        long readableBytes = 0;
+        long writableBytes = 0;
         int index = head;
         int steps = 0;
         while (true) {
@@ -182,7 +186,7 @@ public final class DeviceQueue {
             int len = (int) word;
             int flags = (int) (word >>> 32) & 0xffff;
             if ((flags & DESC_F_INDIRECT) != 0) {
-                GuestRegion region = indirectTable(chain, head, index, addr, len, flags, indirect);
+                GuestRegion region = indirectTable(head, index, addr, len, flags, indirect, capacity - count);
                 indirect = true;
                 table = region.segment();
                 tableBase = addr - region.guestPhysAddr();
@@ -192,15 +196,20 @@ public final class DeviceQueue {
                 continue;
             }
             GuestRegion region = bufferRegion(head, index, addr, len);
-            boolean writable = (flags & DESC_F_WRITE) != 0;
-            if (!writable && seenWritable) {
+            if ((flags & DESC_F_WRITE) != 0) {
+                writableBytes += Integer.toUnsignedLong(len);
+            } else if (count > readable) {
                 throw readableAfterWritable(head, index);
+            } else {
+                readable++;
+                readableBytes += Integer.toUnsignedLong(len);
             }
-            seenWritable |= writable;
-            if (!chain.add(addr, len, writable, region)) {
+            if (count == capacity) {
                 throw tooLong(head);
             }
+            chain.set(count++, addr, len, region);
             if ((flags & DESC_F_NEXT) == 0) {
+                chain.finish(count, readable, readableBytes, writableBytes);
                 return;
             }
             int next = (int) (word >>> 48);
@@ -243,8 +252,8 @@ public final class DeviceQueue {
     }
 
     /** Checks indirect descriptor {@code index} and returns the region that holds its table. */
-    private GuestRegion indirectTable(DescriptorChain chain, int head, int index, long addr, int len, int flags,
-            boolean inIndirect) throws MalformedChainException {
+    private GuestRegion indirectTable(int head, int index, long addr, int len, int flags, boolean inIndirect,
+            int room) throws MalformedChainException {
         if (inIndirect) {
             throw bad(head, "an indirect table contains an indirect descriptor", null);
         }
@@ -258,7 +267,7 @@ public final class DeviceQueue {
         if (tableLen == 0 || tableLen % DESC_SIZE != 0) {
             throw bad(head, "indirect table length " + tableLen + " is not a positive multiple of 16", null);
         }
-        if (tableLen / DESC_SIZE > chain.capacity() - chain.size()) {
+        if (tableLen / DESC_SIZE > room) {
             throw bad(head, "indirect table of " + tableLen / DESC_SIZE
                     + " descriptors makes the chain longer than the queue size " + size, null);
         }
