@@ -8,12 +8,9 @@ import dev.vgpio.device.GpioDevice;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.vhostuser.VhostUserServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class BenchCommandTest {
     @TempDir
@@ -24,16 +21,13 @@ class BenchCommandTest {
         Path socket = dir.resolve("gpio.sock");
         try (VhostUserServer server = new VhostUserServer(socket,
                 new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", lines, "L"))), "b").start()) {
-            StringWriter out = new StringWriter();
-            CommandLine cl = Main.commandLine();
-            cl.setOut(new PrintWriter(out));
-            cl.setErr(new PrintWriter(new StringWriter()));
+            CliRun cli = new CliRun();
             String[] all = java.util.Arrays.copyOf(args, args.length + 3);
             all[args.length] = "--socket";
             all[args.length + 1] = socket.toString();
             all[args.length + 2] = "--warmup=0.1";
-            assertThat(cl.execute(all)).isZero();
-            return out.toString();
+            assertThat(cli.execute(all)).isZero();
+            return cli.out.toString();
         }
     }
 
@@ -72,10 +66,8 @@ class BenchCommandTest {
 
     @Test
     void roundsOutOfRangeAreRefused() {
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setErr(new PrintWriter(err));
-        assertThat(cl.execute("bench", "-s", dir.resolve("none.sock").toString(), "--rounds", "0")).isNotZero();
-        assertThat(err.toString()).contains("--rounds must be between 1 and 100");
+        CliRun cli = new CliRun();
+        assertThat(cli.execute("bench", "-s", dir.resolve("none.sock").toString(), "--rounds", "0")).isNotZero();
+        assertThat(cli.err.toString()).contains("--rounds must be between 1 and 100");
     }
 }
