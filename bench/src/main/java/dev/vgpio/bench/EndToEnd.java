@@ -1,14 +1,18 @@
 package dev.vgpio.bench;
 
-import dev.vgpio.driver.DriverException;
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+import static dev.vgpio.virtio.VirtioException.Reason.REFUSED;
+import static dev.vgpio.virtio.VirtioException.Reason.TIMED_OUT;
+
 import dev.vgpio.driver.RequestRing;
-import dev.vgpio.driver.VirtioTransport;
+import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.VirtioGpio;
 import dev.vgpio.vhostuser.VhostUserFrontend;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioFeature;
+import dev.vgpio.virtio.VirtioTransport;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -50,13 +54,13 @@ public final class EndToEnd {
     private EndToEnd(VirtioTransport transport) throws IOException {
         this.transport = transport;
         long offered = transport.offeredFeatures();
-        transport.negotiate((1L << 32) | (offered & (1L << 29)));
-        byte[] config = transport.readConfig(0, VirtioGpio.CONFIG_SIZE);
-        this.lines = Short.toUnsignedInt(ByteBuffer.wrap(config).order(ByteOrder.LITTLE_ENDIAN).getShort(0));
+        long eventIdx = offered & VirtioFeature.RING_EVENT_IDX.mask();
+        transport.negotiate(VirtioFeature.VERSION_1.mask() | eventIdx);
+        this.lines = GpioConfig.fromBytes(transport.readConfig(0, GpioConfig.SIZE)).ngpio();
         if (lines == 0) {
-            throw new DriverException("the device reports ngpio = 0");
+            throw new VirtioException(PROTOCOL_VIOLATION, "the device reports ngpio = 0");
         }
-        this.ring = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE, (offered & (1L << 29)) != 0);
+        this.ring = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE, eventIdx != 0);
         ring.interruptOnlyBeforeWaiting();
     }
 
@@ -64,7 +68,7 @@ public final class EndToEnd {
     private void await(String what) throws IOException, InterruptedException {
         if (ring.prepareToWait() && !transport.awaitNotification(VirtioGpio.REQUESTQ, timeout)
                 && !ring.hasAnswers()) {
-            throw new DriverException("no answer within " + timeout.toMillis() + " ms " + what);
+            throw new VirtioException(TIMED_OUT, "no answer within " + timeout.toMillis() + " ms " + what);
         }
     }
 
@@ -164,7 +168,7 @@ public final class EndToEnd {
             outstanding -= answered;
         }
         if (lastStatus != 0) {
-            throw new DriverException("the back end answered GET_VALUE with status " + lastStatus);
+            throw new VirtioException(PROTOCOL_VIOLATION, "the back end answered GET_VALUE with status " + lastStatus);
         }
         return done / (elapsed / 1e9);
     }

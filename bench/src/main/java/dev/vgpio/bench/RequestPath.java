@@ -1,24 +1,26 @@
 package dev.vgpio.bench;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestRegion;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.MessageType;
-import dev.vgpio.protocol.Status;
+import dev.vgpio.protocol.GpioRequest;
+import dev.vgpio.protocol.GpioResponse;
 import dev.vgpio.protocol.VirtioGpio;
 import dev.vgpio.virtqueue.DeviceQueue;
 import dev.vgpio.virtqueue.DriverQueue;
+import dev.vgpio.virtio.VirtioFeature;
 import dev.vgpio.virtqueue.QueueConfig;
-import dev.vgpio.virtqueue.VirtioFeatures;
+import dev.vgpio.virtqueue.RingFeatures;
 import java.lang.foreign.Arena;
 
 /**
  * The device's request path in one process, as a guest and a transport would drive it: guest memory over a native
  * arena region, a driver-side and a device-side view of the same split ring (256 entries, EVENT_IDX), a
- * {@link SimulatedChip} of 8 lines behind a {@link GpioDevice} and a {@link VirtioGpioDevice} serving the requestq
+ * {@link SimulatedChip} of 8 lines behind a {@link GpioController} and a {@link VirtioGpioDevice} serving the requestq
  * (its used notifier does nothing). Requests are written into their buffers once, at set-up; each round builds
  * the chains, publishes them, lets the device serve them and collects the used elements.
  *
@@ -55,22 +57,22 @@ public final class RequestPath implements AutoCloseable {
     public RequestPath() throws Exception {
         memory = GuestMemory.of(GuestRegion.of(BASE, arena.allocate(0x2_0000, 4096)));
         chip = SimulatedChip.withLines("bench", LINES, "line");
-        GpioDevice gpio = new GpioDevice(chip);
-        gpio.negotiate(0);
+        GpioController gpio = new GpioController(chip);
         for (int line = 0; line < LINES; line++) {
             Direction d = line < LINES / 2 ? Direction.OUT : Direction.IN;
-            int answer = gpio.handle(MessageType.SET_DIRECTION.code(), line, d.code());
-            if (GpioDevice.status(answer) != Status.OK.code()) {
-                throw new IllegalStateException("cannot set line " + line + " to " + d + ": " + gpio.lastError());
+            int outcome = gpio.handle(MessageType.SET_DIRECTION.code(), line, d.code());
+            if (GpioController.refused(outcome)) {
+                throw new IllegalStateException("cannot set line " + line + " to " + d + ": "
+                        + GpioController.refusal(outcome).reason());
             }
         }
         device = new VirtioGpioDevice(gpio);
+        device.negotiate(VirtioFeature.SPLIT_RING);
         QueueConfig config = QueueConfig.contiguous(RING, QUEUE_SIZE);
-        long ringFeatures = VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX)
-                | VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC) | VirtioFeatures.bit(VirtioFeatures.VERSION_1);
         driver = DriverQueue.create(memory, config, true);
         driver.setInterrupts(true);
-        device.attachRequestQueue(memory, DeviceQueue.create(memory, config, ringFeatures), () -> { });
+        device.startQueue(VirtioGpio.REQUESTQ, DeviceQueue.create(memory, config, RingFeatures.ALL), () -> { },
+                () -> { });
         for (int i = 0; i < BATCH; i++) {
             writeRequest(i, batchType(i), i % LINES, (i / LINES) & 1);
         }
@@ -88,14 +90,12 @@ public final class RequestPath implements AutoCloseable {
 
     private void writeRequest(int slot, MessageType type, int line, int value) throws Exception {
         long at = BUFFERS + (long) SLOT * slot;
-        memory.writeU16(at, type.code());
-        memory.writeU16(at + 2, line);
-        memory.writeU32(at + 4, value);
+        GpioRequest.write(memory.slice(at, GpioRequest.SIZE), 0, type.code(), line, value);
     }
 
     private void chain(int slot) throws Exception {
         long at = BUFFERS + (long) SLOT * slot;
-        driver.submitPair(at, VirtioGpio.REQUEST_SIZE, at + 8, VirtioGpio.RESPONSE_SIZE);
+        driver.submitPair(at, GpioRequest.SIZE, at + GpioRequest.SIZE, GpioResponse.SIZE);
     }
 
     /** Driver side: makes one GET_VALUE request available (and asks whether to kick, as a driver would). */
@@ -116,7 +116,7 @@ public final class RequestPath implements AutoCloseable {
 
     /** Device side: what a transport does when the driver kicks the requestq. */
     public void serve() {
-        device.processRequestQueue();
+        device.queueNotified(VirtioGpio.REQUESTQ);
     }
 
     /**
@@ -166,8 +166,9 @@ public final class RequestPath implements AutoCloseable {
 
     /** The response (status, value) the device wrote for batch request {@code i}, or for the single one at -1. */
     public int[] response(int i) throws Exception {
-        long at = BUFFERS + (long) SLOT * (i < 0 ? SINGLE_SLOT : i) + 8;
-        return new int[] {memory.readU8(at), memory.readU8(at + 1)};
+        long at = BUFFERS + (long) SLOT * (i < 0 ? SINGLE_SLOT : i) + GpioRequest.SIZE;
+        int response = memory.readU16(at);
+        return new int[] {GpioResponse.status(response), GpioResponse.value(response)};
     }
 
     /**

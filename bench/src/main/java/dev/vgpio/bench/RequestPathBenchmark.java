@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The device's request path through real split rings in guest memory, in one thread (see {@link RequestPath}):
- * each invocation builds the chains on the driver side, lets {@code VirtioGpioDevice.processRequestQueue()} serve
+ * each invocation builds the chains on the driver side, lets {@code VirtioGpioDevice.queueNotified(REQUESTQ)} serve
  * them and collects the used elements. Run with {@code -prof gc}: {@code gc.alloc.rate.norm} is the bytes allocated
  * per request, driver and device together, and should be about 0.
  */

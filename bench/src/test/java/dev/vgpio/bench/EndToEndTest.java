@@ -2,9 +2,9 @@ package dev.vgpio.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
-import dev.vgpio.driver.InProcessTransport;
+import dev.vgpio.virtio.InProcessTransport;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.vhostuser.VhostUserServer;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ class EndToEndTest {
     void overVhostUserAgainstVgpiosBackEnd() throws Exception {
         Path socket = dir.resolve("gpio.sock");
         try (VhostUserServer server = new VhostUserServer(socket,
-                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 8, "L"))), "bench").start()) {
+                new VirtioGpioDevice(new GpioController(SimulatedChip.withLines("sim", 8, "L"))), "bench").start()) {
             EndToEnd.Result r = EndToEnd.run(socket, Duration.ofMillis(100), Duration.ofMillis(300), 64);
             consistent(r);
             assertThat(r.batchInFlight()).isEqualTo(64);
@@ -40,7 +40,7 @@ class EndToEndTest {
     @Test
     void inProcess() throws Exception {
         try (InProcessTransport t = new InProcessTransport(
-                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 8, "L"))), 4 << 20)) {
+                new VirtioGpioDevice(new GpioController(SimulatedChip.withLines("sim", 8, "L"))), 4 << 20)) {
             consistent(EndToEnd.run(t, Duration.ofMillis(50), Duration.ofMillis(200), 128));
         }
     }

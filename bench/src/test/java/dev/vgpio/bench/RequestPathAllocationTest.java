@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The device serves requests without allocating: the bytes this thread allocates inside
- * {@code VirtioGpioDevice.processRequestQueue()} only (the driver's side is left out of the count), over 200,000
+ * {@code VirtioGpioDevice.queueNotified(REQUESTQ)} only (the driver's side is left out of the count), over 200,000
  * requests after a warm-up. A byte per request would show as 200 KB here.
  */
 class RequestPathAllocationTest {
@@ -78,19 +78,19 @@ class RequestPathAllocationTest {
 
     @Test
     void servingBatchesOfMixedRequestsAllocatesNothing() throws Exception {
-        long bytes = allocatedInside("processRequestQueue, batches of 128", path::submitBatch, path::serve,
+        long bytes = allocatedInside("queueNotified(REQUESTQ), batches of 128", path::submitBatch, path::serve,
                 () -> path.drain(RequestPath.BATCH), RequestPath.BATCH);
         path.verify();
-        assertThat(bytes).as("bytes allocated by processRequestQueue() over %d requests in batches of %d", REQUESTS,
+        assertThat(bytes).as("bytes allocated by queueNotified(REQUESTQ) over %d requests in batches of %d", REQUESTS,
                 RequestPath.BATCH).isLessThan(BUDGET);
     }
 
     @Test
     void servingOneRequestAtATimeAllocatesNothing() throws Exception {
-        long bytes = allocatedInside("processRequestQueue, one request at a time", path::submitOne, path::serve,
+        long bytes = allocatedInside("queueNotified(REQUESTQ), one request at a time", path::submitOne, path::serve,
                 () -> path.drain(1), 1);
         path.verify();
-        assertThat(bytes).as("bytes allocated by processRequestQueue() over %d single requests", REQUESTS)
+        assertThat(bytes).as("bytes allocated by queueNotified(REQUESTQ) over %d single requests", REQUESTS)
                 .isLessThan(BUDGET);
     }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,9 +28,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-s", "--socket"}, paramLabel = "PATH", defaultValue = "vgpio.sock",
-            description = "The back end's vhost-user socket (default ./${DEFAULT-VALUE}).")
-    Path socket;
+    @Mixin
+    SocketOption socket;
 
     @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", defaultValue = "5",
             description = "Measured time per phase (default ${DEFAULT-VALUE}).")
@@ -72,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
         List<FloorResult> floor = new ArrayList<>();
         PrintWriter err = spec.commandLine().getErr();
         for (int i = 0; i < rounds; i++) {
-            backEnd.add(EndToEnd.run(socket, w, d, inFlight));
+            backEnd.add(EndToEnd.run(socket.path(), w, d, inFlight));
             if (!noFloor) {
                 floor.add(Floor.run(d, w, cpus));
             }
@@ -103,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
     String toJson(EndToEnd.Result r, FloorResult f, List<EndToEnd.Result> backEnd, List<FloorResult> floorRuns) {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
-        root.put("socket", socket.toString());
+        root.put("socket", socket.path().toString());
         root.put("lines", r.lines());
         root.put("rounds", rounds);
         ObjectNode sync = root.putObject("sync");
@@ -148,7 +148,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void table(PrintWriter out, EndToEnd.Result r, FloorResult f) {
-        out.printf("vgpio bench: %s (%d lines), %.1f s per phase after %.1f s warm-up%s%n", socket, r.lines(), duration,
+        out.printf("vgpio bench: %s (%d lines), %.1f s per phase after %.1f s warm-up%s%n", socket.path(), r.lines(), duration,
                 warmup, rounds > 1 ? ", medians of " + rounds + " rounds" : "");
         out.printf("%-26s %14s %14s %8s%n", "", "back end", f == null ? "" : "C floor", f == null ? "" : "ratio");
         row(out, "1 in flight, p50", us(r.syncP50Ns()), f == null ? null : us(f.syncP50Ns()),

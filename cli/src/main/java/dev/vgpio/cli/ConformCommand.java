@@ -6,16 +6,16 @@ import dev.vgpio.conformance.InputDriver;
 import dev.vgpio.conformance.Result;
 import dev.vgpio.conformance.Target;
 import dev.vgpio.control.CtlServer;
-import dev.vgpio.driver.VirtioTransport;
+import dev.vgpio.virtio.VirtioTransport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -38,14 +38,11 @@ final class ConformCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-s", "--socket"}, paramLabel = "PATH", defaultValue = "vgpio.sock",
-            description = "The back end's vhost-user socket (default ./${DEFAULT-VALUE}).")
-    Path socket;
+    @Mixin
+    SocketOption socket;
 
-    @Option(names = "--timeout", paramLabel = "MS", defaultValue = "1000",
-            description = "How long the back end may take to answer any message or deliver an awaited event, in ms"
-                    + " (default ${DEFAULT-VALUE}, as the Linux driver).")
-    long timeoutMillis;
+    @Mixin
+    TimeoutOption timeout;
 
     @Option(names = "--line", paramLabel = "N", defaultValue = "0",
             description = "The line the checks configure (default ${DEFAULT-VALUE}); some also use line N+1.")
@@ -65,14 +62,11 @@ final class ConformCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (timeoutMillis <= 0) {
-            throw new ParameterException(spec.commandLine(), "--timeout must be a positive number of ms");
-        }
         if (line < 0 || line > 0xfffe) {
             throw new ParameterException(spec.commandLine(), "--line must be 0..65534");
         }
         PrintWriter out = spec.commandLine().getOut();
-        Target target = Target.vhostUser(socket, Duration.ofMillis(timeoutMillis)).withLine(line);
+        Target target = Target.vhostUser(socket.path(), timeout.timeout()).withLine(line);
         Path ctl = null;
         if (input != null && input.ctl != null) {
             if (!Files.exists(input.ctl)) {
@@ -80,7 +74,7 @@ final class ConformCommand implements Callable<Integer> {
             }
             ctl = input.ctl;
         } else if (input == null || !input.noCtl) {
-            Path guess = CtlServer.pathFor(socket);
+            Path guess = CtlServer.pathFor(socket.path());
             ctl = Files.exists(guess) ? guess : null;
         }
         if (ctl != null) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,15 +25,14 @@ final class CtlCommand {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-s", "--socket"}, paramLabel = "PATH", defaultValue = "vgpio.sock",
-            description = "The device's vhost-user socket (default ./${DEFAULT-VALUE}); its control socket is PATH.ctl.")
-    Path socket;
+    @Mixin
+    SocketOption socket;
 
-    @Option(names = "--ctl", paramLabel = "PATH", description = "The control socket itself, if not PATH.ctl.")
+    @Option(names = "--ctl", paramLabel = "PATH", description = "The control socket itself, if not the device socket's PATH.ctl.")
     Path ctl;
 
     int run(String command) throws IOException {
-        Path target = ctl != null ? ctl : CtlServer.pathFor(socket);
+        Path target = ctl != null ? ctl : CtlServer.pathFor(socket.path());
         CtlClient.Reply reply = CtlClient.send(target, command);
         if (!reply.ok()) {
             spec.commandLine().getErr().println("vgpio ctl: " + reply.error());

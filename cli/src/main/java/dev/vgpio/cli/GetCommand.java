@@ -1,17 +1,21 @@
 package dev.vgpio.cli;
 
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+import static dev.vgpio.virtio.VirtioException.Reason.REFUSED;
+
 import dev.vgpio.driver.Answer;
-import dev.vgpio.driver.DriverException;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.LineRequest;
 import dev.vgpio.driver.LineSettings;
 import dev.vgpio.protocol.MessageType;
+import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,9 +29,8 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  vgpio get BUTTON_A", "  vgpio get -s /tmp/gpio.sock --numeric 0 1 2 3",
             "  vgpio get --as-is LED_RED"})
 final class GetCommand extends ToolCommand {
-    @Option(names = {"-s", "--socket"}, paramLabel = "PATH", defaultValue = "vgpio.sock",
-            description = "The device's socket (default ./${DEFAULT-VALUE}).")
-    Path socket;
+    @Mixin
+    SocketOption socket;
 
     @Option(names = {"-a", "--as-is"},
             description = "Leave the direction as it is: only send GET_VALUE (an output reads its driven level).")
@@ -42,7 +45,7 @@ final class GetCommand extends ToolCommand {
     @Override
     int run() throws IOException {
         int[] values;
-        try (GpioChip chip = open(socket, false)) {
+        try (GpioChip chip = open(socket.path(), false)) {
             int[] offsets = resolve(chip, lines);
             if (asIs) {
                 values = new int[offsets.length];
@@ -50,7 +53,7 @@ final class GetCommand extends ToolCommand {
                     values[i] = readAsIs(chip, offsets[i]);
                 }
             } else {
-                try (LineRequest request = chip.request(LineSettings.input(), offsets)) {
+                try (LineRequest request = chip.requestLines(LineSettings.input(), offsets)) {
                     values = request.getValues();
                 }
             }
@@ -65,15 +68,16 @@ final class GetCommand extends ToolCommand {
         return 0;
     }
 
-    private static int readAsIs(GpioChip chip, int offset) throws DriverException {
-        Answer a = chip.request(MessageType.GET_VALUE.code(), offset, 0);
+    private static int readAsIs(GpioChip chip, int offset) throws VirtioException {
+        Answer a = chip.sendMessage(MessageType.GET_VALUE.code(), offset, 0);
         String name = chip.lineNames().get(offset);
         String line = "line " + offset + (name.isEmpty() ? "" : " \"" + name + "\"");
         if (!a.ok()) {
-            throw new DriverException("the device refused GET_VALUE for " + line);
+            throw new VirtioException(REFUSED, "the device refused GET_VALUE for " + line);
         }
         if (a.value() > 1) {
-            throw new DriverException("spec violation: GET_VALUE for " + line + " returned " + a.value());
+            throw new VirtioException(PROTOCOL_VIOLATION, "spec violation: GET_VALUE for " + line + " returned "
+                    + a.value());
         }
         return a.value();
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,9 +26,8 @@ import picocli.CommandLine.Parameters;
                 + "'<socket> OFFSET NAME DIRECTION'."},
         footer = {"", "Examples:", "  vgpio info", "  vgpio info -s /tmp/gpio.sock LED_RED 3"})
 final class InfoCommand extends ToolCommand {
-    @Option(names = {"-s", "--socket"}, paramLabel = "PATH",
-            description = "A device's socket (repeatable; default ./vgpio.sock).")
-    List<Path> sockets = new ArrayList<>();
+    @Mixin
+    SocketsOption sockets;
 
     @Parameters(paramLabel = "LINE", arity = "0..*",
             description = "Lines to print, by name or offset (default: every line). With several sockets, each"
@@ -39,7 +39,7 @@ final class InfoCommand extends ToolCommand {
         int status = 0;
         Set<String> found = new HashSet<>();
         Map<String, String> missing = new LinkedHashMap<>();
-        for (Path socket : sockets.isEmpty() ? List.of(DEFAULT_SOCKET) : sockets) {
+        for (Path socket : sockets.paths()) {
             try (GpioChip chip = open(socket, false)) {
                 if (lines.isEmpty()) {
                     out().printf("%s - %d lines:%n", socket, chip.lineCount());

@@ -5,6 +5,7 @@ import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.LineRequest;
 import dev.vgpio.driver.LineSettings;
 import dev.vgpio.protocol.IrqType;
+import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
@@ -38,9 +40,8 @@ import picocli.CommandLine.ParameterException;
             "Examples:", "  vgpio mon BUTTON_A", "  vgpio mon -e rising -n 1 BUTTON_A BUTTON_B",
             "  vgpio mon --level high --idle-timeout 5000 -F '%%o %%E %%S' 2"})
 final class MonCommand extends ToolCommand {
-    @Option(names = {"-s", "--socket"}, paramLabel = "PATH", defaultValue = "vgpio.sock",
-            description = "The device's socket (default ./${DEFAULT-VALUE}).")
-    Path socket;
+    @Mixin
+    SocketOption socket;
 
     @Option(names = {"-e", "--edges"}, paramLabel = "EDGES",
             description = "Edges to report: rising, falling or both (default both).")
@@ -84,12 +85,12 @@ final class MonCommand extends ToolCommand {
         PrintWriter out = out();
         try (StopSignals stop = StopSignals.install()) {
             signals = stop;
-            try (GpioChip chip = open(socket, true)) {
+            try (GpioChip chip = open(socket.path(), true)) {
                 int[] offsets = resolve(chip, lines);
                 if (!chip.hasInterrupts()) {
-                    return fail("the device at " + socket + " does not offer interrupts (VIRTIO_GPIO_F_IRQ)");
+                    return fail("the device at " + socket.path() + " does not offer interrupts (VIRTIO_GPIO_F_IRQ)");
                 }
-                try (LineRequest request = chip.request(LineSettings.input(trigger), offsets)) {
+                try (LineRequest request = chip.requestLines(LineSettings.input(trigger), offsets)) {
                     if (banner) {
                         out.println(banner());
                         out.flush();
@@ -110,7 +111,7 @@ final class MonCommand extends ToolCommand {
                         EdgeEvent e = request.readEvent(Duration.ofNanos(wait));
                         if (e == null) {
                             if (System.nanoTime() - lastProbe >= PROBE.toNanos()) {
-                                chip.getDirection(offsets[0]); // a lost back end gives a DriverException here
+                                chip.getDirection(offsets[0]); // a lost back end gives a VirtioException here
                                 lastProbe = System.nanoTime();
                             }
                             continue;
@@ -187,7 +188,7 @@ final class MonCommand extends ToolCommand {
     private String format(GpioChip chip, EdgeEvent e) {
         String name = chip.lineNames().get(e.offset());
         if (format == null) {
-            String line = name.isEmpty() ? socket + " " + e.offset() : "\"" + name + "\"";
+            String line = name.isEmpty() ? socket.path() + " " + e.offset() : "\"" + name + "\"";
             return timestamp(e.timestampNanos()) + "\t" + e.type().label() + "\t" + line;
         }
         StringBuilder b = new StringBuilder();
@@ -201,7 +202,7 @@ final class MonCommand extends ToolCommand {
             switch (f) {
                 case 'o' -> b.append(e.offset());
                 case 'l' -> b.append(name.isEmpty() ? "unnamed" : name);
-                case 'c' -> b.append(socket);
+                case 'c' -> b.append(socket.path());
                 case 'E' -> b.append(e.type().label());
                 case 'e' -> b.append(eventNumber(e.type()));
                 case 'S' -> b.append(timestamp(e.timestampNanos()));

@@ -1,6 +1,6 @@
 package dev.vgpio.cli;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.control.HostControl;
@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
             "  vgpio serve --socket /tmp/gpio.sock --socket-count 2 --chip sim:16",
             "  vgpio serve --config devices.json"})
 final class ServeCommand implements Callable<Integer> {
-    static final Path DEFAULT_SOCKET = Path.of("vgpio.sock");
+    static final Path DEFAULT_SOCKET = Path.of(SocketOption.DEFAULT);
 
     @Spec
     CommandSpec spec;
@@ -89,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
             for (int i = 0; i < devices.size(); i++) {
                 DeviceSpec d = devices.get(i);
                 SimulatedChip chip = d.chip().create();
-                VirtioGpioDevice device = new VirtioGpioDevice(new GpioDevice(chip));
+                VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(chip));
                 String name = "gpio" + i;
                 running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(chip)));
                 running.add((connect ? VhostUserServer.connecting(d.socket(), device, name)

@@ -3,6 +3,7 @@ package dev.vgpio.cli;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.LineRequest;
 import dev.vgpio.driver.LineSettings;
+import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
@@ -29,9 +31,8 @@ import picocli.CommandLine.ParameterException;
             "  vgpio set -t 500 LED_RED=on RELAY=0   (hold for 500 ms)",
             "  vgpio set --no-hold -s /tmp/gpio.sock 3=1"})
 final class SetCommand extends ToolCommand {
-    @Option(names = {"-s", "--socket"}, paramLabel = "PATH", defaultValue = "vgpio.sock",
-            description = "The device's socket (default ./${DEFAULT-VALUE}).")
-    Path socket;
+    @Mixin
+    SocketOption socket;
 
     @Option(names = {"-t", "--hold-period"}, paramLabel = "MS",
             description = "Hold the lines for MS ms, then release them and exit (0: exit at once).")
@@ -69,12 +70,12 @@ final class SetCommand extends ToolCommand {
         Duration hold = noHold ? Duration.ZERO : holdPeriod == null ? null : Duration.ofMillis(holdPeriod);
         try (StopSignals stop = StopSignals.install()) {
             signals = stop;
-            try (GpioChip chip = open(socket, false)) {
+            try (GpioChip chip = open(socket.path(), false)) {
                 int[] offsets = resolve(chip, lines);
                 List<LineRequest> held = new ArrayList<>();
                 try {
                     for (int i = 0; i < offsets.length; i++) {
-                        held.add(chip.request(LineSettings.output(values.get(i)), offsets[i]));
+                        held.add(chip.requestLines(LineSettings.output(values.get(i)), offsets[i]));
                     }
                     hold(chip, offsets[0], stop, hold);
                 } finally {
@@ -91,7 +92,7 @@ final class SetCommand extends ToolCommand {
 
     /**
      * Waits until stopped or {@code hold} (null: forever) has passed. Every second it checks that the back end is
-     * still there (GET_DIRECTION, which changes nothing): a lost back end ends the wait with a DriverException.
+     * still there (GET_DIRECTION, which changes nothing): a lost back end ends the wait with a VirtioException.
      */
     private static void hold(GpioChip chip, int line, StopSignals stop, Duration hold)
             throws IOException, InterruptedException {

@@ -1,9 +1,9 @@
 package dev.vgpio.cli;
 
-import dev.vgpio.driver.DriverException;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.vhostuser.VhostUserFrontend;
+import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -21,7 +21,6 @@ import picocli.CommandLine.Spec;
  * one line {@code vgpio <tool>: <message>} on stderr with exit status 1 (usage errors stay picocli's status 2).
  */
 abstract class ToolCommand implements Callable<Integer> {
-    static final Path DEFAULT_SOCKET = Path.of("vgpio.sock");
     /** Memory the front end shares with the back end: rings and buffers of both queues fit easily. */
     static final long FRONT_END_MEMORY = 1 << 20;
     static final int QUEUE_SIZE = 256;
@@ -29,9 +28,8 @@ abstract class ToolCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--timeout", paramLabel = "MS", defaultValue = "1000", order = 100,
-            description = "How long the back end may take to answer any message, in ms (default ${DEFAULT-VALUE}).")
-    long timeoutMillis;
+    @Mixin
+    TimeoutOption timeout;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, order = 101, description = "Show this help and exit.")
     boolean help;
@@ -41,9 +39,6 @@ abstract class ToolCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws InterruptedException {
-        if (timeoutMillis <= 0) {
-            throw new ParameterException(spec.commandLine(), "--timeout must be a positive number of ms");
-        }
         try {
             return run();
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
@@ -67,7 +62,7 @@ abstract class ToolCommand implements Callable<Integer> {
     }
 
     Duration timeout() {
-        return Duration.ofMillis(timeoutMillis);
+        return timeout.timeout();
     }
 
     /** Connects to the back end at {@code socket} and opens its device; the caller closes the chip. */
@@ -75,11 +70,10 @@ abstract class ToolCommand implements Callable<Integer> {
         VhostUserFrontend frontEnd;
         try {
             frontEnd = VhostUserFrontend.connect(socket, timeout(), FRONT_END_MEMORY);
-        } catch (DriverException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("closed the connection") || m.contains("ECONNRESET") || m.contains("EPIPE")) {
-                throw new DriverException(e.getMessage() + " (a vhost-user back end serves one front end at a time:"
-                        + " is a VM or another vgpio tool, such as a holding 'vgpio set', attached?)", e);
+        } catch (VirtioException e) {
+            if (e.reason() == VirtioException.Reason.CLOSED) {
+                throw new VirtioException(e.reason(), e.getMessage() + " (a vhost-user back end serves one front end"
+                        + " at a time: is a VM or another vgpio tool, such as a holding 'vgpio set', attached?)", e);
             }
             throw e;
         }

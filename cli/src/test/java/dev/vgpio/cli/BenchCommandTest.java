@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.vhostuser.VhostUserServer;
@@ -20,7 +20,7 @@ class BenchCommandTest {
     private String bench(int lines, String... args) throws Exception {
         Path socket = dir.resolve("gpio.sock");
         try (VhostUserServer server = new VhostUserServer(socket,
-                new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", lines, "L"))), "b").start()) {
+                new VirtioGpioDevice(new GpioController(SimulatedChip.withLines("sim", lines, "L"))), "b").start()) {
             CliRun cli = new CliRun();
             String[] all = java.util.Arrays.copyOf(args, args.length + 3);
             all[args.length] = "--socket";

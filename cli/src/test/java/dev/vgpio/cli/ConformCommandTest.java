@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.control.HostControl;
-import dev.vgpio.device.GpioDevice;
-import dev.vgpio.device.VirtioDevice;
+import dev.vgpio.device.GpioController;
+import dev.vgpio.virtio.VirtioDevice;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
-import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.virtqueue.DeviceQueue;
 import dev.vgpio.vhostuser.VhostUserServer;
 import java.io.PrintWriter;
@@ -38,7 +37,7 @@ class ConformCommandTest {
     void vgpiosOwnBackEndPassesWithItsControlSocketFoundBesideTheDeviceSocket() throws Exception {
         SimulatedChip sim = new SimulatedChip("sim", List.of("LED", "BUTTON"));
         Path socket = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(socket, new VirtioGpioDevice(new GpioDevice(sim)), "t")
+        try (VhostUserServer server = new VhostUserServer(socket, new VirtioGpioDevice(new GpioController(sim)), "t")
                 .start();
                 CtlServer ctl = new CtlServer(CtlServer.pathFor(socket), new HostControl(sim))) {
             assertThat(run("--socket", socket.toString())).as(out + "\n" + err).isZero();
@@ -54,7 +53,7 @@ class ConformCommandTest {
     void withoutAControlSocketTheDeliveryChecksAreSkipped() throws Exception {
         SimulatedChip sim = SimulatedChip.withLines("sim", 2, "L");
         Path socket = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(socket, new VirtioGpioDevice(new GpioDevice(sim)), "t")
+        try (VhostUserServer server = new VhostUserServer(socket, new VirtioGpioDevice(new GpioController(sim)), "t")
                 .start();
                 CtlServer ctl = new CtlServer(CtlServer.pathFor(socket), new HostControl(sim))) {
             assertThat(run("--socket", socket.toString(), "--no-ctl", "--line", "1", "--timeout", "2000")).isZero();
@@ -70,7 +69,7 @@ class ConformCommandTest {
     void aFailingCheckMakesTheExitStatusOne() throws Exception {
         SimulatedChip sim = SimulatedChip.withLines("sim", 2, "L");
         Path socket = dir.resolve("gpio.sock");
-        VirtioDevice dirtyPadding = new DirtyPadding(new VirtioGpioDevice(new GpioDevice(sim)));
+        VirtioDevice dirtyPadding = new DirtyPadding(new VirtioGpioDevice(new GpioController(sim)));
         try (VhostUserServer server = new VhostUserServer(socket, dirtyPadding, "t").start()) {
             assertThat(run("-s", socket.toString())).isEqualTo(1);
             assertThat(server.isRunning()).isTrue();
@@ -130,8 +129,8 @@ class ConformCommandTest {
             }
         }
 
-        public void startQueue(int index, GuestMemory memory, DeviceQueue queue, Notifier used, Notifier error) {
-            d.startQueue(index, memory, queue, used, error);
+        public void startQueue(int index, DeviceQueue queue, Notifier used, Notifier error) {
+            d.startQueue(index, queue, used, error);
         }
 
         public void stopQueue(int index) {

@@ -2,10 +2,13 @@ package dev.vgpio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.driver.GpioChip;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.MessageType;
+import dev.vgpio.vhostuser.VhostUserFrontend;
 import dev.vgpio.vhostuser.VhostUserServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -38,7 +41,7 @@ class ToolsTest {
     void serve() throws Exception {
         sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET"));
         Path path = dir.resolve("gpio.sock");
-        server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(sim)), "t").start();
+        server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t").start();
         sock = path.toString();
     }
 
@@ -101,6 +104,23 @@ class ToolsTest {
         return changes;
     }
 
+    /**
+     * Leaves lines configured the way a guest that went away left them: each {@code offset, direction, value} is set
+     * through the device over a connection of its own (SET_VALUE, then SET_DIRECTION), which then closes.
+     */
+    void leftByAGuest(int... offsetDirectionValue) throws Exception {
+        try (GpioChip chip = GpioChip.open(VhostUserFrontend.connect(Path.of(sock), Duration.ofSeconds(2), 1 << 20))) {
+            for (int i = 0; i < offsetDirectionValue.length; i += 3) {
+                int offset = offsetDirectionValue[i];
+                assertThat(chip.sendMessage(MessageType.SET_VALUE.code(), offset, offsetDirectionValue[i + 2]).ok())
+                        .isTrue();
+                assertThat(chip.sendMessage(MessageType.SET_DIRECTION.code(), offset, offsetDirectionValue[i + 1])
+                        .ok()).isTrue();
+            }
+        }
+        await("the back end to see the front end go", () -> !server.isConnected());
+    }
+
     Direction direction(int offset) {
         try {
             return sim.getDirection(offset);
@@ -155,8 +175,7 @@ class ToolsTest {
 
     @Test
     void infoPrintsEveryLineLikeGpioinfo() throws Exception {
-        sim.setDirection(0, Direction.OUT, 1);
-        sim.setDirection(3, Direction.IN, 0);
+        leftByAGuest(0, Direction.OUT.code(), 1, 3, Direction.IN.code(), 0);
         Run r = run(new InfoCommand(), "-s", sock);
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo(sock + " - 4 lines:\n"
@@ -170,7 +189,7 @@ class ToolsTest {
 
     @Test
     void infoWithLinesPrintsOnlyThoseByNameOrOffset() throws Exception {
-        sim.setDirection(2, Direction.IN, 0);
+        leftByAGuest(2, Direction.IN.code(), 0);
         Run r = run(new InfoCommand(), "-s", sock, "RESET", "2");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo(sock + " 3\t\"RESET\"         \tnone\n"
@@ -206,7 +225,7 @@ class ToolsTest {
 
     @Test
     void getAsIsOnlyReads() throws Exception {
-        sim.setDirection(0, Direction.OUT, 1);
+        leftByAGuest(0, Direction.OUT.code(), 1);
         sim.drive(1, 1);
         List<String> changes = recordChanges();
         Run r = run(new GetCommand(), "-s", sock, "--as-is", "LED", "BUTTON", "2");

@@ -6,10 +6,12 @@ import static dev.vgpio.conformance.Verdict.pass;
 import dev.vgpio.driver.Answer;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.GpioConfig;
+import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.InvalidLineNamesException;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.LineNames;
 import dev.vgpio.protocol.MessageType;
+import dev.vgpio.virtio.VirtioFeature;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -35,27 +37,10 @@ final class RequestChecks {
     static Verdict version1(Context c) throws IOException {
         Session s = c.session();
         long f = s.offered();
-        String list = String.format("offered features 0x%x (%s)", f, featureNames(f));
-        return (f & Session.VERSION_1) != 0 ? pass(list) : fail(list + ": VIRTIO_F_VERSION_1 (bit 32) is missing");
+        String list = "offered features " + GpioFeatures.NAMES.describe(f);
+        return VirtioFeature.VERSION_1.in(f) ? pass(list) : fail(list + ": VIRTIO_F_VERSION_1 (bit 32) is missing");
     }
 
-    static String featureNames(long f) {
-        StringJoiner j = new StringJoiner(", ");
-        for (int bit = 0; bit < 64; bit++) {
-            if ((f & (1L << bit)) != 0) {
-                j.add(switch (bit) {
-                    case 0 -> "VIRTIO_GPIO_F_IRQ";
-                    case 28 -> "RING_INDIRECT_DESC";
-                    case 29 -> "RING_EVENT_IDX";
-                    case 32 -> "VERSION_1";
-                    case 33 -> "ACCESS_PLATFORM";
-                    case 34 -> "RING_PACKED";
-                    default -> "bit " + bit;
-                });
-            }
-        }
-        return j.length() == 0 ? "none" : j.toString();
-    }
 
     static Verdict ngpio(Context c) throws IOException {
         Session s = c.session();

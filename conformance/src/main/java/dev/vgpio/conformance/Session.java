@@ -1,18 +1,23 @@
 package dev.vgpio.conformance;
 
+import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+
 import dev.vgpio.driver.Answer;
-import dev.vgpio.driver.DriverException;
 import dev.vgpio.driver.EventRing;
 import dev.vgpio.driver.RequestRing;
-import dev.vgpio.driver.VirtioTransport;
 import dev.vgpio.memory.GuestMemoryException;
+import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioFeatures;
+import dev.vgpio.protocol.GpioResponse;
+import dev.vgpio.protocol.GpioResponseN;
 import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.VirtioGpio;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioFeature;
+import dev.vgpio.virtio.VirtioTransport;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,8 +32,6 @@ import java.util.Map;
  * recorded in the suite's {@link Observations}; every wait has a deadline. Not thread-safe.
  */
 final class Session implements AutoCloseable {
-    static final long VERSION_1 = 1L << 32;
-    static final long EVENT_IDX = 1L << 29;
     static final int QUEUE_SIZE = 64;
     /** The largest names block the suite reads (as the Java driver). */
     static final long MAX_NAMES = 1 << 20;
@@ -80,16 +83,20 @@ final class Session implements AutoCloseable {
         this.observations = observations;
         this.timeout = timeout;
         this.offered = transport.offeredFeatures();
-        long want = VERSION_1 | (offered & EVENT_IDX) | (wantIrq ? offered & GpioFeatures.IRQ : 0);
+        long want = VirtioFeature.VERSION_1.mask() | (offered & VirtioFeature.RING_EVENT_IDX.mask())
+                | (wantIrq ? offered & GpioFeatures.IRQ : 0);
         this.negotiated = transport.negotiate(want & offered);
-        this.config = transport.readConfig(0, VirtioGpio.CONFIG_SIZE);
-        if (config.length != VirtioGpio.CONFIG_SIZE) {
-            throw new DriverException("the device returned " + config.length + " configuration bytes, not 8");
+        this.config = transport.readConfig(0, GpioConfig.SIZE);
+        GpioConfig decoded;
+        try {
+            decoded = GpioConfig.fromBytes(config);
+        } catch (IllegalArgumentException e) {
+            throw new VirtioException(PROTOCOL_VIOLATION, "the device returned " + config.length
+                    + " configuration bytes, not " + GpioConfig.SIZE, e);
         }
-        ByteBuffer b = ByteBuffer.wrap(config).order(ByteOrder.LITTLE_ENDIAN);
-        this.ngpio = Short.toUnsignedInt(b.getShort(0));
-        this.namesSize = Integer.toUnsignedLong(b.getInt(4));
-        boolean eventIdx = (negotiated & EVENT_IDX) != 0;
+        this.ngpio = decoded.ngpio();
+        this.namesSize = decoded.gpioNamesSize();
+        boolean eventIdx = VirtioFeature.RING_EVENT_IDX.in(negotiated);
         this.requests = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE, eventIdx);
         this.events = (negotiated & GpioFeatures.IRQ) != 0
                 ? new EventRing(transport, VirtioGpio.EVENTQ, QUEUE_SIZE, Math.max(1, ngpio), eventIdx)
@@ -150,9 +157,9 @@ final class Session implements AutoCloseable {
     }
 
     /** Puts a message on the ring without notifying the device; returns its slot. */
-    int submit(int type, int gpio, long value) throws DriverException {
+    int submit(int type, int gpio, long value) throws VirtioException {
         int slot = requests.submit(type, gpio & 0xffff, value);
-        sent.put(slot, new Sent(type, gpio, value, VirtioGpio.RESPONSE_SIZE));
+        sent.put(slot, new Sent(type, gpio, value, GpioResponse.SIZE));
         return slot;
     }
 
@@ -192,7 +199,7 @@ final class Session implements AutoCloseable {
         if (namesSize > MAX_NAMES) {
             throw new CheckFailed("gpio_names_size is " + namesSize + " bytes; the suite reads at most " + MAX_NAMES);
         }
-        int length = (int) (1 + namesSize);
+        int length = (int) GpioResponseN.size(namesSize);
         if (namesBuffer < 0) {
             namesBuffer = transport.allocate(length, 8);
         }
@@ -201,7 +208,7 @@ final class Session implements AutoCloseable {
         try {
             transport.memory().write(namesBuffer, fill, 0, length);
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot prepare the names buffer: " + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot prepare the names buffer: " + e.getMessage(), e);
         }
         int slot = requests.submit(MessageType.GET_LINE_NAMES.code(), 0, 0, namesBuffer, length);
         sent.put(slot, new Sent(MessageType.GET_LINE_NAMES.code(), 0, 0, length));
@@ -209,14 +216,14 @@ final class Session implements AutoCloseable {
         Answer a = await(slot);
         byte[] block = new byte[(int) namesSize];
         try {
-            transport.memory().read(namesBuffer + 1, block, 0, block.length);
+            transport.memory().read(namesBuffer + GpioResponseN.VALUE, block, 0, block.length);
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot read the names block: " + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot read the names block: " + e.getMessage(), e);
         }
         return new Names(a, block);
     }
 
-    private void collectAnswers() throws DriverException {
+    private void collectAnswers() throws VirtioException {
         requests.drain((slot, status, value, usedLength) -> {
             Sent s = sent.get(slot);
             arrivals.add(slot);
@@ -274,7 +281,7 @@ final class Session implements AutoCloseable {
         }
     }
 
-    private void collectEvents() throws DriverException {
+    private void collectEvents() throws VirtioException {
         requireEvents().drain((line, status, usedLength) -> {
             returned.add(new Event(line, status, usedLength, System.nanoTime()));
             observations.returned(new Observations.Returned(check, line, status, usedLength));
@@ -293,7 +300,7 @@ final class Session implements AutoCloseable {
             transport.awaitNotification(queue, Duration.ofNanos(Math.min(leftNanos, SLICE.toNanos())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DriverException("interrupted", e);
+            throw new VirtioException(LOCAL_FAILURE, "interrupted", e);
         }
     }
 

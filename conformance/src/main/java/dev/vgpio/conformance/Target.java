@@ -1,8 +1,12 @@
 package dev.vgpio.conformance;
 
-import dev.vgpio.driver.DriverException;
-import dev.vgpio.driver.VirtioTransport;
+import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
+import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
+import static dev.vgpio.virtio.VirtioException.Reason.UNREACHABLE;
+
 import dev.vgpio.vhostuser.VhostUserFrontend;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +63,7 @@ public record Target(String description, Opener opener, InputDriver input, Durat
     /**
      * A vhost-user-gpio back end listening on {@code socket}; each session is a new connection. A back end that
      * serves one front end at a time may not have noticed that the previous session hung up when the next connects,
-     * so a refused connection is retried for up to {@code max(timeout, 2 s)}.
+     * so a connection that is refused or closed at once is retried for up to {@code max(timeout, 2 s)}.
      */
     public static Target vhostUser(Path socket, Duration timeout) {
         Opener opener = () -> connect(socket, timeout);
@@ -74,19 +78,20 @@ public record Target(String description, Opener opener, InputDriver input, Durat
         long deadline = System.nanoTime() + Math.max(timeout.toNanos(), Duration.ofSeconds(2).toNanos());
         while (true) {
             if (!Files.exists(socket)) {
-                throw new DriverException("no vhost-user socket at " + socket);
+                throw new VirtioException(UNREACHABLE, "no vhost-user socket at " + socket);
             }
             try {
                 return VhostUserFrontend.connect(socket, timeout, FRONT_END_MEMORY);
-            } catch (DriverException e) {
-                if (System.nanoTime() - deadline > 0) {
+            } catch (VirtioException e) {
+                boolean turnedAway = e.reason() == CLOSED || e.reason() == UNREACHABLE;
+                if (!turnedAway || System.nanoTime() - deadline > 0) {
                     throw e;
                 }
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    throw new DriverException("interrupted while connecting to " + socket, ie);
+                    throw new VirtioException(LOCAL_FAILURE, "interrupted while connecting to " + socket, ie);
                 }
             }
         }

@@ -3,7 +3,7 @@ package dev.vgpio.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vgpio.conformance.FaultyDevice.Fault;
-import dev.vgpio.driver.InProcessTransport;
+import dev.vgpio.virtio.InProcessTransport;
 import dev.vgpio.lines.SimulatedChip;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -1,25 +1,29 @@
 package dev.vgpio.conformance;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.IrqSink;
-import dev.vgpio.device.VirtioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.memory.GuestMemory;
+import dev.vgpio.protocol.GpioConfig;
+import dev.vgpio.protocol.GpioRequest;
+import dev.vgpio.protocol.GpioResponse;
+import dev.vgpio.protocol.IrqRequest;
+import dev.vgpio.protocol.IrqResponse;
 import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.LineNames;
 import dev.vgpio.protocol.MessageType;
+import dev.vgpio.virtio.VirtioDevice;
 import dev.vgpio.virtqueue.DescriptorChain;
 import dev.vgpio.virtqueue.DeviceQueue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A virtio-gpio device for in-process tests: vgpio's device model ({@link GpioDevice}) over a simulated chip, bound
+ * A virtio-gpio device for in-process tests: vgpio's device model ({@link GpioController}) over a simulated chip, bound
  * to the rings by this class rather than by {@code VirtioGpioDevice}, so that it can break the spec on purpose in
  * the ways {@link Fault} lists. With no faults it behaves as vgpio's own device.
  */
@@ -35,11 +39,7 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
         SILENT_GET_VALUE,
     }
 
-    private static final ValueLayout.OfShort LE16 =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    private final GpioDevice model;
+    private final GpioController model;
     private final Set<Fault> faults;
     private final byte[] names;
     private final ConcurrentLinkedQueue<int[]> edges = new ConcurrentLinkedQueue<>();
@@ -57,7 +57,7 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
     private boolean eventsPending;
 
     FaultyDevice(SimulatedChip sim, Fault... faults) {
-        this.model = new GpioDevice(sim);
+        this.model = new GpioController(sim);
         this.faults = faults.length == 0 ? EnumSet.noneOf(Fault.class) : EnumSet.of(faults[0], faults);
         boolean anyName = sim.lineNames().stream().anyMatch(n -> !n.isEmpty());
         this.names = anyName ? LineNames.encode(sim.lineNames()) : new byte[0];
@@ -98,19 +98,19 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
 
     @Override
     public int configSize() {
-        return 8;
+        return GpioConfig.SIZE;
     }
 
     @Override
     public void readConfig(int offset, MemorySegment dst, int length) {
-        MemorySegment c = Arena.ofAuto().allocate(8);
+        MemorySegment c = Arena.ofAuto().allocate(GpioConfig.SIZE);
         model.config().encode(c, 0);
         MemorySegment.copy(c, offset, dst, 0, length);
     }
 
     @Override
-    public void startQueue(int index, GuestMemory m, DeviceQueue q, Notifier used, Notifier error) {
-        memory = m;
+    public void startQueue(int index, DeviceQueue q, Notifier used, Notifier error) {
+        memory = q.memory();
         if (index == 0) {
             requestq = q;
             requestChain = q.newChain();
@@ -156,10 +156,11 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
         boolean used = false;
         while (q.pop(requestChain)) {
             DescriptorChain c = requestChain;
-            c.readFrom(memory, scratch, 0, 8);
-            int type = Short.toUnsignedInt(scratch.get(LE16, 0));
-            int gpio = Short.toUnsignedInt(scratch.get(LE16, 2));
-            long value = Integer.toUnsignedLong(scratch.get(LE32, 4));
+            c.readFrom(memory, scratch, 0, GpioRequest.SIZE);
+            long request = GpioRequest.read(scratch, 0);
+            int type = GpioRequest.type(request);
+            int gpio = GpioRequest.gpio(request);
+            long value = GpioRequest.value(request);
             if (type == MessageType.GET_LINE_NAMES.code()) {
                 MemorySegment resp = Arena.ofAuto().allocate(1 + names.length);
                 resp.set(ValueLayout.JAVA_BYTE, 0, (byte) (names.length == 0 ? 1 : 0));
@@ -172,17 +173,16 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
                 continue;
             }
             disabling = type == MessageType.SET_IRQ_TYPE.code() && value == 0;
-            int packed = model.handle(type, gpio, value);
+            int response = GpioController.response(model.handle(type, gpio, value));
             disabling = false;
-            int status = GpioDevice.status(packed);
-            int v = GpioDevice.value(packed);
+            int status = GpioResponse.status(response);
+            int v = GpioResponse.value(response);
             if (faults.contains(Fault.BAD_DIRECTION_VALUE) && type == MessageType.GET_DIRECTION.code()
                     && status == 0) {
                 v = 7;
             }
-            scratch.set(ValueLayout.JAVA_BYTE, 8, (byte) status);
-            scratch.set(ValueLayout.JAVA_BYTE, 9, (byte) v);
-            int written = c.writeTo(memory, scratch, 8, 2);
+            GpioResponse.write(scratch, 8, GpioResponse.pack(status, v));
+            int written = c.writeTo(memory, scratch, 8, GpioResponse.SIZE);
             q.addUsed(c.head(), faults.contains(Fault.LONG_ANSWERS) ? 3 : written);
             used = true;
         }
@@ -199,9 +199,9 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
         }
         while (q.pop(eventChain)) {
             DescriptorChain c = eventChain;
-            c.readFrom(memory, scratch, 0, 2);
+            c.readFrom(memory, scratch, 0, IrqRequest.SIZE);
             statusAddress[c.head()] = c.address(c.readableCount());
-            model.unmask(Short.toUnsignedInt(scratch.get(LE16, 0)), c.head());
+            model.unmask(IrqRequest.gpio(scratch, 0), c.head());
         }
         q.setNotification(true);
     }
@@ -213,7 +213,7 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
         }
         try {
             memory.writeU8(statusAddress[token], status);
-            eventq.addUsed(token, 1);
+            eventq.addUsed(token, IrqResponse.SIZE);
             eventsPending = true;
         } catch (Exception e) {
             throw new IllegalStateException(e);

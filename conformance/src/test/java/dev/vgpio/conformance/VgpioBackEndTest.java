@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.control.HostControl;
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
-import dev.vgpio.driver.InProcessTransport;
+import dev.vgpio.virtio.InProcessTransport;
 import dev.vgpio.lines.Edge;
-import dev.vgpio.lines.LineBackend;
+import dev.vgpio.lines.GpioLines;
 import dev.vgpio.lines.LineEventListener;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.SimulatedChip;
@@ -54,7 +54,7 @@ class VgpioBackEndTest {
     void everyCheckPassesAgainstTheVhostUserBackEnd() throws Exception {
         SimulatedChip sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET"));
         Path path = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(sim)), "t")
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t")
                 .start()) {
             List<Result> results = ConformanceSuite.run(Target.vhostUser(path).withInput(driving(sim)));
             save("conformance-vgpio.txt", results);
@@ -71,7 +71,7 @@ class VgpioBackEndTest {
     void throughTheControlSocketAsVgpioConformDoes() throws Exception {
         SimulatedChip sim = SimulatedChip.withLines("sim", 2, "L");
         Path path = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(sim)), "t")
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t")
                 .start();
                 CtlServer ctl = new CtlServer(CtlServer.pathFor(path), new HostControl(sim))) {
             List<Result> results = ConformanceSuite.run(Target.vhostUser(path).withInput(InputDriver.ctl(ctl.path()))
@@ -85,7 +85,7 @@ class VgpioBackEndTest {
 
     @Test
     void withoutInterruptsNamesOrInputTheirChecksAreSkippedWithTheReason() {
-        VirtioGpioDevice device = new VirtioGpioDevice(new GpioDevice(new NoEdges(3)));
+        VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(new NoEdges(3)));
         Target target = Target.of("in-process, no IRQ", () -> new InProcessTransport(device, 4 << 20))
                 .withQuiet(Duration.ofMillis(50));
         List<Result> results = ConformanceSuite.run(target);
@@ -106,7 +106,7 @@ class VgpioBackEndTest {
 
     @Test
     void withoutAnInputDriverTheDeliveryChecksAreSkipped() {
-        VirtioGpioDevice device = new VirtioGpioDevice(new GpioDevice(SimulatedChip.withLines("sim", 2, "L")));
+        VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(SimulatedChip.withLines("sim", 2, "L")));
         List<Result> results = ConformanceSuite.run(Target.of("in-process",
                 () -> new InProcessTransport(device, 4 << 20)).withQuiet(Duration.ofMillis(50)));
         assertThat(results).noneMatch(Result::failed);
@@ -119,7 +119,7 @@ class VgpioBackEndTest {
     }
 
     /** A simulated chip of unnamed lines that cannot report edges, so the device does not offer interrupts. */
-    static final class NoEdges implements LineBackend {
+    static final class NoEdges implements GpioLines {
         private final SimulatedChip sim;
 
         NoEdges(int lines) {

@@ -3,7 +3,7 @@ package dev.vgpio.device;
 import dev.vgpio.lines.LineEventListener;
 
 /**
- * Hands edges from a backend's thread to the device's thread: a bounded ring of preallocated slots, so posting and
+ * Hands edges from the lines' thread to the device's thread: a bounded ring of preallocated slots, so posting and
  * draining allocate nothing. When the ring is full further edges are counted as lost (the device thread is far
  * behind; the count shows it).
  */

@@ -1,8 +1,9 @@
 package dev.vgpio.device;
 
 /**
- * Where {@link GpioDevice} returns interrupt buffers: the token a transport passed to {@link GpioDevice#unmask}
- * comes back with {@code VALID} when the interrupt fires, or {@code INVALID} when it was disabled or refused.
+ * Where {@link GpioController} returns interrupt buffers: the token a transport passed to
+ * {@link GpioController#unmask} comes back with {@code VALID} when the interrupt fires, or {@code INVALID} when it
+ * was disabled or refused.
  */
 @FunctionalInterface
 public interface IrqSink {

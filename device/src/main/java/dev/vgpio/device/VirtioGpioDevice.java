@@ -2,10 +2,19 @@ package dev.vgpio.device;
 
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestMemoryException;
+import dev.vgpio.protocol.GpioConfig;
+import dev.vgpio.protocol.GpioFeatures;
+import dev.vgpio.protocol.GpioRequest;
+import dev.vgpio.protocol.GpioResponse;
+import dev.vgpio.protocol.GpioResponseN;
+import dev.vgpio.protocol.IrqRequest;
+import dev.vgpio.protocol.IrqResponse;
 import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.Status;
 import dev.vgpio.protocol.VirtioGpio;
+import dev.vgpio.virtio.FeatureNames;
+import dev.vgpio.virtio.VirtioDevice;
 import dev.vgpio.virtqueue.BrokenQueueException;
 import dev.vgpio.virtqueue.DescriptorChain;
 import dev.vgpio.virtqueue.DeviceQueue;
@@ -13,32 +22,31 @@ import dev.vgpio.virtqueue.MalformedChainException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a {@link GpioDevice} over virtqueues in guest memory: the requestq (queue 0) and, when VIRTIO_GPIO_F_IRQ
- * was negotiated, the eventq (queue 1). A transport (vhost-user, in-process) attaches the queues, calls
- * {@link #processRequestQueue()} / {@link #processEventQueue()} when the driver notifies, and
- * {@link #deliverEdges()} when the wakeup it set runs; all on one thread. Serving a request allocates nothing.
+ * The virtio-gpio device: serves a {@link GpioController} over virtqueues in guest memory, the requestq (queue 0)
+ * and, when VIRTIO_GPIO_F_IRQ was negotiated, the eventq (queue 1). A transport (vhost-user, in-process) drives it
+ * through {@link VirtioDevice} alone, all on one thread. Serving a request allocates nothing.
  *
  * <p>Nothing a driver puts in memory can stop the device: a malformed chain is logged and returned with length 0; a
  * request of the wrong size gets STATUS_ERR; a chain without a writable buffer is dropped with a log line; a queue
- * whose rings are unreachable is marked broken until it is attached again.
+ * whose rings are unreachable is marked broken until it is started again.
  */
 public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioGpioDevice.class);
-    private static final ValueLayout.OfShort LE16 =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Where requests are gathered in {@link #scratch}, and where responses are put together for scattering. */
+    private static final long SCRATCH_REQUEST = 0;
+    private static final long SCRATCH_RESPONSE = 8;
 
-    private final GpioDevice device;
+    private final GpioController controller;
     private final EdgeInbox inbox = new EdgeInbox(4096);
     private final MemorySegment scratch;
     private final MemorySegment namesResponse;
+    private final MemorySegment config;
 
-    private GuestMemory memory;
+    private GuestMemory eventMemory;
     private DeviceQueue requestq;
     private DeviceQueue eventq;
     private DescriptorChain requestChain;
@@ -53,56 +61,22 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     private long errors;
     private long dropped;
 
-    public VirtioGpioDevice(GpioDevice device) {
-        this.device = device;
+    public VirtioGpioDevice(GpioController controller) {
+        this.controller = controller;
         Arena arena = Arena.ofAuto();
         this.scratch = arena.allocate(16, 8);
-        byte[] names = device.namesBlock();
-        this.namesResponse = arena.allocate(1 + names.length, 1);
-        MemorySegment.copy(names, 0, namesResponse, ValueLayout.JAVA_BYTE, 1, names.length);
-        device.setIrqSink(this);
-        device.backend().setEventListener(inbox);
+        byte[] names = controller.namesBlock();
+        this.namesResponse = arena.allocate(GpioResponseN.size(names.length), 1);
+        namesResponse.set(ValueLayout.JAVA_BYTE, GpioResponseN.STATUS, (byte) Status.OK.code());
+        MemorySegment.copy(names, 0, namesResponse, ValueLayout.JAVA_BYTE, GpioResponseN.VALUE, names.length);
+        this.config = arena.allocate(GpioConfig.SIZE);
+        controller.config().encode(config, 0);
+        controller.setIrqSink(this);
+        controller.lines().setEventListener(inbox);
     }
 
-    public GpioDevice device() {
-        return device;
-    }
-
-    /** Called (on the backend's thread) when edges wait in {@link #deliverEdges()}; the transport wakes its loop. */
-    public void setEdgeWakeup(Runnable wakeup) {
-        inbox.setWakeup(wakeup);
-    }
-
-    /** Serves the requestq from now on. */
-    public void attachRequestQueue(GuestMemory memory, DeviceQueue queue, Notifier notifier) {
-        this.memory = memory;
-        this.requestq = queue;
-        this.requestChain = queue.newChain();
-        this.requestNotifier = notifier;
-    }
-
-    /** Serves the eventq from now on (only when VIRTIO_GPIO_F_IRQ was negotiated). */
-    public void attachEventQueue(GuestMemory memory, DeviceQueue queue, Notifier notifier) {
-        this.memory = memory;
-        this.eventq = queue;
-        this.eventChain = queue.newChain();
-        this.eventStatusAddress = new long[queue.size()];
-        this.eventNotifier = notifier;
-        device.detachInterrupts();
-    }
-
-    /** Stops serving the requestq. */
-    public void detachRequestQueue() {
-        requestq = null;
-    }
-
-    /**
-     * Stops serving the eventq: held interrupt buffers are forgotten (a reconnecting front end offers them again),
-     * line state and interrupt configuration stay.
-     */
-    public void detachEventQueue() {
-        eventq = null;
-        device.detachInterrupts();
+    public GpioController controller() {
+        return controller;
     }
 
     /** Requests answered since creation. */
@@ -120,17 +94,125 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
         return dropped;
     }
 
-    /** Edges the backend reported that were lost because the device thread fell far behind. */
+    /** Edges the lines reported that were lost because the device thread fell far behind. */
     public long edgesLost() {
         return inbox.lost();
     }
+
+    // ---- VirtioDevice: what a transport calls
+
+    @Override
+    public int deviceId() {
+        return VirtioGpio.DEVICE_ID;
+    }
+
+    @Override
+    public int queueCount() {
+        return 2;
+    }
+
+    @Override
+    public long deviceFeatures() {
+        return controller.offeredFeatures();
+    }
+
+    @Override
+    public FeatureNames featureNames() {
+        return GpioFeatures.NAMES;
+    }
+
+    @Override
+    public void negotiate(long features) {
+        controller.negotiate(features);
+    }
+
+    @Override
+    public boolean queueAvailable(int index) {
+        return index == VirtioGpio.REQUESTQ || (index == VirtioGpio.EVENTQ && controller.irqNegotiated());
+    }
+
+    @Override
+    public int configSize() {
+        return GpioConfig.SIZE;
+    }
+
+    @Override
+    public void readConfig(int offset, MemorySegment dst, int length) {
+        if (offset < 0 || length < 0 || offset + length > GpioConfig.SIZE) {
+            throw new IllegalArgumentException("config read of " + length + " bytes at " + offset
+                    + " is outside the " + GpioConfig.SIZE + "-byte virtio-gpio configuration space");
+        }
+        MemorySegment.copy(config, offset, dst, 0, length);
+    }
+
+    @Override
+    public void startQueue(int index, DeviceQueue queue, Notifier used, Notifier error) {
+        switch (index) {
+            case VirtioGpio.REQUESTQ -> {
+                requestq = queue;
+                requestChain = queue.newChain();
+                requestNotifier = used;
+                requestError = error;
+            }
+            case VirtioGpio.EVENTQ -> {
+                eventq = queue;
+                eventMemory = queue.memory();
+                eventChain = queue.newChain();
+                eventStatusAddress = new long[queue.size()];
+                eventNotifier = used;
+                eventError = error;
+                controller.detachInterrupts();
+            }
+            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
+        }
+    }
+
+    /**
+     * Stops serving a queue. For the eventq, held interrupt buffers are forgotten (a reconnecting front end offers
+     * them again); line state and interrupt configuration stay.
+     */
+    @Override
+    public void stopQueue(int index) {
+        switch (index) {
+            case VirtioGpio.REQUESTQ -> requestq = null;
+            case VirtioGpio.EVENTQ -> {
+                eventq = null;
+                controller.detachInterrupts();
+            }
+            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
+        }
+    }
+
+    @Override
+    public void queueNotified(int index) {
+        switch (index) {
+            case VirtioGpio.REQUESTQ -> serveRequests();
+            case VirtioGpio.EVENTQ -> takeEventBuffers();
+            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
+        }
+    }
+
+    /** Runs (on the lines' thread) when edges wait in the inbox; the transport then calls {@link #onWakeup()}. */
+    @Override
+    public void setWakeup(Runnable wakeup) {
+        inbox.setWakeup(wakeup);
+    }
+
+    /** Delivers the edges the lines reported since the last call; interrupts go out on the eventq. */
+    @Override
+    public void onWakeup() {
+        inbox.drain(controller::onEdge);
+        flushEvents();
+    }
+
+    // ---- the requestq
 
     /**
      * Serves every request the driver has made available, then notifies the driver if it asked to be. Answers are
      * put on the used ring as each request is served and published together ({@link DeviceQueue#putUsed}): once
      * per batch of chains the queue saw available, and before the notification decision.
      */
-    public void processRequestQueue() {
+    private void serveRequests() {
         DeviceQueue q = requestq;
         if (q == null) {
             return;
@@ -189,78 +271,76 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     }
 
     /**
-     * Checks the request in {@code chain}, has the device handle it and writes the response.
+     * Checks the request in {@code chain}, has the controller handle it and writes the response.
      *
      * @return the bytes written into the chain's writable buffers
      */
     private int answer(DescriptorChain chain) throws GuestMemoryException {
-        if (chain.readableBytes() != VirtioGpio.REQUEST_SIZE) {
-            return refuse(chain, "request is " + chain.readableBytes() + " bytes, not 8");
+        if (chain.readableBytes() != GpioRequest.SIZE) {
+            return refuse(chain, Refusal.REQUEST_SIZE);
         }
         long request = readRequest(chain);
-        int type = (int) request & 0xffff;
-        int gpio = (int) (request >>> 16) & 0xffff;
-        long value = request >>> 32;
-        if (chain.writableBytes() != device.responseSize(type)) {
-            return refuse(chain, "response buffer has the wrong size");
+        int type = GpioRequest.type(request);
+        if (chain.writableBytes() != controller.responseSize(type)) {
+            return refuse(chain, Refusal.RESPONSE_SIZE);
         }
-        int packed = device.handle(type, gpio, value);
-        int status = GpioDevice.status(packed);
-        if (status != Status.OK.code()) {
+        int gpio = GpioRequest.gpio(request);
+        long value = GpioRequest.value(request);
+        int outcome = controller.handle(type, gpio, value);
+        if (GpioController.refused(outcome)) {
             errors++;
             if (LOG.isDebugEnabled()) {
-                LOG.debug("requestq: type {} line {} value {} -> ERR: {}", type, gpio, value, device.lastError());
+                LOG.debug("requestq: type {} line {} value {} -> ERR: {}", type, gpio, value,
+                        GpioController.refusal(outcome).reason());
             }
+        } else if (type == MessageType.GET_LINE_NAMES.code()) {
+            return chain.writeTo(chain.memory(), namesResponse, 0, (int) namesResponse.byteSize());
         }
-        if (type == MessageType.GET_LINE_NAMES.code() && status == Status.OK.code()) {
-            namesResponse.set(ValueLayout.JAVA_BYTE, 0, (byte) status);
-            return chain.writeTo(memory, namesResponse, 0, (int) namesResponse.byteSize());
-        }
-        return writeResponse(chain, status, GpioDevice.value(packed));
+        return writeResponse(chain, GpioController.response(outcome));
     }
 
     /**
-     * The 8-byte request of {@code chain} (whose readable bytes are 8) as a little-endian {@code type | gpio << 16 |
-     * value << 32}: read in place when the first buffer holds it all, as drivers send it, else gathered.
+     * The request of {@code chain} (whose readable bytes are {@link GpioRequest#SIZE}) as one word: read in place
+     * when the first buffer holds it all, as drivers send it, else gathered.
      */
     private long readRequest(DescriptorChain chain) throws GuestMemoryException {
-        if (chain.length(0) == VirtioGpio.REQUEST_SIZE && chain.memory() == memory) {
-            return chain.segment(0).get(LE64, chain.segmentOffset(0));
+        if (chain.length(0) == GpioRequest.SIZE) {
+            return GpioRequest.read(chain.segment(0), chain.segmentOffset(0));
         }
-        chain.readFrom(memory, scratch, 0, VirtioGpio.REQUEST_SIZE);
-        return scratch.get(LE64, 0);
+        chain.readFrom(chain.memory(), scratch, SCRATCH_REQUEST, GpioRequest.SIZE);
+        return GpioRequest.read(scratch, SCRATCH_REQUEST);
     }
 
     /**
-     * Writes the response {status, value} cut to the chain's writable bytes, which the caller checked are the
-     * response size for the request (a device without names answers GET_LINE_NAMES with a 1-byte ERR response, as
-     * gpio_names_size is 0): in place when one 2-byte buffer takes it, else scattered.
+     * Writes {@code response} cut to the chain's writable bytes, which the caller checked are the response size for
+     * the request (a device without names answers GET_LINE_NAMES with a 1-byte ERR response, as gpio_names_size
+     * is 0): in place when one 2-byte buffer takes it, else scattered.
      *
      * @return the bytes written
      */
-    private int writeResponse(DescriptorChain chain, int status, int value) throws GuestMemoryException {
+    private int writeResponse(DescriptorChain chain, int response) throws GuestMemoryException {
         int first = chain.readableCount();
-        if (chain.writableCount() == 1 && chain.length(first) == VirtioGpio.RESPONSE_SIZE
-                && chain.memory() == memory) {
-            chain.segment(first).set(LE16, chain.segmentOffset(first), (short) (status | value << 8));
-            return VirtioGpio.RESPONSE_SIZE;
+        if (chain.writableCount() == 1 && chain.length(first) == GpioResponse.SIZE) {
+            GpioResponse.write(chain.segment(first), chain.segmentOffset(first), response);
+            return GpioResponse.SIZE;
         }
-        scratch.set(ValueLayout.JAVA_BYTE, 8, (byte) status);
-        scratch.set(ValueLayout.JAVA_BYTE, 9, (byte) value);
-        return chain.writeTo(memory, scratch, 8, (int) chain.writableBytes());
+        GpioResponse.write(scratch, SCRATCH_RESPONSE, response);
+        return chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE, (int) chain.writableBytes());
     }
 
-    /** Writes an ERR answer of {status, 0}, cut to the room the driver gave; returns the bytes written. */
-    private int refuse(DescriptorChain chain, String why) throws GuestMemoryException {
+    /** Writes an ERR response cut to the room the driver gave; returns the bytes written. */
+    private int refuse(DescriptorChain chain, Refusal why) throws GuestMemoryException {
         errors++;
-        LOG.debug("requestq: chain {}: {} -> ERR", chain.head(), why);
-        scratch.set(ValueLayout.JAVA_BYTE, 8, (byte) Status.ERR.code());
-        scratch.set(ValueLayout.JAVA_BYTE, 9, (byte) 0);
-        return chain.writeTo(memory, scratch, 8, (int) Math.min(chain.writableBytes(), 2));
+        LOG.debug("requestq: chain {}: {} -> ERR", chain.head(), why.reason());
+        GpioResponse.write(scratch, SCRATCH_RESPONSE, GpioResponse.ERR);
+        return chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE,
+                (int) Math.min(chain.writableBytes(), GpioResponse.SIZE));
     }
+
+    // ---- the eventq
 
     /** Takes the interrupt buffer pairs the driver queued (each unmasks one line). */
-    public void processEventQueue() {
+    private void takeEventBuffers() {
         DeviceQueue q = eventq;
         if (q == null) {
             return;
@@ -286,10 +366,7 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
                 q.setNotification(true);
             } while (q.hasAvailable());
         } catch (BrokenQueueException e) {
-            LOG.error("eventq stopped until the driver sets it up again: {}", e.getMessage());
-            eventq = null;
-            device.detachInterrupts();
-            eventError.notifyDriver();
+            eventQueueBroken(e);
         }
         flushEvents();
     }
@@ -297,18 +374,21 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     private void takeEventBuffer(DeviceQueue q, DescriptorChain chain) throws BrokenQueueException {
         int head = chain.head();
         try {
-            if (chain.readableBytes() != VirtioGpio.IRQ_REQUEST_SIZE
-                    || chain.writableBytes() != VirtioGpio.IRQ_RESPONSE_SIZE) {
+            if (chain.readableBytes() != IrqRequest.SIZE || chain.writableBytes() != IrqResponse.SIZE) {
                 LOG.warn("eventq: chain {} is not a 2-byte request and a 1-byte response; returned INVALID", head);
                 dropped++;
-                scratch.set(ValueLayout.JAVA_BYTE, 8, (byte) IrqStatus.INVALID.code());
-                q.addUsed(head, chain.writeTo(memory, scratch, 8, 1));
+                IrqResponse.write(scratch, SCRATCH_RESPONSE, IrqStatus.INVALID.code());
+                q.addUsed(head, chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE, IrqResponse.SIZE));
                 eventUsedPending = true;
                 return;
             }
-            chain.readFrom(memory, scratch, 0, 2);
+            chain.readFrom(chain.memory(), scratch, SCRATCH_REQUEST, IrqRequest.SIZE);
             eventStatusAddress[head] = chain.address(chain.readableCount());
-            device.unmask(Short.toUnsignedInt(scratch.get(LE16, 0)), head);
+            int gpio = IrqRequest.gpio(scratch, SCRATCH_REQUEST);
+            Refusal refused = controller.unmask(gpio, head);
+            if (refused != null && LOG.isDebugEnabled()) {
+                LOG.debug("eventq: buffer for line {} -> INVALID: {}", gpio, refused.reason());
+            }
         } catch (GuestMemoryException e) {
             LOG.warn("eventq: chain {} left guest memory: {}", head, e.getMessage());
             dropped++;
@@ -317,12 +397,7 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
         }
     }
 
-    /** Delivers edges the backend reported since the last call; interrupts go out on the eventq. */
-    public void deliverEdges() {
-        inbox.drain(device::onEdge);
-        flushEvents();
-    }
-
+    /** Where the controller returns interrupt buffers: the status goes into the pair's response byte. */
     @Override
     public void complete(int token, int gpio, int status) {
         DeviceQueue q = eventq;
@@ -330,8 +405,8 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
             return;
         }
         try {
-            memory.writeU8(eventStatusAddress[token], status);
-            q.addUsed(token, VirtioGpio.IRQ_RESPONSE_SIZE);
+            eventMemory.writeU8(eventStatusAddress[token] + IrqResponse.STATUS, status);
+            q.addUsed(token, IrqResponse.SIZE);
             eventUsedPending = true;
         } catch (GuestMemoryException | BrokenQueueException e) {
             LOG.error("eventq: cannot return the buffer of line {}: {}", gpio, e.getMessage());
@@ -349,94 +424,14 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
                 eventNotifier.notifyDriver();
             }
         } catch (BrokenQueueException e) {
-            LOG.error("eventq stopped until the driver sets it up again: {}", e.getMessage());
-            eventq = null;
-            device.detachInterrupts();
-            eventError.notifyDriver();
+            eventQueueBroken(e);
         }
     }
 
-    @Override
-    public int deviceId() {
-        return VirtioGpio.DEVICE_ID;
-    }
-
-    @Override
-    public int queueCount() {
-        return 2;
-    }
-
-    @Override
-    public long deviceFeatures() {
-        return device.offeredFeatures();
-    }
-
-    @Override
-    public void negotiate(long features) {
-        device.negotiate(features);
-    }
-
-    @Override
-    public boolean queueAvailable(int index) {
-        return index == VirtioGpio.REQUESTQ || (index == VirtioGpio.EVENTQ && device.irqNegotiated());
-    }
-
-    @Override
-    public int configSize() {
-        return VirtioGpio.CONFIG_SIZE;
-    }
-
-    @Override
-    public void readConfig(int offset, MemorySegment dst, int length) {
-        if (offset < 0 || length < 0 || offset + length > VirtioGpio.CONFIG_SIZE) {
-            throw new IllegalArgumentException("config read of " + length + " bytes at " + offset
-                    + " is outside the " + VirtioGpio.CONFIG_SIZE + "-byte virtio-gpio configuration space");
-        }
-        MemorySegment config = Arena.ofAuto().allocate(VirtioGpio.CONFIG_SIZE);
-        device.config().encode(config, 0);
-        MemorySegment.copy(config, offset, dst, 0, length);
-    }
-
-    @Override
-    public void startQueue(int index, GuestMemory memory, DeviceQueue queue, Notifier used, Notifier error) {
-        switch (index) {
-            case VirtioGpio.REQUESTQ -> {
-                attachRequestQueue(memory, queue, used);
-                requestError = error;
-            }
-            case VirtioGpio.EVENTQ -> {
-                attachEventQueue(memory, queue, used);
-                eventError = error;
-            }
-            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
-        }
-    }
-
-    @Override
-    public void stopQueue(int index) {
-        switch (index) {
-            case VirtioGpio.REQUESTQ -> detachRequestQueue();
-            case VirtioGpio.EVENTQ -> detachEventQueue();
-            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
-        }
-    }
-
-    @Override
-    public void queueNotified(int index) {
-        switch (index) {
-            case VirtioGpio.REQUESTQ -> processRequestQueue();
-            case VirtioGpio.EVENTQ -> processEventQueue();
-            default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
-        }
-    }
-
-    @Override
-    public void setWakeup(Runnable wakeup) {
-        setEdgeWakeup(wakeup);
-    }
-
-    @Override
-    public void onWakeup() {
-        deliverEdges();
+    private void eventQueueBroken(BrokenQueueException e) {
+        LOG.error("eventq stopped until the driver sets it up again: {}", e.getMessage());
+        eventq = null;
+        controller.detachInterrupts();
+        eventError.notifyDriver();
     }
 }

@@ -1,6 +1,7 @@
 /**
- * The virtio-gpio device model: {@link dev.vgpio.device.GpioDevice} holds the spec's per-line semantics (requests,
- * interrupt enable and mask state) over any {@link dev.vgpio.lines.LineBackend} and knows nothing of transports;
- * {@link dev.vgpio.device.VirtioGpioDevice} serves it over a requestq and an eventq in guest memory.
+ * The virtio-gpio device: {@link dev.vgpio.device.GpioController} holds the spec's per-line state and message
+ * semantics over any {@link dev.vgpio.lines.GpioLines} and knows nothing of queues or transports;
+ * {@link dev.vgpio.device.VirtioGpioDevice} serves it over a requestq and an eventq in guest memory as a
+ * {@link dev.vgpio.virtio.VirtioDevice}, which any transport can carry.
  */
 package dev.vgpio.device;

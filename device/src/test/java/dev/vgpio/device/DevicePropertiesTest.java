@@ -159,19 +159,19 @@ class DevicePropertiesTest {
             throws Exception {
         SimulatedChip chip = new SimulatedChip("sim", NAMES);
         Model model = new Model(irq);
-        try (GuestHarness guest = new GuestHarness(new GpioDevice(chip), irq)) {
+        try (GuestHarness guest = new GuestHarness(new GpioController(chip), irq)) {
             List<Step> batch = new ArrayList<>();
             for (Step s : steps) {
                 if (s.kind() == Step.DRIVE) {
                     flush(guest, batch, model);
                     chip.drive(s.gpio(), s.level());
                     model.external[s.gpio()] = s.level();
-                    guest.virtio.deliverEdges();
+                    guest.virtio.onWakeup();
                     continue;
                 }
                 int expectedSize = model.responseSize(s.type());
                 int respSize = Math.max(1, expectedSize + s.responseSize());
-                byte[] request = Arrays.copyOf(new GpioRequest(s.type(), s.gpio(), s.value()).toBytes(),
+                byte[] request = Arrays.copyOf(GpioRequest.toBytes(s.type(), s.gpio(), s.value()),
                         s.requestSize());
                 guest.submit(request, new int[] {s.requestSize()}, new int[] {respSize});
                 batch.add(new Step(s.kind(), s.type(), s.gpio(), s.value(), s.requestSize(), respSize, 0));
@@ -184,7 +184,7 @@ class DevicePropertiesTest {
                 assertThat(chip.getDirection(i).code()).as("direction of line %d", i).isEqualTo(model.dir[i]);
                 assertThat(chip.observe(i)).as("level of line %d", i)
                         .isEqualTo(model.dir[i] == 1 ? model.out[i] : model.external[i]);
-                assertThat(guest.virtio.device().irqType(i).code()).isEqualTo(model.irqType[i]);
+                assertThat(guest.virtio.controller().irqType(i).code()).isEqualTo(model.irqType[i]);
             }
         }
     }

@@ -5,10 +5,12 @@ import dev.vgpio.memory.GuestRegion;
 import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.GpioRequest;
 import dev.vgpio.protocol.MessageType;
+import dev.vgpio.protocol.VirtioGpio;
+import dev.vgpio.virtio.VirtioFeature;
 import dev.vgpio.virtqueue.DeviceQueue;
 import dev.vgpio.virtqueue.DriverQueue;
 import dev.vgpio.virtqueue.QueueConfig;
-import dev.vgpio.virtqueue.VirtioFeatures;
+import dev.vgpio.virtqueue.RingFeatures;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,20 +48,20 @@ final class GuestHarness implements AutoCloseable {
     int eventNotifications;
     private final int[] writableOf = new int[QUEUE_SIZE];
 
-    GuestHarness(GpioDevice device, boolean irq) throws Exception {
-        long ring = VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX) | VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC)
-                | VirtioFeatures.bit(VirtioFeatures.VERSION_1);
-        device.negotiate(irq ? GpioFeatures.IRQ : 0);
-        virtio = new VirtioGpioDevice(device);
+    GuestHarness(GpioController controller, boolean irq) throws Exception {
+        virtio = new VirtioGpioDevice(controller);
+        virtio.negotiate(VirtioFeature.SPLIT_RING | (irq ? GpioFeatures.IRQ : 0));
         QueueConfig rq = QueueConfig.contiguous(REQUESTQ, QUEUE_SIZE);
         QueueConfig eq = QueueConfig.contiguous(EVENTQ, QUEUE_SIZE);
         requestq = DriverQueue.create(memory, rq, true);
         eventq = DriverQueue.create(memory, eq, true);
         requestq.setInterrupts(true);
         eventq.setInterrupts(true);
-        virtio.attachRequestQueue(memory, DeviceQueue.create(memory, rq, ring), () -> requestNotifications++);
+        virtio.startQueue(VirtioGpio.REQUESTQ, DeviceQueue.create(memory, rq, RingFeatures.ALL),
+                () -> requestNotifications++, () -> { });
         if (irq) {
-            virtio.attachEventQueue(memory, DeviceQueue.create(memory, eq, ring), () -> eventNotifications++);
+            virtio.startQueue(VirtioGpio.EVENTQ, DeviceQueue.create(memory, eq, RingFeatures.ALL),
+                    () -> eventNotifications++, () -> { });
         }
     }
 
@@ -96,7 +98,7 @@ final class GuestHarness implements AutoCloseable {
 
     /** Lets the device serve the requestq and collects the answers in used-ring order. */
     List<Answer> serve() throws Exception {
-        virtio.processRequestQueue();
+        virtio.queueNotified(VirtioGpio.REQUESTQ);
         List<Answer> answers = new ArrayList<>();
         List<int[]> used = new ArrayList<>();
         requestq.drainUsed((h, len) -> used.add(new int[] {h, len}));
@@ -115,8 +117,8 @@ final class GuestHarness implements AutoCloseable {
 
     Answer request(int type, int gpio, long value) throws Exception {
         int size = type == MessageType.GET_LINE_NAMES.code()
-                ? 1 + (int) virtio.device().config().gpioNamesSize() : 2;
-        submit(new GpioRequest(type, gpio, value).toBytes(), new int[] {8}, new int[] {size});
+                ? 1 + (int) virtio.controller().config().gpioNamesSize() : 2;
+        submit(GpioRequest.toBytes(type, gpio, value), new int[] {8}, new int[] {size});
         List<Answer> answers = serve();
         if (answers.size() != 1) {
             throw new AssertionError("expected one answer, got " + answers.size());
@@ -136,7 +138,7 @@ final class GuestHarness implements AutoCloseable {
         eventStatus[head] = base + 8;
         eventLine[head] = gpio;
         eventq.publish();
-        virtio.processEventQueue();
+        virtio.queueNotified(VirtioGpio.EVENTQ);
         return head;
     }
 

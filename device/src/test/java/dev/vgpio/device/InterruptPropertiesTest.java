@@ -122,7 +122,7 @@ class InterruptPropertiesTest {
     void interruptsFollowTheSpec(@ForAll @Size(max = 60) List<@From("ops") Op> ops) throws Exception {
         SimulatedChip chip = SimulatedChip.withLines("sim", 2, "L");
         Model model = new Model();
-        try (GuestHarness guest = new GuestHarness(new GpioDevice(chip), true)) {
+        try (GuestHarness guest = new GuestHarness(new GpioController(chip), true)) {
             assertThat(guest.request(MessageType.SET_DIRECTION, LINE, Direction.IN.code()).status()).isZero();
             List<String> trace = new ArrayList<>();
             for (Op op : ops) {
@@ -135,7 +135,7 @@ class InterruptPropertiesTest {
                     case 1 -> guest.unmask(LINE);
                     default -> {
                         chip.drive(LINE, op.value());
-                        guest.virtio.deliverEdges();
+                        guest.virtio.onWakeup();
                     }
                 }
                 List<Integer> actual = guest.events().stream().map(e -> {
@@ -143,7 +143,7 @@ class InterruptPropertiesTest {
                     return e[1];
                 }).toList();
                 assertThat(actual).as("interrupt buffers returned after %s", trace).isEqualTo(expected);
-                assertThat(guest.virtio.device().irqType(LINE)).isEqualTo(IrqType.fromCode(model.type));
+                assertThat(guest.virtio.controller().irqType(LINE)).isEqualTo(IrqType.fromCode(model.type));
             }
         }
     }

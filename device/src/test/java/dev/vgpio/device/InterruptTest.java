@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.VirtioGpio;
 import dev.vgpio.protocol.IrqType;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +25,7 @@ class InterruptTest {
 
     @BeforeEach
     void open() throws Exception {
-        guest = new GuestHarness(new GpioDevice(chip), true);
+        guest = new GuestHarness(new GpioController(chip), true);
         assertThat(guest.request(SET_DIRECTION, BUTTON, Direction.IN.code()).status()).isZero();
     }
 
@@ -39,12 +40,12 @@ class InterruptTest {
 
     private void drive(int level) throws Exception {
         chip.drive(BUTTON, level);
-        guest.virtio.deliverEdges();
+        guest.virtio.onWakeup();
     }
 
     @Test
     void featureIsOfferedBecauseTheSimulatedChipReportsEdges() {
-        assertThat(guest.virtio.device().offeredFeatures()).isEqualTo(1L);
+        assertThat(guest.virtio.controller().offeredFeatures()).isEqualTo(1L);
     }
 
     @Test
@@ -56,7 +57,7 @@ class InterruptTest {
         drive(1);
         assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
         assertThat(guest.eventNotifications).isEqualTo(1);
-        assertThat(guest.virtio.device().isUnmasked(BUTTON)).as("delivery masks the line").isFalse();
+        assertThat(guest.virtio.controller().isUnmasked(BUTTON)).as("delivery masks the line").isFalse();
     }
 
     @Test
@@ -65,7 +66,7 @@ class InterruptTest {
         drive(1);
         drive(0);
         assertThat(guest.events()).isEmpty();
-        assertThat(guest.virtio.device().isLatched(BUTTON)).isTrue();
+        assertThat(guest.virtio.controller().isLatched(BUTTON)).isTrue();
         guest.unmask(BUTTON);
         assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
         guest.unmask(BUTTON);
@@ -142,7 +143,7 @@ class InterruptTest {
         guest.unmask(BUTTON);
         guest.request(SET_DIRECTION, BUTTON, Direction.NONE.code());
         assertThat(guest.events()).containsExactly(new int[] {BUTTON, INVALID, 1});
-        assertThat(guest.virtio.device().irqType(BUTTON)).isEqualTo(IrqType.NONE);
+        assertThat(guest.virtio.controller().irqType(BUTTON)).isEqualTo(IrqType.NONE);
     }
 
     @Test
@@ -173,7 +174,7 @@ class InterruptTest {
         long base = GuestHarness.EVT_BUFS + 0x8000;
         guest.eventq.begin().readable(base, 4).writable(base + 8, 1).submit();
         guest.eventq.publish();
-        guest.virtio.processEventQueue();
+        guest.virtio.queueNotified(VirtioGpio.EVENTQ);
         List<int[]> used = new java.util.ArrayList<>();
         guest.eventq.drainUsed((h, len) -> used.add(new int[] {h, len}));
         assertThat(used).hasSize(1);
@@ -188,9 +189,9 @@ class InterruptTest {
     void interruptConfigurationOutlivesTheEventQueue() throws Exception {
         enable(IrqType.EDGE_RISING);
         guest.unmask(BUTTON);
-        guest.virtio.detachEventQueue();
-        assertThat(guest.virtio.device().isUnmasked(BUTTON)).isFalse();
-        assertThat(guest.virtio.device().irqType(BUTTON)).isEqualTo(IrqType.EDGE_RISING);
+        guest.virtio.stopQueue(VirtioGpio.EVENTQ);
+        assertThat(guest.virtio.controller().isUnmasked(BUTTON)).isFalse();
+        assertThat(guest.virtio.controller().irqType(BUTTON)).isEqualTo(IrqType.EDGE_RISING);
         assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.RISING);
     }
 
@@ -203,7 +204,7 @@ class InterruptTest {
         assertThat(guest.request(SET_IRQ_TYPE, BUTTON, 0).status()).isZero();
         assertThat(guest.events()).as("only the VALID that was already in flight")
                 .containsExactly(new int[] {BUTTON, VALID, 1});
-        assertThat(guest.virtio.device().isLatched(BUTTON)).isFalse();
+        assertThat(guest.virtio.controller().isLatched(BUTTON)).isFalse();
         // the driver re-queues its buffer (as Linux does after a late VALID): the line is disabled, so INVALID
         guest.unmask(BUTTON);
         assertThat(guest.events()).containsExactly(new int[] {BUTTON, INVALID, 1});
@@ -218,7 +219,7 @@ class InterruptTest {
     void edgesPostedFromAnotherThreadAreDeliveredOnTheDeviceThreadInOrder() throws Exception {
         enable(IrqType.EDGE_BOTH);
         int[] wakeups = new int[1];
-        guest.virtio.setEdgeWakeup(() -> wakeups[0]++);
+        guest.virtio.setWakeup(() -> wakeups[0]++);
         Thread host = Thread.ofPlatform().start(() -> {
             try {
                 chip.drive(BUTTON, 1);
@@ -228,10 +229,10 @@ class InterruptTest {
         });
         host.join();
         assertThat(wakeups[0]).as("the backend's thread only wakes the device thread").isEqualTo(1);
-        assertThat(guest.virtio.device().isLatched(BUTTON)).as("nothing happens until the device thread runs")
+        assertThat(guest.virtio.controller().isLatched(BUTTON)).as("nothing happens until the device thread runs")
                 .isFalse();
-        guest.virtio.deliverEdges();
-        assertThat(guest.virtio.device().isLatched(BUTTON)).isTrue();
+        guest.virtio.onWakeup();
+        assertThat(guest.virtio.controller().isLatched(BUTTON)).isTrue();
         guest.unmask(BUTTON);
         assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
     }

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vgpio.device.GuestHarness.Answer;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.VirtioGpio;
 import dev.vgpio.protocol.GpioRequest;
 import dev.vgpio.protocol.LineNames;
 import java.util.Arrays;
@@ -27,7 +28,7 @@ class RequestqTest {
     private GuestHarness guest;
 
     private GuestHarness guest(boolean irq) throws Exception {
-        guest = new GuestHarness(new GpioDevice(chip), irq);
+        guest = new GuestHarness(new GpioController(chip), irq);
         return guest;
     }
 
@@ -46,7 +47,7 @@ class RequestqTest {
 
     @Test
     void configReportsLinesAndNamesSize() throws Exception {
-        GpioDevice device = new GpioDevice(chip);
+        GpioController device = new GpioController(chip);
         assertThat(device.config().ngpio()).isEqualTo(4);
         assertThat(device.config().gpioNamesSize()).isEqualTo(LineNames.encodedSize(chip.lineNames()));
     }
@@ -54,7 +55,7 @@ class RequestqTest {
     @Test
     void getLineNamesReturnsTheBlockWithLengthOnePlusNamesSize() throws Exception {
         Answer a = guest(false).request(GET_LINE_NAMES, 0, 0);
-        int size = (int) guest.virtio.device().config().gpioNamesSize();
+        int size = (int) guest.virtio.controller().config().gpioNamesSize();
         assertThat(a.usedLength()).isEqualTo(1 + size);
         assertThat(a.status()).isEqualTo(OK);
         assertThat(LineNames.decode(Arrays.copyOfRange(a.bytes(), 1, 1 + size), 4))
@@ -64,8 +65,8 @@ class RequestqTest {
     @Test
     void deviceWithoutNamesHasNamesSizeZeroAndRefusesGetLineNames() throws Exception {
         SimulatedChip unnamed = new SimulatedChip("anon", Arrays.asList("", ""));
-        guest = new GuestHarness(new GpioDevice(unnamed), false);
-        assertThat(guest.virtio.device().config().gpioNamesSize()).isZero();
+        guest = new GuestHarness(new GpioController(unnamed), false);
+        assertThat(guest.virtio.controller().config().gpioNamesSize()).isZero();
         Answer a = guest.request(GET_LINE_NAMES, 0, 0);
         assertThat(a.usedLength()).isEqualTo(1);
         assertThat(a.status()).isEqualTo(ERR);
@@ -170,7 +171,8 @@ class RequestqTest {
         assertAnswer(guest.request(SET_IRQ_TYPE, 4, 1), ERR, 0);
         guest.request(SET_DIRECTION, 0, Direction.OUT.code());
         assertAnswer(guest.request(SET_IRQ_TYPE, 0, 1), ERR, 0);
-        assertThat(guest.virtio.device().lastError()).contains("output");
+        assertThat(GpioController.refusal(guest.virtio.controller().handle(SET_IRQ_TYPE.code(), 0, 1)))
+                .isEqualTo(Refusal.IRQ_ON_OUTPUT);
     }
 
     @Test
@@ -186,7 +188,7 @@ class RequestqTest {
     void requestSplitOverSeveralDescriptorsIsReassembled() throws Exception {
         guest(false);
         chip.drive(1, 1);
-        guest.submit(GpioRequest.of(GET_VALUE, 1, 0).toBytes(), new int[] {3, 1, 4}, new int[] {1, 1});
+        guest.submit(GpioRequest.toBytes(GET_VALUE.code(), 1, 0), new int[] {3, 1, 4}, new int[] {1, 1});
         List<Answer> answers = guest.serve();
         assertThat(answers).hasSize(1);
         assertAnswer(answers.getFirst(), OK, 1);
@@ -195,7 +197,7 @@ class RequestqTest {
     @Test
     void wrongRequestSizeIsAnsweredWithErr() throws Exception {
         guest(false);
-        byte[] nine = Arrays.copyOf(GpioRequest.of(SET_DIRECTION, 0, 1).toBytes(), 9);
+        byte[] nine = Arrays.copyOf(GpioRequest.toBytes(SET_DIRECTION.code(), 0, 1), 9);
         guest.submit(nine, new int[] {9}, new int[] {2});
         guest.submit(Arrays.copyOf(nine, 7), new int[] {7}, new int[] {2});
         List<Answer> answers = guest.serve();
@@ -207,9 +209,9 @@ class RequestqTest {
     @Test
     void wrongResponseSizeIsAnsweredWithErrInTheRoomGiven() throws Exception {
         guest(false);
-        guest.submit(GpioRequest.of(SET_DIRECTION, 0, 1).toBytes(), new int[] {8}, new int[] {1});
-        guest.submit(GpioRequest.of(SET_DIRECTION, 0, 1).toBytes(), new int[] {8}, new int[] {3});
-        guest.submit(GpioRequest.of(GET_LINE_NAMES, 0, 0).toBytes(), new int[] {8}, new int[] {2});
+        guest.submit(GpioRequest.toBytes(SET_DIRECTION.code(), 0, 1), new int[] {8}, new int[] {1});
+        guest.submit(GpioRequest.toBytes(SET_DIRECTION.code(), 0, 1), new int[] {8}, new int[] {3});
+        guest.submit(GpioRequest.toBytes(GET_LINE_NAMES.code(), 0, 0), new int[] {8}, new int[] {2});
         List<Answer> answers = guest.serve();
         assertThat(answers).extracting(Answer::usedLength).containsExactly(1, 2, 2);
         assertThat(answers).extracting(Answer::status).containsOnly(ERR);
@@ -219,8 +221,8 @@ class RequestqTest {
     @Test
     void chainWithoutWritableBufferIsDroppedAndTheQueueGoesOn() throws Exception {
         guest(false);
-        guest.submit(GpioRequest.of(SET_DIRECTION, 0, 1).toBytes(), new int[] {8}, new int[0]);
-        guest.submit(GpioRequest.of(GET_DIRECTION, 0, 0).toBytes(), new int[] {8}, new int[] {2});
+        guest.submit(GpioRequest.toBytes(SET_DIRECTION.code(), 0, 1), new int[] {8}, new int[0]);
+        guest.submit(GpioRequest.toBytes(GET_DIRECTION.code(), 0, 0), new int[] {8}, new int[] {2});
         List<Answer> answers = guest.serve();
         assertThat(answers).hasSize(2);
         assertThat(answers.get(0).usedLength()).isZero();
@@ -233,8 +235,8 @@ class RequestqTest {
         guest(false);
         guest.requestq.writeDescriptor(60, GuestHarness.REQ_BUFS, 8, 1, 60); // a descriptor linked to itself
         guest.requestq.pushAvail(60);
-        guest.submit(GpioRequest.of(GET_DIRECTION, 0, 0).toBytes(), new int[] {8}, new int[] {2});
-        guest.virtio.processRequestQueue();
+        guest.submit(GpioRequest.toBytes(GET_DIRECTION.code(), 0, 0), new int[] {8}, new int[] {2});
+        guest.virtio.queueNotified(VirtioGpio.REQUESTQ);
         List<int[]> used = new java.util.ArrayList<>();
         // collect raw used elements: head 60 was never submitted through the driver queue's allocator
         long usedRing = guest.requestq.config().usedRing();
@@ -252,7 +254,7 @@ class RequestqTest {
     void driverIsNotifiedAfterABatch() throws Exception {
         guest(false);
         for (int i = 0; i < 5; i++) {
-            guest.submit(GpioRequest.of(GET_DIRECTION, i % 4, 0).toBytes(), new int[] {8}, new int[] {2});
+            guest.submit(GpioRequest.toBytes(GET_DIRECTION.code(), i % 4, 0), new int[] {8}, new int[] {2});
         }
         assertThat(guest.serve()).hasSize(5);
         assertThat(guest.requestNotifications).isEqualTo(1);
@@ -262,12 +264,12 @@ class RequestqTest {
     void messagesForOneLineAreAnsweredInOrder() throws Exception {
         guest(false);
         int[] heads = new int[6];
-        heads[0] = guest.submit(GpioRequest.of(SET_VALUE, 0, 1).toBytes(), new int[] {8}, new int[] {2});
-        heads[1] = guest.submit(GpioRequest.of(SET_DIRECTION, 0, 1).toBytes(), new int[] {8}, new int[] {2});
-        heads[2] = guest.submit(GpioRequest.of(GET_VALUE, 0, 0).toBytes(), new int[] {8}, new int[] {2});
-        heads[3] = guest.submit(GpioRequest.of(SET_VALUE, 0, 0).toBytes(), new int[] {8}, new int[] {2});
-        heads[4] = guest.submit(GpioRequest.of(GET_VALUE, 0, 0).toBytes(), new int[] {8}, new int[] {2});
-        heads[5] = guest.submit(GpioRequest.of(GET_DIRECTION, 0, 0).toBytes(), new int[] {8}, new int[] {2});
+        heads[0] = guest.submit(GpioRequest.toBytes(SET_VALUE.code(), 0, 1), new int[] {8}, new int[] {2});
+        heads[1] = guest.submit(GpioRequest.toBytes(SET_DIRECTION.code(), 0, 1), new int[] {8}, new int[] {2});
+        heads[2] = guest.submit(GpioRequest.toBytes(GET_VALUE.code(), 0, 0), new int[] {8}, new int[] {2});
+        heads[3] = guest.submit(GpioRequest.toBytes(SET_VALUE.code(), 0, 0), new int[] {8}, new int[] {2});
+        heads[4] = guest.submit(GpioRequest.toBytes(GET_VALUE.code(), 0, 0), new int[] {8}, new int[] {2});
+        heads[5] = guest.submit(GpioRequest.toBytes(GET_DIRECTION.code(), 0, 0), new int[] {8}, new int[] {2});
         List<Answer> answers = guest.serve();
         assertThat(answers).extracting(Answer::head).containsExactly(heads[0], heads[1], heads[2], heads[3],
                 heads[4], heads[5]);

@@ -1,10 +1,14 @@
 package dev.vgpio.driver;
 
+import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+
+import dev.vgpio.protocol.IrqResponse;
 import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.VirtioGpio;
-import java.io.IOException;
+import dev.vgpio.virtio.VirtioException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,7 +43,7 @@ final class EventDispatch implements AutoCloseable {
     }
 
     /** The line's interrupt is enabled on the device: unmask it by queueing its buffer pair. */
-    void enable(int line, IrqType type) throws IOException {
+    void enable(int line, IrqType type) throws VirtioException {
         synchronized (ring) {
             enabled[line] = type;
             ring.queue(line);
@@ -53,11 +57,6 @@ final class EventDispatch implements AutoCloseable {
         }
     }
 
-    boolean isQueued(int line) {
-        synchronized (ring) {
-            return ring.isQueued(line);
-        }
-    }
 
     private void collect() {
         while (!closed) {
@@ -67,14 +66,14 @@ final class EventDispatch implements AutoCloseable {
                 synchronized (ring) {
                     ring.drain((line, status, length) -> returned(line, status, length, now));
                 }
-            } catch (DriverException e) {
+            } catch (VirtioException e) {
                 if (!closed) {
-                    chip.fail(e.getMessage());
+                    chip.fail(e);
                 }
                 return;
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 if (!closed) {
-                    chip.fail("lost the device's eventq: " + e.getMessage());
+                    chip.fail(new VirtioException(LOCAL_FAILURE, "lost the device's eventq: " + e, e));
                 }
                 return;
             } catch (InterruptedException e) {
@@ -84,9 +83,9 @@ final class EventDispatch implements AutoCloseable {
     }
 
     private void returned(int line, int status, int length, long when) {
-        if (length != VirtioGpio.IRQ_RESPONSE_SIZE) {
-            chip.fail(String.format("spec violation: the interrupt buffer of line %d came back with used length %d;"
-                    + " it must be 1", line, length));
+        if (length != IrqResponse.SIZE) {
+            chip.fail(new VirtioException(PROTOCOL_VIOLATION, String.format("spec violation: the interrupt buffer of"
+                    + " line %d came back with used length %d; it must be %d", line, length, IrqResponse.SIZE)));
             return;
         }
         IrqType type = enabled[line];
@@ -97,7 +96,8 @@ final class EventDispatch implements AutoCloseable {
             return;
         }
         if (status != IrqStatus.VALID.code()) {
-            chip.fail("spec violation: interrupt status " + status + " for line " + line);
+            chip.fail(new VirtioException(PROTOCOL_VIOLATION, "spec violation: interrupt status " + status
+                    + " for line " + line));
             return;
         }
         if (type == IrqType.NONE) {
@@ -121,7 +121,7 @@ final class EventDispatch implements AutoCloseable {
             if (kind != null && owner != null) {
                 owner.deliver(line, kind, when);
             }
-        } catch (DriverException e) {
+        } catch (VirtioException e) {
             LOG.warn("{}: interrupt on line {}: {}", chip.describe(), line, e.getMessage());
         }
         synchronized (ring) {
@@ -134,8 +134,8 @@ final class EventDispatch implements AutoCloseable {
     private void requeue(int line) {
         try {
             ring.queue(line);
-        } catch (IOException e) {
-            chip.fail("cannot unmask line " + line + ": " + e.getMessage());
+        } catch (VirtioException e) {
+            chip.fail(new VirtioException(e.reason(), "cannot unmask line " + line + ": " + e.getMessage(), e));
         }
     }
 

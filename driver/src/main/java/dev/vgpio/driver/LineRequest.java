@@ -1,8 +1,12 @@
 package dev.vgpio.driver;
 
+import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.MessageType;
+import dev.vgpio.virtio.VirtioException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -53,7 +57,7 @@ public final class LineRequest implements AutoCloseable {
         return settings;
     }
 
-    void configure() throws DriverException {
+    void configure() throws VirtioException {
         LineSettings s = settings;
         for (int line : lines) {
             if (s.direction() == Direction.OUT) {
@@ -63,11 +67,7 @@ public final class LineRequest implements AutoCloseable {
                 chip.checked(MessageType.SET_DIRECTION, line, Direction.IN.code());
                 if (s.trigger() != IrqType.NONE) {
                     chip.checked(MessageType.SET_IRQ_TYPE, line, s.trigger().code());
-                    try {
-                        chip.events().enable(line, s.trigger());
-                    } catch (java.io.IOException e) {
-                        throw e instanceof DriverException d ? d : new DriverException(e.getMessage(), e);
-                    }
+                    chip.events().enable(line, s.trigger());
                 }
             }
         }
@@ -77,7 +77,7 @@ public final class LineRequest implements AutoCloseable {
      * Applies new settings to every line: interrupts are disabled first (the spec requires going through NONE),
      * then the direction and value, then the new trigger.
      */
-    public void reconfigure(LineSettings newSettings) throws DriverException {
+    public void reconfigureLines(LineSettings newSettings) throws VirtioException {
         checkOpen();
         disableInterrupts();
         settings = newSettings;
@@ -94,17 +94,17 @@ public final class LineRequest implements AutoCloseable {
     }
 
     /** The level on {@code offset} (0 or 1). */
-    public int getValue(int offset) throws DriverException {
+    public int getValue(int offset) throws VirtioException {
         checkOpen();
         int v = chip.checked(MessageType.GET_VALUE, check(offset), 0);
         if (v > 1) {
-            throw new DriverException("spec violation: GET_VALUE for line " + offset + " returned " + v);
+            throw new VirtioException(PROTOCOL_VIOLATION, "spec violation: GET_VALUE for line " + offset + " returned " + v);
         }
         return v;
     }
 
     /** The levels of every line of the request, in {@link #offsets()} order. */
-    public int[] getValues() throws DriverException {
+    public int[] getValues() throws VirtioException {
         int[] v = new int[lines.length];
         for (int i = 0; i < lines.length; i++) {
             v[i] = getValue(lines[i]);
@@ -113,7 +113,7 @@ public final class LineRequest implements AutoCloseable {
     }
 
     /** Drives output {@code offset} to {@code value}. */
-    public void setValue(int offset, int value) throws DriverException {
+    public void setValue(int offset, int value) throws VirtioException {
         checkOpen();
         if (value != 0 && value != 1) {
             throw new IllegalArgumentException("a value is 0 or 1, not " + value);
@@ -198,7 +198,7 @@ public final class LineRequest implements AutoCloseable {
         this.callback = consumer;
     }
 
-    private void disableInterrupts() throws DriverException {
+    private void disableInterrupts() throws VirtioException {
         if (settings.trigger() == IrqType.NONE) {
             return;
         }
@@ -208,9 +208,9 @@ public final class LineRequest implements AutoCloseable {
         }
     }
 
-    private void checkOpen() throws DriverException {
+    private void checkOpen() throws VirtioException {
         if (closed) {
-            throw new DriverException("the line request is closed");
+            throw new VirtioException(CLOSED, "the line request is closed");
         }
     }
 
@@ -226,7 +226,7 @@ public final class LineRequest implements AutoCloseable {
             for (int line : lines) {
                 chip.checked(MessageType.SET_DIRECTION, line, Direction.NONE.code());
             }
-        } catch (DriverException e) {
+        } catch (VirtioException e) {
             LOG.debug("releasing lines {} of {}: {}", Arrays.toString(lines), chip.describe(), e.getMessage());
         } finally {
             chip.released(this);

@@ -1,20 +1,22 @@
 package dev.vgpio.driver;
 
+import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+
 import dev.vgpio.memory.GuestMemoryException;
-import dev.vgpio.protocol.VirtioGpio;
+import dev.vgpio.protocol.GpioRequest;
+import dev.vgpio.protocol.GpioResponse;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioTransport;
 import dev.vgpio.virtqueue.BrokenQueueException;
 import dev.vgpio.virtqueue.DriverQueue;
 import dev.vgpio.virtqueue.QueueConfig;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
- * The requestq seen from the driver: request slots (an 8-byte request and a 2-byte response each) in shared memory,
- * chains of two descriptors, and answers checked against the spec (used length exactly 2). Allocation-free after
- * construction. Not thread-safe: callers serialise access (see {@link GpioChip}); benchmarks drive it from one
- * thread.
+ * The requestq seen from the driver: request slots (a {@link GpioRequest} and a {@link GpioResponse} each) in shared
+ * memory, chains of two descriptors, and answers as the device gave them. Allocation-free after construction. Not
+ * thread-safe: callers serialise access (see {@link RequestDispatch}); benchmarks drive it from one thread.
  */
 public final class RequestRing {
     /** Receives answers from {@link #drain}. */
@@ -24,10 +26,11 @@ public final class RequestRing {
         void answered(int slot, int status, int value, int usedLength);
     }
 
+    /** A slot: the request, then its own response. */
     private static final int SLOT_BYTES = 16;
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort LE16 =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long RESPONSE = GpioRequest.SIZE;
+    /** What the driver writes where the response goes: not an answer, so the device must overwrite it. */
+    private static final int NOT_ANSWERED = 0xeeee;
 
     private final VirtioTransport transport;
     private final DriverQueue queue;
@@ -49,45 +52,39 @@ public final class RequestRing {
     private void onUsed(int head, int length) {
         int slot = slotOfHead[head];
         long at = responseAt[slot];
-        int status;
-        int value;
+        int response;
         try {
-            if (at == ownResponse(slot) && responseLength[slot] >= 2) {
-                int both = slotMemory.get(LE16, (long) SLOT_BYTES * slot + 8);
-                status = both & 0xff;
-                value = (both >>> 8) & 0xff;
-            } else if (responseLength[slot] >= 2) {
-                int both = transport.memory().readU16(at);
-                status = both & 0xff;
-                value = both >>> 8;
+            if (at == ownResponse(slot) && responseLength[slot] >= GpioResponse.SIZE) {
+                response = GpioResponse.read(slotMemory, (long) SLOT_BYTES * slot + RESPONSE);
+            } else if (responseLength[slot] >= GpioResponse.SIZE) {
+                response = transport.memory().readU16(at);
             } else {
-                status = transport.memory().readU8(at);
-                value = 0;
+                response = GpioResponse.pack(transport.memory().readU8(at), 0);
             }
         } catch (GuestMemoryException e) {
             readError = e;
             return;
         }
         delivered++;
-        current.answered(slot, status, value, length);
+        current.answered(slot, GpioResponse.status(response), GpioResponse.value(response), length);
     }
 
     /** Sets up queue {@code index} of {@code size} entries with the negotiated ring features and starts it. */
-    public RequestRing(VirtioTransport transport, int index, int size, boolean eventIdx) throws IOException {
+    public RequestRing(VirtioTransport transport, int index, int size, boolean eventIdx) throws VirtioException {
         this.transport = transport;
         QueueConfig config = QueueConfig.contiguous(transport.allocate(QueueConfig.contiguousBytes(size), 4096), size);
         try {
             this.queue = DriverQueue.create(transport.memory(), config, eventIdx);
             queue.setInterrupts(true);
         } catch (BrokenQueueException | GuestMemoryException e) {
-            throw new DriverException("cannot lay out the requestq: " + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot lay out the requestq: " + e.getMessage(), e);
         }
         this.slots = size / 2;
         this.slotBase = transport.allocate((long) SLOT_BYTES * slots, 16);
         try {
             this.slotMemory = transport.memory().slice(slotBase, (long) SLOT_BYTES * slots);
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot map the request slots: " + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot map the request slots: " + e.getMessage(), e);
         }
         this.slotOfHead = new int[size];
         this.responseAt = new long[slots];
@@ -114,17 +111,18 @@ public final class RequestRing {
      * available-index store for a whole batch) and notifies the device if it asked to be.
      *
      * @return its slot, which {@link #drain} reports back
+     * @throws IllegalStateException if every slot is in flight
      */
-    public int submit(int type, int gpio, long value) throws DriverException {
-        return submit(type, gpio, value, -1, VirtioGpio.RESPONSE_SIZE);
+    public int submit(int type, int gpio, long value) throws VirtioException {
+        return submit(type, gpio, value, -1, GpioResponse.SIZE);
     }
 
     /**
-     * Like {@link #submit(int, int, long)} with the response in a buffer of the caller's ({@code responseLength}
-     * bytes at {@code responseAddress} of the transport's memory; -1 for the slot's own 2-byte response).
+     * Like {@link #submit(int, int, long)} with the response in a buffer of the caller's ({@code responseBytes}
+     * bytes at {@code responseAddress} of the transport's memory; -1 for the slot's own response).
      */
     public int submit(int type, int gpio, long value, long responseAddress, int responseBytes)
-            throws DriverException {
+            throws VirtioException {
         if (freeCount == 0) {
             throw new IllegalStateException("all " + slots + " request slots are in flight");
         }
@@ -134,25 +132,24 @@ public final class RequestRing {
         responseAt[slot] = response;
         responseLength[slot] = responseBytes;
         long offset = (long) SLOT_BYTES * slot;
-        // the 8-byte request {le16 type, le16 gpio, le32 value} in one little-endian store
-        slotMemory.set(LE64, offset, (type & 0xffffL) | (gpio & 0xffffL) << 16 | (value & 0xffff_ffffL) << 32);
+        GpioRequest.write(slotMemory, offset, type, gpio, value);
         if (response == own) {
-            slotMemory.set(LE16, offset + 8, (short) 0xeeee); // not an answer: the device must overwrite it
+            GpioResponse.write(slotMemory, offset + RESPONSE, NOT_ANSWERED);
         } else {
             try {
-                transport.memory().writeU16(response, 0xeeee);
+                transport.memory().writeU16(response, NOT_ANSWERED);
             } catch (GuestMemoryException e) {
                 freeSlots[freeCount++] = slot;
-                throw new DriverException("cannot write to the response buffer: " + e.getMessage(), e);
+                throw new VirtioException(LOCAL_FAILURE, "cannot write to the response buffer: " + e.getMessage(), e);
             }
         }
-        slotOfHead[queue.submitPair(own - 8, VirtioGpio.REQUEST_SIZE, response, responseBytes)] = slot;
+        slotOfHead[queue.submitPair(own - RESPONSE, GpioRequest.SIZE, response, responseBytes)] = slot;
         return slot;
     }
 
-    /** Where the 2-byte response of {@code slot} lives when the caller gives no buffer of its own. */
+    /** Where the response of {@code slot} lives when the caller gives no buffer of its own. */
     private long ownResponse(int slot) {
-        return slotBase + (long) SLOT_BYTES * slot + 8;
+        return slotBase + (long) SLOT_BYTES * slot + RESPONSE;
     }
 
     /**
@@ -164,20 +161,20 @@ public final class RequestRing {
     }
 
     /** Asks for an interrupt; false if answers arrived meanwhile (drain them instead of waiting). */
-    public boolean prepareToWait() throws DriverException {
+    public boolean prepareToWait() throws VirtioException {
         try {
             return queue.prepareToWait();
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot write used_event: " + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot write used_event: " + e.getMessage(), e);
         }
     }
 
     /** Whether answers wait to be drained. */
-    public boolean hasAnswers() throws DriverException {
+    public boolean hasAnswers() throws VirtioException {
         try {
             return queue.hasUsed();
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot read the used index: " + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot read the used index: " + e.getMessage(), e);
         }
     }
 
@@ -185,24 +182,24 @@ public final class RequestRing {
      * Publishes the requests submitted since the last kick, then notifies the device if it asked to be
      * (VIRTIO_RING_F_EVENT_IDX or the NO_NOTIFY flag).
      */
-    public void kick(int index) throws IOException {
+    public void kick(int index) throws VirtioException {
         try {
             queue.publish();
             if (queue.kickNeeded()) {
                 transport.notifyDevice(index);
             }
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot publish requests or read the device's notification settings: "
-                    + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot publish requests or read the device's notification"
+                    + " settings: " + e.getMessage(), e);
         }
     }
 
     /**
      * Collects every answer the device has put on the used ring. Each slot stays taken until {@link #release}.
      *
-     * @throws DriverException if the device returned a chain it never got, or an answer of the wrong length
+     * @throws VirtioException if the device returned a chain it never got (PROTOCOL_VIOLATION)
      */
-    public int drain(Answers answers) throws DriverException {
+    public int drain(Answers answers) throws VirtioException {
         if (current != answers) { // kept between drains: a reference store costs a GC write barrier (a fence with G1)
             current = answers;
         }
@@ -211,13 +208,13 @@ public final class RequestRing {
         try {
             queue.drainUsed(deliver);
         } catch (BrokenQueueException e) {
-            throw new DriverException("spec violation on the requestq: " + e.getMessage(), e);
+            throw new VirtioException(PROTOCOL_VIOLATION, "spec violation on the requestq: " + e.getMessage(), e);
         } catch (GuestMemoryException e) {
-            throw new DriverException("cannot read the used ring: " + e.getMessage(), e);
+            throw new VirtioException(LOCAL_FAILURE, "cannot read the used ring: " + e.getMessage(), e);
         }
         if (readError != null) {
-            throw new DriverException("cannot read an answer from shared memory: " + readError.getMessage(),
-                    readError);
+            throw new VirtioException(LOCAL_FAILURE, "cannot read an answer from shared memory: "
+                    + readError.getMessage(), readError);
         }
         return delivered;
     }
@@ -225,10 +222,5 @@ public final class RequestRing {
     /** Returns {@code slot} to the pool once its answer has been used (after {@link #drain} reported it). */
     public void release(int slot) {
         freeSlots[freeCount++] = slot;
-    }
-
-    /** The response length a correct answer to the request in {@code slot} has. */
-    public int expectedLength(int slot) {
-        return responseLength[slot];
     }
 }

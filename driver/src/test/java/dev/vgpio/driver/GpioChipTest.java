@@ -3,12 +3,14 @@ package dev.vgpio.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.MessageType;
+import dev.vgpio.virtio.InProcessTransport;
+import dev.vgpio.virtio.VirtioException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +29,7 @@ class GpioChipTest {
     @BeforeEach
     void open() throws Exception {
         sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET", "A", "B", "C", "D"));
-        chip = GpioChip.open(new InProcessTransport(new VirtioGpioDevice(new GpioDevice(sim)), 1 << 20));
+        chip = GpioChip.open(new InProcessTransport(new VirtioGpioDevice(new GpioController(sim)), 1 << 20));
     }
 
     @AfterEach
@@ -51,7 +53,7 @@ class GpioChipTest {
     void outputsStartAtTheirValueAndFollowSetValue() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
         sim.addStateListener((o, d, l) -> seen.add(o + ":" + d + ":" + l));
-        try (LineRequest led = chip.request(LineSettings.output(1), 0)) {
+        try (LineRequest led = chip.requestLines(LineSettings.output(1), 0)) {
             assertThat(sim.observe(0)).isEqualTo(1);
             led.setValue(0, 0);
             assertThat(sim.observe(0)).isZero();
@@ -64,7 +66,7 @@ class GpioChipTest {
 
     @Test
     void inputsReadWhatTheHostDrives() throws Exception {
-        try (LineRequest in = chip.request(LineSettings.input(), 1, 3)) {
+        try (LineRequest in = chip.requestLines(LineSettings.input(), 1, 3)) {
             sim.drive(3, 1);
             assertThat(in.getValues()).containsExactly(0, 1);
             assertThatThrownBy(() -> in.setValue(1, 1)).isInstanceOf(IllegalStateException.class);
@@ -74,7 +76,7 @@ class GpioChipTest {
 
     @Test
     void edgeEventsArriveInOrderWithSequenceNumbers() throws Exception {
-        try (LineRequest button = chip.request(LineSettings.input(IrqType.EDGE_BOTH), 1)) {
+        try (LineRequest button = chip.requestLines(LineSettings.input(IrqType.EDGE_BOTH), 1)) {
             for (int i = 0; i < 10; i++) {
                 sim.drive(1, i % 2 == 0 ? 1 : 0);
                 EdgeEvent e = button.readEvent(Duration.ofSeconds(2));
@@ -90,13 +92,13 @@ class GpioChipTest {
 
     @Test
     void risingOnlyAndLevelEvents() throws Exception {
-        try (LineRequest r = chip.request(LineSettings.input(IrqType.EDGE_RISING), 4)) {
+        try (LineRequest r = chip.requestLines(LineSettings.input(IrqType.EDGE_RISING), 4)) {
             sim.drive(4, 1);
             sim.drive(4, 0);
             assertThat(r.readEvent(Duration.ofSeconds(2)).type()).isEqualTo(EdgeEvent.Type.RISING);
             assertThat(r.readEvent(Duration.ofMillis(100))).isNull();
         }
-        try (LineRequest level = chip.request(LineSettings.input(IrqType.LEVEL_HIGH), 5)) {
+        try (LineRequest level = chip.requestLines(LineSettings.input(IrqType.LEVEL_HIGH), 5)) {
             sim.drive(5, 1);
             assertThat(level.readEvent(Duration.ofSeconds(2)).type()).isEqualTo(EdgeEvent.Type.LEVEL_HIGH);
             assertThat(level.readEvent(Duration.ofSeconds(2))).as("still high: fires again").isNotNull();
@@ -106,7 +108,7 @@ class GpioChipTest {
 
     @Test
     void callbacksAndStreams() throws Exception {
-        try (LineRequest r = chip.request(LineSettings.input(IrqType.EDGE_BOTH), 6)) {
+        try (LineRequest r = chip.requestLines(LineSettings.input(IrqType.EDGE_BOTH), 6)) {
             CountDownLatch two = new CountDownLatch(2);
             List<EdgeEvent> got = new CopyOnWriteArrayList<>();
             r.onEvent(e -> {
@@ -123,7 +125,7 @@ class GpioChipTest {
             assertThat(two.await(2, TimeUnit.SECONDS)).isTrue();
             assertThat(got).extracting(EdgeEvent::type).containsExactly(EdgeEvent.Type.RISING, EdgeEvent.Type.FALLING);
         }
-        LineRequest s = chip.request(LineSettings.input(IrqType.EDGE_RISING), 7);
+        LineRequest s = chip.requestLines(LineSettings.input(IrqType.EDGE_RISING), 7);
         Thread closer = Thread.ofVirtual().start(() -> {
             try {
                 sim.drive(7, 1);
@@ -139,32 +141,33 @@ class GpioChipTest {
 
     @Test
     void aLineIsHeldByOneRequestAtATime() throws Exception {
-        try (LineRequest r = chip.request(LineSettings.input(), 2)) {
-            assertThatThrownBy(() -> chip.request(LineSettings.output(0), 2))
+        try (LineRequest r = chip.requestLines(LineSettings.input(), 2)) {
+            assertThatThrownBy(() -> chip.requestLines(LineSettings.output(0), 2))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("line 2 is already requested");
         }
-        chip.request(LineSettings.output(1), 2).close();
+        chip.requestLines(LineSettings.output(1), 2).close();
     }
 
     @Test
     void reconfigureGoesThroughNone() throws Exception {
-        try (LineRequest r = chip.request(LineSettings.input(IrqType.EDGE_RISING), 1)) {
-            r.reconfigure(LineSettings.input(IrqType.EDGE_FALLING));
+        try (LineRequest r = chip.requestLines(LineSettings.input(IrqType.EDGE_RISING), 1)) {
+            r.reconfigureLines(LineSettings.input(IrqType.EDGE_FALLING));
             sim.drive(1, 1);
             sim.drive(1, 0);
             assertThat(r.readEvent(Duration.ofSeconds(2)).type()).isEqualTo(EdgeEvent.Type.FALLING);
-            r.reconfigure(LineSettings.output(1));
+            r.reconfigureLines(LineSettings.output(1));
             assertThat(sim.observe(1)).isEqualTo(1);
         }
     }
 
     @Test
     void errAnswersBecomeExceptionsAndRawAnswersShowThem() throws Exception {
-        Answer a = chip.request(MessageType.SET_DIRECTION.code(), 0, 7);
+        Answer a = chip.sendMessage(MessageType.SET_DIRECTION.code(), 0, 7);
         assertThat(a.ok()).isFalse();
         assertThat(a.usedLength()).isEqualTo(2);
         assertThatThrownBy(() -> chip.checked(MessageType.SET_VALUE, 0, 9))
-                .isInstanceOf(RequestFailedException.class).hasMessageContaining("refused SET_VALUE for line 0 \"LED\"");
+                .isInstanceOf(VirtioException.class).hasMessageContaining("refused SET_VALUE for line 0 \"LED\"")
+                .extracting(e -> ((VirtioException) e).reason()).isEqualTo(VirtioException.Reason.REFUSED);
     }
 
     @Test
@@ -174,7 +177,7 @@ class GpioChipTest {
         for (int line = 0; line < 8; line++) {
             int l = line;
             threads.add(Thread.ofPlatform().start(() -> {
-                try (LineRequest r = chip.request(LineSettings.output(0), l)) {
+                try (LineRequest r = chip.requestLines(LineSettings.output(0), l)) {
                     for (int i = 0; i < 300; i++) {
                         r.setValue(l, i & 1);
                         assertThat(r.getValue(l)).isEqualTo(i & 1);
@@ -192,8 +195,8 @@ class GpioChipTest {
 
     @Test
     void closingTheChipReleasesEverything() throws Exception {
-        chip.request(LineSettings.output(1), 0);
-        chip.request(LineSettings.input(IrqType.EDGE_BOTH), 1);
+        chip.requestLines(LineSettings.output(1), 0);
+        chip.requestLines(LineSettings.input(IrqType.EDGE_BOTH), 1);
         chip.close();
         assertThat(sim.getDirection(0)).isEqualTo(Direction.NONE);
         assertThat(sim.getDirection(1)).isEqualTo(Direction.NONE);

@@ -3,12 +3,14 @@ package dev.vgpio.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.vgpio.device.VirtioDevice;
-import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.virtqueue.DescriptorChain;
 import dev.vgpio.virtqueue.DeviceQueue;
+import dev.vgpio.virtio.InProcessTransport;
+import dev.vgpio.virtio.VirtioDevice;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioException.Reason;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,7 +24,6 @@ class MisbehavingDeviceTest {
     /** Two lines "A" and "B" (or "A" twice), answering GET_DIRECTION with NONE, broken as {@link Fault} says. */
     static final class FakeDevice implements VirtioDevice {
         final Fault fault;
-        GuestMemory memory;
         DeviceQueue queue;
         Notifier used;
         final byte[] names;
@@ -61,8 +62,7 @@ class MisbehavingDeviceTest {
             MemorySegment.copy(c, offset, dst, 0, length);
         }
 
-        public void startQueue(int index, GuestMemory m, DeviceQueue q, Notifier used, Notifier error) {
-            this.memory = m;
+        public void startQueue(int index, DeviceQueue q, Notifier used, Notifier error) {
             this.queue = q;
             this.used = used;
         }
@@ -75,7 +75,7 @@ class MisbehavingDeviceTest {
             try {
                 while (queue.pop(c)) {
                     MemorySegment req = Arena.ofAuto().allocate(8);
-                    c.readFrom(memory, req, 0, 8);
+                    c.readFrom(queue.memory(), req, 0, 8);
                     int type = req.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0);
                     boolean names = type == MessageType.GET_LINE_NAMES.code();
                     if (fault == Fault.SILENT && !names) {
@@ -85,7 +85,7 @@ class MisbehavingDeviceTest {
                     if (names) {
                         MemorySegment.copy(this.names, 0, resp, ValueLayout.JAVA_BYTE, 1, this.names.length);
                     }
-                    int len = c.writeTo(memory, resp, 0, (int) c.writableBytes());
+                    int len = c.writeTo(queue.memory(), resp, 0, (int) c.writableBytes());
                     if (!names && fault == Fault.WRONG_LENGTH) {
                         len = 3;
                     }
@@ -125,8 +125,9 @@ class MisbehavingDeviceTest {
         try (GpioChip chip = open(Fault.SILENT)) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> chip.getDirection(0))
-                    .isInstanceOf(DriverException.class)
-                    .hasMessageContaining("did not answer GET_DIRECTION for line 0 within 300 ms");
+                    .isInstanceOf(VirtioException.class)
+                    .hasMessageContaining("did not answer GET_DIRECTION for line 0 within 300 ms")
+                    .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.TIMED_OUT);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
         }
     }
@@ -135,9 +136,10 @@ class MisbehavingDeviceTest {
     void aWrongUsedLengthIsASpecViolation() throws Exception {
         try (GpioChip chip = open(Fault.WRONG_LENGTH)) {
             assertThatThrownBy(() -> chip.getDirection(0))
-                    .isInstanceOf(DriverException.class)
+                    .isInstanceOf(VirtioException.class)
                     .hasMessageContaining("spec violation")
-                    .hasMessageContaining("used length 3; it must be 2");
+                    .hasMessageContaining("used length 3; it must be 2")
+                    .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.PROTOCOL_VIOLATION);
         }
     }
 
@@ -145,18 +147,20 @@ class MisbehavingDeviceTest {
     void aBufferTheDriverNeverGaveIsASpecViolation() throws Exception {
         try (GpioChip chip = open(Fault.FOREIGN_HEAD)) {
             assertThatThrownBy(() -> chip.getDirection(0))
-                    .isInstanceOf(DriverException.class)
+                    .isInstanceOf(VirtioException.class)
                     .hasMessageContaining("did not make available");
             assertThatThrownBy(() -> chip.getDirection(1)).as("the chip stays failed, with the reason")
-                    .hasMessageContaining("did not make available");
+                    .hasMessageContaining("did not make available")
+                    .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.PROTOCOL_VIOLATION);
         }
     }
 
     @Test
     void duplicateLineNamesAreReportedAsASpecViolation() {
         assertThatThrownBy(() -> open(Fault.DUPLICATE_NAMES))
-                .isInstanceOf(DriverException.class)
+                .isInstanceOf(VirtioException.class)
                 .hasMessageContaining("spec violation in the device's line names")
-                .hasMessageContaining("duplicate line name \"A\" on lines 0 and 1");
+                .hasMessageContaining("duplicate line name \"A\" on lines 0 and 1")
+                .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.PROTOCOL_VIOLATION);
     }
 }

@@ -3,7 +3,7 @@ package dev.vgpio.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vgpio.control.HostControl;
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.IrqType;
@@ -30,7 +30,7 @@ class InterruptGuestTest {
     @TempDir
     Path dir;
     SimulatedChip chip;
-    GpioDevice device;
+    GpioController device;
     HostControl control;
     VhostUserServer server;
     final List<String> changes = new CopyOnWriteArrayList<>();
@@ -45,7 +45,7 @@ class InterruptGuestTest {
         chip = new SimulatedChip("vgpio-it", LinuxGuestTest.NAMES);
         chip.addStateListener((offset, direction, level) -> changes.add(offset + ":" + direction + ":" + level));
         control = new HostControl(chip);
-        device = new GpioDevice(chip);
+        device = new GpioController(chip);
         server = new VhostUserServer(dir.resolve("gpio.sock"), new VirtioGpioDevice(device), "it").start();
     }
 

@@ -2,7 +2,7 @@ package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
@@ -52,7 +52,7 @@ class LatencyGuestTest {
                 .formatted(IN, OUT, total);
         long[] rtt = new long[total];
         try (VhostUserServer server = new VhostUserServer(dir.resolve("gpio.sock"),
-                new VirtioGpioDevice(new GpioDevice(chip)), "latency").start();
+                new VirtioGpioDevice(new GpioController(chip)), "latency").start();
                 GuestVm vm = new GuestVm(dir, "latency", scenario, server.path())) {
             vm.await("VGPIO-ECHO ready", LinuxGuestTest.BOOT);
             Thread.sleep(200);

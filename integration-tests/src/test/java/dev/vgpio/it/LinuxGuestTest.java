@@ -2,7 +2,7 @@ package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
@@ -42,7 +42,7 @@ class LinuxGuestTest {
     void serve() throws Exception {
         chip = new SimulatedChip("vgpio-it", NAMES);
         chip.addStateListener((offset, direction, level) -> changes.add(offset + ":" + direction + ":" + level));
-        server = new VhostUserServer(dir.resolve("gpio.sock"), new VirtioGpioDevice(new GpioDevice(chip)), "it")
+        server = new VhostUserServer(dir.resolve("gpio.sock"), new VirtioGpioDevice(new GpioController(chip)), "it")
                 .start();
     }
 

@@ -1,6 +1,6 @@
 package dev.vgpio.lines;
 
-/** Which edges of an input line a backend reports as events. */
+/** Which edges of an input line {@link GpioLines} report as events. */
 public enum Edge {
     NONE, RISING, FALLING, BOTH;
 

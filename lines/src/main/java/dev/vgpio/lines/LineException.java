@@ -1,6 +1,6 @@
 package dev.vgpio.lines;
 
-/** A backend could not carry out a line operation (bad offset, a line busy on the host, an I/O error). */
+/** {@link GpioLines} could not carry out a line operation (bad offset, a line busy on the host, an I/O error). */
 public final class LineException extends Exception {
     public LineException(String message) {
         super(message);

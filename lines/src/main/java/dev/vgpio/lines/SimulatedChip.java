@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A chip of simulated lines. The guest side (through {@link LineBackend}) configures directions and drives
+ * A chip of simulated lines. The guest side (through {@link GpioLines}) configures directions and drives
  * outputs; the host side (a test, the CLI, a control API) {@link #drive drives} the level that an input line
  * senses and {@link #observe observes} what the guest drives. Edges of driven inputs are reported to the
  * event listener when edge detection is on. Thread-safe: host and guest sides may run on different threads.
@@ -20,7 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * change is atomic per line, so the guest's requests on the device thread and the host's {@link #drive} never wait
  * for each other.
  */
-public final class SimulatedChip implements LineBackend {
+public final class SimulatedChip implements GpioLines {
     private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(int[].class);
     private static final Direction[] DIRECTIONS = Direction.values();
     private static final Edge[] EDGES = Edge.values();

@@ -1,13 +1,15 @@
 package dev.vgpio.protocol;
 
-import java.util.StringJoiner;
+import dev.vgpio.virtio.FeatureNames;
 
-/** The virtio-gpio device feature bits (bits 0..23 of the virtio feature word). */
+/** The virtio-gpio device feature bits, and the names of every bit a virtio-gpio device's feature word can hold. */
 public final class GpioFeatures {
-    /** VIRTIO_GPIO_F_IRQ as a mask: the device supports interrupts and has an eventq. */
-    public static final long IRQ = 1L << VirtioGpio.F_IRQ;
-    /** Mask of the device-specific feature bits, 0..23; higher bits belong to the transport. */
-    public static final long DEVICE_BITS = (1L << 24) - 1;
+    /** Bit number of VIRTIO_GPIO_F_IRQ: the device supports interrupts and has an eventq. */
+    public static final int F_IRQ = 0;
+    /** {@link #F_IRQ} as a mask. */
+    public static final long IRQ = 1L << F_IRQ;
+    /** The virtio bits and the GPIO device's own. */
+    public static final FeatureNames NAMES = FeatureNames.VIRTIO.with(F_IRQ, "VIRTIO_GPIO_F_IRQ");
 
     private GpioFeatures() {
     }
@@ -15,20 +17,5 @@ public final class GpioFeatures {
     /** Whether {@link #IRQ} is set in {@code features}. */
     public static boolean hasIrq(long features) {
         return (features & IRQ) != 0;
-    }
-
-    /**
-     * The device feature bits set in {@code features}, comma-separated: "IRQ" for bit 0, "bit N" for other bits
-     * 0..23, "none" when none is set. Transport bits (24 and up) are not listed.
-     */
-    public static String describe(long features) {
-        StringJoiner names = new StringJoiner(", ");
-        long bits = features & DEVICE_BITS;
-        for (int bit = 0; bit < 24; bit++) {
-            if ((bits & (1L << bit)) != 0) {
-                names.add(bit == VirtioGpio.F_IRQ ? "IRQ" : "bit " + bit);
-            }
-        }
-        return names.length() == 0 ? "none" : names.toString();
     }
 }

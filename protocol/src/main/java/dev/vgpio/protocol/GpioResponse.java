@@ -1,59 +1,56 @@
 package dev.vgpio.protocol;
 
+import static dev.vgpio.protocol.Wire.LE16;
 import static dev.vgpio.protocol.Wire.U8;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 
 /**
- * A requestq response, {@value VirtioGpio#RESPONSE_SIZE} bytes: {@code u8 status; u8 value}. (A GET_LINE_NAMES reply
- * is the status byte followed by the names block, see {@link LineNames}.) For the hot path use
- * {@link ResponseFlyweight}.
- *
- * @param status status code (see {@link Status}), 0..0xff
- * @param value  message-specific value, 0..0xff
+ * The layout of a requestq response, {@code struct virtio_gpio_response { u8 status; u8 value; }}, and
+ * allocation-free accessors. A response travels as one little-endian 16-bit word, {@code status | value << 8}: the
+ * device writes it and the driver reads it in one access. (GET_LINE_NAMES is answered with a
+ * {@link GpioResponseN}.)
  */
-public record GpioResponse(int status, int value) {
-    public GpioResponse {
-        Wire.u8("GpioResponse", "status", status);
-        Wire.u8("GpioResponse", "value", value);
+public final class GpioResponse {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            U8.withName("status"), U8.withName("value")).withName("virtio_gpio_response");
+    /** Bytes of a response. */
+    public static final int SIZE = (int) LAYOUT.byteSize();
+    public static final long STATUS = Wire.offset(LAYOUT, "status");
+    public static final long VALUE = Wire.offset(LAYOUT, "value");
+    /** The response of a refused request: {@code STATUS_ERR} and value 0. */
+    public static final int ERR = pack(Status.ERR.code(), 0);
+
+    private GpioResponse() {
+    }
+
+    /** The response word at {@code offset}, {@code status | value << 8}. */
+    public static int read(MemorySegment seg, long offset) {
+        return Short.toUnsignedInt(seg.get(LE16, offset));
+    }
+
+    /** Writes the response word {@code status | value << 8} at {@code offset} in one store. */
+    public static void write(MemorySegment seg, long offset, int response) {
+        seg.set(LE16, offset, (short) response);
+    }
+
+    /** A response word; each field is cut to 8 bits. */
+    public static int pack(int status, int value) {
+        return (status & 0xff) | (value & 0xff) << 8;
     }
 
     /** A successful response carrying {@code value}. */
-    public static GpioResponse ok(int value) {
-        return new GpioResponse(Status.OK.code(), value);
+    public static int ok(int value) {
+        return pack(Status.OK.code(), value);
     }
 
-    /** A failed response (value 0). */
-    public static GpioResponse err() {
-        return new GpioResponse(Status.ERR.code(), 0);
+    public static int status(int response) {
+        return response & 0xff;
     }
 
-    /** Whether the status is {@link Status#OK}. */
-    public boolean isOk() {
-        return status == Status.OK.code();
-    }
-
-    /** Writes the 2 bytes at {@code offset}. */
-    public void encode(MemorySegment seg, long offset) {
-        seg.set(U8, offset, (byte) status);
-        seg.set(U8, offset + 1, (byte) value);
-    }
-
-    /** Reads the 2 bytes at {@code offset}. */
-    public static GpioResponse decode(MemorySegment seg, long offset) {
-        return new GpioResponse(Byte.toUnsignedInt(seg.get(U8, offset)), Byte.toUnsignedInt(seg.get(U8, offset + 1)));
-    }
-
-    /** The wire bytes. */
-    public byte[] toBytes() {
-        byte[] bytes = new byte[VirtioGpio.RESPONSE_SIZE];
-        encode(MemorySegment.ofArray(bytes), 0);
-        return bytes;
-    }
-
-    /** Decodes exactly {@value VirtioGpio#RESPONSE_SIZE} bytes; any other length is an IllegalArgumentException. */
-    public static GpioResponse fromBytes(byte[] bytes) {
-        Wire.checkLength("GpioResponse", VirtioGpio.RESPONSE_SIZE, bytes);
-        return decode(MemorySegment.ofArray(bytes), 0);
+    public static int value(int response) {
+        return (response >>> 8) & 0xff;
     }
 }

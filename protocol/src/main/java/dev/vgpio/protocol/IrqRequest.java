@@ -2,39 +2,30 @@ package dev.vgpio.protocol;
 
 import static dev.vgpio.protocol.Wire.LE16;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 
 /**
- * An eventq request, {@value VirtioGpio#IRQ_REQUEST_SIZE} bytes: {@code le16 gpio}. Queuing it unmasks the line's
- * interrupt.
- *
- * @param gpio line number, 0..0xffff
+ * The layout of an eventq request, {@code struct virtio_gpio_irq_request { le16 gpio; }}: queuing it unmasks the
+ * line's interrupt. Allocation-free accessors.
  */
-public record IrqRequest(int gpio) {
-    public IrqRequest {
-        Wire.u16("IrqRequest", "gpio", gpio);
+public final class IrqRequest {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(LE16.withName("gpio"))
+            .withName("virtio_gpio_irq_request");
+    public static final int SIZE = (int) LAYOUT.byteSize();
+    public static final long GPIO = Wire.offset(LAYOUT, "gpio");
+
+    private IrqRequest() {
     }
 
-    /** Writes the 2 bytes at {@code offset}. */
-    public void encode(MemorySegment seg, long offset) {
-        seg.set(LE16, offset, (short) gpio);
+    /** The {@code gpio} field at {@code offset}, 0..0xffff. */
+    public static int gpio(MemorySegment seg, long offset) {
+        return Short.toUnsignedInt(seg.get(LE16, offset + GPIO));
     }
 
-    /** Reads the 2 bytes at {@code offset}. */
-    public static IrqRequest decode(MemorySegment seg, long offset) {
-        return new IrqRequest(Short.toUnsignedInt(seg.get(LE16, offset)));
-    }
-
-    /** The wire bytes. */
-    public byte[] toBytes() {
-        byte[] bytes = new byte[VirtioGpio.IRQ_REQUEST_SIZE];
-        encode(MemorySegment.ofArray(bytes), 0);
-        return bytes;
-    }
-
-    /** Decodes exactly {@value VirtioGpio#IRQ_REQUEST_SIZE} bytes; any other length is an IllegalArgumentException. */
-    public static IrqRequest fromBytes(byte[] bytes) {
-        Wire.checkLength("IrqRequest", VirtioGpio.IRQ_REQUEST_SIZE, bytes);
-        return decode(MemorySegment.ofArray(bytes), 0);
+    /** Writes the {@code gpio} field (its low 16 bits). */
+    public static void write(MemorySegment seg, long offset, int gpio) {
+        seg.set(LE16, offset + GPIO, (short) gpio);
     }
 }

@@ -2,43 +2,30 @@ package dev.vgpio.protocol;
 
 import static dev.vgpio.protocol.Wire.U8;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 
 /**
- * An eventq response, {@value VirtioGpio#IRQ_RESPONSE_SIZE} byte: {@code u8 status}.
- *
- * @param status status code (see {@link IrqStatus}), 0..0xff
+ * The layout of an eventq response, {@code struct virtio_gpio_irq_response { u8 status; }} (an {@link IrqStatus}
+ * code). Allocation-free accessors.
  */
-public record IrqResponse(int status) {
-    public IrqResponse {
-        Wire.u8("IrqResponse", "status", status);
+public final class IrqResponse {
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(U8.withName("status"))
+            .withName("virtio_gpio_irq_response");
+    public static final int SIZE = (int) LAYOUT.byteSize();
+    public static final long STATUS = Wire.offset(LAYOUT, "status");
+
+    private IrqResponse() {
     }
 
-    /** A response with a known status. */
-    public static IrqResponse of(IrqStatus status) {
-        return new IrqResponse(status.code());
+    /** The {@code status} byte at {@code offset}, 0..0xff. */
+    public static int status(MemorySegment seg, long offset) {
+        return Byte.toUnsignedInt(seg.get(U8, offset + STATUS));
     }
 
-    /** Writes the byte at {@code offset}. */
-    public void encode(MemorySegment seg, long offset) {
-        seg.set(U8, offset, (byte) status);
-    }
-
-    /** Reads the byte at {@code offset}. */
-    public static IrqResponse decode(MemorySegment seg, long offset) {
-        return new IrqResponse(Byte.toUnsignedInt(seg.get(U8, offset)));
-    }
-
-    /** The wire bytes. */
-    public byte[] toBytes() {
-        byte[] bytes = new byte[VirtioGpio.IRQ_RESPONSE_SIZE];
-        encode(MemorySegment.ofArray(bytes), 0);
-        return bytes;
-    }
-
-    /** Decodes exactly {@value VirtioGpio#IRQ_RESPONSE_SIZE} byte; any other length is an IllegalArgumentException. */
-    public static IrqResponse fromBytes(byte[] bytes) {
-        Wire.checkLength("IrqResponse", VirtioGpio.IRQ_RESPONSE_SIZE, bytes);
-        return decode(MemorySegment.ofArray(bytes), 0);
+    /** Writes the {@code status} byte (its low 8 bits). */
+    public static void write(MemorySegment seg, long offset, int status) {
+        seg.set(U8, offset + STATUS, (byte) status);
     }
 }

@@ -88,7 +88,7 @@ class EnumsTest {
         assertThat(VirtioGpio.DEVICE_ID).isEqualTo(41);
         assertThat(VirtioGpio.REQUESTQ).isZero();
         assertThat(VirtioGpio.EVENTQ).isEqualTo(1);
-        assertThat(VirtioGpio.F_IRQ).isZero();
+        assertThat(GpioFeatures.F_IRQ).isZero();
         assertThat(VirtioGpio.MAX_LINES).isEqualTo(0xffff);
     }
 
@@ -97,8 +97,9 @@ class EnumsTest {
         assertThat(GpioFeatures.IRQ).isEqualTo(1L);
         assertThat(GpioFeatures.hasIrq(1L | 1L << 32)).isTrue();
         assertThat(GpioFeatures.hasIrq(1L << 32)).isFalse();
-        assertThat(GpioFeatures.describe(0)).isEqualTo("none");
-        assertThat(GpioFeatures.describe(GpioFeatures.IRQ)).isEqualTo("IRQ");
-        assertThat(GpioFeatures.describe(GpioFeatures.IRQ | 1L << 5 | 1L << 23 | 1L << 32)).isEqualTo("IRQ, bit 5, bit 23");
+        assertThat(GpioFeatures.NAMES.list(0)).isEqualTo("none");
+        assertThat(GpioFeatures.NAMES.list(GpioFeatures.IRQ)).isEqualTo("VIRTIO_GPIO_F_IRQ");
+        assertThat(GpioFeatures.NAMES.shortList(GpioFeatures.IRQ | 1L << 5 | 1L << 23 | 1L << 32))
+                .isEqualTo("IRQ, bit 5, bit 23, VERSION_1");
     }
 }

@@ -1,94 +1,66 @@
 package dev.vgpio.vhostuser;
 
-import dev.vgpio.memory.GuestMemory;
-import dev.vgpio.memory.GuestRegion;
-import dev.vgpio.sys.Fds;
-import dev.vgpio.sys.MappedRegion;
-import java.io.IOException;
+import static dev.vgpio.vhostuser.Wire.U32;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The front end's memory as SET_MEM_TABLE describes it: each region's fd mapped shared, as guest memory (by guest
- * physical address) and as the front end's user addresses (which SET_VRING_ADDR uses). Owns the mappings.
+ * The payload of SET_MEM_TABLE: {@code u32 nregions; u32 padding;} then {@code nregions} {@link MemoryRegion}s, one
+ * file descriptor per region with the message.
  */
-final class MemoryTable implements AutoCloseable {
-    /** One region as the message gives it. */
-    record Region(long guestPhysAddr, long size, long userAddr, long mmapOffset) {
+final class MemoryTable {
+    static final StructLayout HEADER = MemoryLayout.structLayout(U32.withName("nregions"), U32.withName("padding"))
+            .withName("vhost_user_memory");
+    static final long NREGIONS = Wire.offset(HEADER, "nregions");
+    static final long REGIONS = HEADER.byteSize();
+    /** The most regions the message may carry (VHOST_MEMORY_BASELINE_NREGIONS). */
+    static final int MAX_REGIONS = 8;
+
+    private MemoryTable() {
     }
 
-    private final List<Region> regions;
-    private final List<MappedRegion> mappings;
-    private final GuestMemory memory;
-
-    private MemoryTable(List<Region> regions, List<MappedRegion> mappings, GuestMemory memory) {
-        this.regions = regions;
-        this.mappings = mappings;
-        this.memory = memory;
+    /** The payload size of a table of {@code n} regions. */
+    static int size(int n) {
+        return (int) REGIONS + MemoryRegion.SIZE * n;
     }
 
-    /**
-     * Maps every region; on failure nothing stays mapped. The fds are only used for mmap (the caller closes them).
-     *
-     * @throws ProtocolException if a region is empty, overlaps another, or cannot be mapped
-     */
-    static MemoryTable map(List<Region> regions, int[] fds) throws ProtocolException {
-        List<MappedRegion> mappings = new ArrayList<>();
-        List<GuestRegion> guest = new ArrayList<>();
-        try {
-            for (int i = 0; i < regions.size(); i++) {
-                Region r = regions.get(i);
-                if (r.size() <= 0 || r.mmapOffset() < 0 || r.size() + r.mmapOffset() < r.size()) {
-                    throw new ProtocolException("memory region " + i + " has size " + r.size() + " and mmap offset "
-                            + r.mmapOffset());
-                }
-                long fileSize = Fds.fileSize(fds[i]);
-                if (fileSize > 0 && fileSize < r.mmapOffset() + r.size()) {
-                    throw new ProtocolException(String.format(
-                            "memory region %d needs %d bytes at offset %d of its fd, which has only %d", i, r.size(),
-                            r.mmapOffset(), fileSize));
-                }
-                MappedRegion m = MappedRegion.map(fds[i], r.mmapOffset() + r.size(), 0);
-                mappings.add(m);
-                guest.add(new GuestRegion(r.guestPhysAddr(), r.size(),
-                        m.segment().asSlice(r.mmapOffset(), r.size())));
-            }
-            return new MemoryTable(List.copyOf(regions), mappings, GuestMemory.of(guest));
-        } catch (IOException | IllegalArgumentException e) {
-            mappings.forEach(MappedRegion::close);
-            throw new ProtocolException("cannot map guest memory: " + e.getMessage(), e);
-        } catch (ProtocolException e) {
-            mappings.forEach(MappedRegion::close);
-            throw e;
+    static int count(MemorySegment p) {
+        return p.get(U32, NREGIONS);
+    }
+
+    /** Checks the region count and the payload size, and reads every region, each checked. */
+    static List<MemoryRegion> read(MemorySegment p, int payloadSize) throws ProtocolException {
+        if (payloadSize < REGIONS) {
+            throw new ProtocolException("SET_MEM_TABLE of " + payloadSize + " bytes is too short");
         }
-    }
-
-    GuestMemory memory() {
-        return memory;
-    }
-
-    List<Region> regions() {
-        return regions;
-    }
-
-    /** Translates a front-end user address to a guest physical address, or returns -1. */
-    long userToGuest(long userAddr, long length) {
-        for (Region r : regions) {
-            long off = userAddr - r.userAddr();
-            if (Long.compareUnsigned(userAddr, r.userAddr()) >= 0 && Long.compareUnsigned(off, r.size()) < 0
-                    && Long.compareUnsigned(length, r.size() - off) <= 0) {
-                return r.guestPhysAddr() + off;
-            }
+        int n = count(p);
+        if (n < 1 || n > MAX_REGIONS) {
+            throw new ProtocolException("SET_MEM_TABLE with " + Integer.toUnsignedString(n) + " regions (1 to "
+                    + MAX_REGIONS + " allowed)");
         }
-        return -1;
+        if (payloadSize != size(n)) {
+            throw new ProtocolException("SET_MEM_TABLE payload is " + payloadSize + " bytes, expected " + size(n));
+        }
+        List<MemoryRegion> regions = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            MemoryRegion r = MemoryRegion.read(p, REGIONS + (long) MemoryRegion.SIZE * i);
+            r.check(i);
+            regions.add(r);
+        }
+        return List.copyOf(regions);
     }
 
-    long totalSize() {
-        return regions.stream().mapToLong(Region::size).sum();
-    }
-
-    @Override
-    public void close() {
-        mappings.forEach(MappedRegion::close);
+    /** Writes a table of {@code regions}; returns the payload size. */
+    static int write(MemorySegment p, List<MemoryRegion> regions) {
+        p.set(U32, NREGIONS, regions.size());
+        p.set(U32, NREGIONS + 4, 0);
+        for (int i = 0; i < regions.size(); i++) {
+            regions.get(i).write(p, REGIONS + (long) MemoryRegion.SIZE * i);
+        }
+        return size(regions.size());
     }
 }

@@ -1,12 +1,17 @@
 package dev.vgpio.vhostuser;
 
-/** The front end broke the vhost-user protocol; the connection is closed, the device and its lines are kept. */
-public final class ProtocolException extends Exception {
+import dev.vgpio.virtio.VirtioException;
+
+/**
+ * The peer broke the vhost-user protocol (reason {@link VirtioException.Reason#PROTOCOL_VIOLATION}). On the back end
+ * the connection is closed, and the device and its lines are kept.
+ */
+public final class ProtocolException extends VirtioException {
     public ProtocolException(String message) {
-        super(message);
+        super(Reason.PROTOCOL_VIOLATION, message);
     }
 
     public ProtocolException(String message, Throwable cause) {
-        super(message, cause);
+        super(Reason.PROTOCOL_VIOLATION, message, cause);
     }
 }

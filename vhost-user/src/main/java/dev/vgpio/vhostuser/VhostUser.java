@@ -1,29 +1,26 @@
 package dev.vgpio.vhostuser;
 
-/** vhost-user protocol constants: message types, header flags and feature bits. */
+import dev.vgpio.virtio.FeatureNames;
+
+/**
+ * vhost-user protocol constants (QEMU's {@code docs/interop/vhost-user.rst}): the front end's message types, the
+ * feature bit vhost-user adds to the virtio feature word, and the protocol features with their names. The layouts of
+ * the messages are {@link Header} and the payload classes beside it.
+ */
 public final class VhostUser {
-    public static final int HEADER_SIZE = 12;
-    /** The largest payload accepted; every message this back end handles is far smaller. */
+    /** The largest payload accepted; every message handled here is far smaller. */
     public static final int MAX_PAYLOAD = 4096;
-    /** The most memory regions SET_MEM_TABLE may carry (VHOST_MEMORY_BASELINE_NREGIONS). */
-    public static final int MAX_REGIONS = 8;
-    /** The most bytes of configuration space a GET_CONFIG / SET_CONFIG message carries. */
-    public static final int MAX_CONFIG = 256;
 
-    public static final int FLAG_VERSION = 0x1;
-    public static final int FLAG_VERSION_MASK = 0x3;
-    public static final int FLAG_REPLY = 0x4;
-    public static final int FLAG_NEED_REPLY = 0x8;
-
-    /** VHOST_USER_F_PROTOCOL_FEATURES, a virtio feature bit. */
+    /** VHOST_USER_F_PROTOCOL_FEATURES, a bit of the virtio feature word. */
     public static final int F_PROTOCOL_FEATURES = 30;
     public static final int PROTOCOL_F_MQ = 0;
     public static final int PROTOCOL_F_REPLY_ACK = 3;
     public static final int PROTOCOL_F_CONFIG = 9;
-
-    /** In SET_VRING_KICK/CALL/ERR: the queue index bits, and the flag saying no fd is passed. */
-    public static final long VRING_INDEX_MASK = 0xff;
-    public static final long VRING_NOFD = 0x100;
+    /** Names of the protocol feature bits this side knows. */
+    public static final FeatureNames PROTOCOL_FEATURE_NAMES = FeatureNames.NONE
+            .with(PROTOCOL_F_MQ, "VHOST_USER_PROTOCOL_F_MQ")
+            .with(PROTOCOL_F_REPLY_ACK, "VHOST_USER_PROTOCOL_F_REPLY_ACK")
+            .with(PROTOCOL_F_CONFIG, "VHOST_USER_PROTOCOL_F_CONFIG");
 
     public static final int GET_FEATURES = 1;
     public static final int SET_FEATURES = 2;
@@ -69,41 +66,8 @@ public final class VhostUser {
         return 1L << b;
     }
 
-    /** Protocol feature names, for logs. */
-    public static String describeProtocolFeatures(long f) {
-        StringBuilder sb = new StringBuilder();
-        append(sb, f, PROTOCOL_F_MQ, "MQ");
-        append(sb, f, PROTOCOL_F_REPLY_ACK, "REPLY_ACK");
-        append(sb, f, PROTOCOL_F_CONFIG, "CONFIG");
-        long rest = f & ~(bit(PROTOCOL_F_MQ) | bit(PROTOCOL_F_REPLY_ACK) | bit(PROTOCOL_F_CONFIG));
-        for (int b = 0; b < 64; b++) {
-            if ((rest & bit(b)) != 0) {
-                append(sb, f, b, "bit" + b);
-            }
-        }
-        return sb.isEmpty() ? "none" : sb.toString();
-    }
-
-    /** Virtio feature names that matter here, for logs. */
-    public static String describeFeatures(long f) {
-        StringBuilder sb = new StringBuilder();
-        append(sb, f, 0, "GPIO_F_IRQ");
-        append(sb, f, 28, "RING_INDIRECT_DESC");
-        append(sb, f, 29, "RING_EVENT_IDX");
-        append(sb, f, F_PROTOCOL_FEATURES, "PROTOCOL_FEATURES");
-        append(sb, f, 32, "VERSION_1");
-        long rest = f & ~(bit(0) | bit(28) | bit(29) | bit(F_PROTOCOL_FEATURES) | bit(32));
-        for (int b = 0; b < 64; b++) {
-            if ((rest & bit(b)) != 0) {
-                append(sb, f, b, "bit" + b);
-            }
-        }
-        return String.format("0x%x (%s)", f, sb.isEmpty() ? "none" : sb);
-    }
-
-    private static void append(StringBuilder sb, long f, int b, String name) {
-        if ((f & bit(b)) != 0) {
-            sb.append(sb.isEmpty() ? "" : " ").append(name);
-        }
+    /** A device's feature names, with vhost-user's own bit in the virtio feature word. */
+    public static FeatureNames featureNames(FeatureNames device) {
+        return device.with(F_PROTOCOL_FEATURES, "VHOST_USER_F_PROTOCOL_FEATURES");
     }
 }

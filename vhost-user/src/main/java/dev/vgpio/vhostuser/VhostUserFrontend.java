@@ -1,14 +1,18 @@
 package dev.vgpio.vhostuser;
 
 import static dev.vgpio.vhostuser.VhostUser.bit;
+import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
+import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
+import static dev.vgpio.virtio.VirtioException.Reason.REFUSED;
+import static dev.vgpio.virtio.VirtioException.Reason.TIMED_OUT;
+import static dev.vgpio.virtio.VirtioException.Reason.UNREACHABLE;
+import static dev.vgpio.virtio.VirtioException.Reason.UNSUPPORTED;
 
-import dev.vgpio.driver.BumpAllocator;
-import dev.vgpio.driver.DriverException;
-import dev.vgpio.driver.VirtioTransport;
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestRegion;
 import dev.vgpio.sys.Epoll;
 import dev.vgpio.sys.EpollEvents;
+import dev.vgpio.sys.Errno;
 import dev.vgpio.sys.EventFd;
 import dev.vgpio.sys.FdSet;
 import dev.vgpio.sys.Fds;
@@ -16,34 +20,42 @@ import dev.vgpio.sys.LinuxException;
 import dev.vgpio.sys.MappedRegion;
 import dev.vgpio.sys.MemFd;
 import dev.vgpio.sys.UnixSocket;
+import dev.vgpio.virtio.BumpAllocator;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioTransport;
 import dev.vgpio.virtqueue.QueueConfig;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A vhost-user front end, as QEMU is one: it connects to a back end's socket, negotiates features and protocol
  * features (CONFIG, REPLY_ACK and MQ when offered), shares memory it allocates itself (a memfd) with SET_MEM_TABLE,
  * and hands over queues with SET_VRING_NUM/BASE/ADDR/KICK/CALL/ERR and SET_VRING_ENABLE; GET_VRING_BASE on close.
- * It follows vhost-user.rst rather than vgpio's own back end, so it can drive any vhost-user-gpio back end. Every reply
+ * It follows vhost-user.rst rather than vgpio's own back end, so it can drive any vhost-user back end. Every reply
  * is checked (type, reply flag, size); a back end that closes the socket, answers wrongly or not within the timeout
- * gives a {@link DriverException} naming the message.
+ * gives a {@link VirtioException} naming the message, with its reason.
  */
 public final class VhostUserFrontend implements VirtioTransport {
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long GPA_BASE = 0;
     private static final int MAX_QUEUES = 8;
+    private static final long WANTED_PROTOCOL_FEATURES = bit(VhostUser.PROTOCOL_F_CONFIG)
+            | bit(VhostUser.PROTOCOL_F_REPLY_ACK) | bit(VhostUser.PROTOCOL_F_MQ);
+    /** What each queue's epoll reports: a call, an error, the back end hanging up. */
+    private static final long CALLED = 0;
+    private static final long ERROR = 1;
+    private static final long HUNG_UP = 2;
 
     private final Path path;
     private final Duration timeout;
     private final UnixSocket socket;
-    private final MemorySegment msg = Arena.ofAuto().allocate(VhostUser.HEADER_SIZE + VhostUser.MAX_PAYLOAD, 8);
+    private final MemorySegment msg = Arena.ofAuto().allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
+    private final MemorySegment payload = msg.asSlice(Header.SIZE);
     private final FdSet fds = new FdSet(8);
     private final long offered;
     private final long protocol;
@@ -61,43 +73,50 @@ public final class VhostUserFrontend implements VirtioTransport {
     private long acked;
     private volatile boolean closed;
 
-    private VhostUserFrontend(Path path, Duration timeout, long memorySize) throws IOException {
+    private VhostUserFrontend(Path path, Duration timeout, long memorySize) throws VirtioException {
         this.path = path;
         this.timeout = timeout;
         this.size = memorySize;
         this.allocator = new BumpAllocator(GPA_BASE, memorySize, "front-end memory");
         try {
             this.socket = UnixSocket.connect(path);
-        } catch (LinuxException e) {
-            throw new DriverException("cannot connect to the vhost-user back end at " + path + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new VirtioException(UNREACHABLE, "cannot connect to the vhost-user back end at " + path + ": "
+                    + e.getMessage(), e);
         }
         int fd = -1;
         MappedRegion map = null;
         try {
-            socket.setReceiveTimeout(timeout);
-            socket.setSendTimeout(timeout);
+            try {
+                socket.setReceiveTimeout(timeout);
+                socket.setSendTimeout(timeout);
+            } catch (IOException e) {
+                throw local("cannot set the socket's timeouts", e);
+            }
             offered = u64Request(VhostUser.GET_FEATURES);
             long p = 0;
             if ((offered & bit(VhostUser.F_PROTOCOL_FEATURES)) != 0) {
-                long wanted = bit(VhostUser.PROTOCOL_F_CONFIG) | bit(VhostUser.PROTOCOL_F_REPLY_ACK)
-                        | bit(VhostUser.PROTOCOL_F_MQ);
-                p = u64Request(VhostUser.GET_PROTOCOL_FEATURES) & wanted;
+                p = u64Request(VhostUser.GET_PROTOCOL_FEATURES) & WANTED_PROTOCOL_FEATURES;
                 u64Message(VhostUser.SET_PROTOCOL_FEATURES, p);
             }
             protocol = p;
             if ((protocol & bit(VhostUser.PROTOCOL_F_MQ)) != 0) {
                 long queues = u64Request(VhostUser.GET_QUEUE_NUM);
                 if (queues < 1) {
-                    throw new DriverException("back end reports " + queues + " queues");
+                    throw new ProtocolException("back end reports " + queues + " queues");
                 }
             }
             send(VhostUser.SET_OWNER, 0, null, true);
-            fd = MemFd.create("vgpio-frontend", memorySize);
-            map = MappedRegion.map(fd, memorySize, 0);
+            try {
+                fd = MemFd.create("vgpio-frontend", memorySize);
+                map = MappedRegion.map(fd, memorySize, 0);
+            } catch (IOException e) {
+                throw local("cannot create " + memorySize + " bytes of shared memory", e);
+            }
             this.memFd = fd;
             this.mapping = map;
             this.memory = GuestMemory.of(GuestRegion.of(GPA_BASE, map.segment()));
-        } catch (IOException | RuntimeException e) {
+        } catch (VirtioException | RuntimeException e) {
             if (map != null) {
                 map.close();
             }
@@ -113,13 +132,8 @@ public final class VhostUserFrontend implements VirtioTransport {
      * @param timeout how long any answer may take
      * @param memorySize bytes of memory to share (rings and buffers)
      */
-    public static VhostUserFrontend connect(Path socket, Duration timeout, long memorySize) throws IOException {
+    public static VhostUserFrontend connect(Path socket, Duration timeout, long memorySize) throws VirtioException {
         return new VhostUserFrontend(socket, timeout, memorySize);
-    }
-
-    /** The protocol features both sides agreed on. */
-    public long protocolFeatures() {
-        return protocol;
     }
 
     @Override
@@ -128,7 +142,7 @@ public final class VhostUserFrontend implements VirtioTransport {
     }
 
     @Override
-    public synchronized long negotiate(long features) throws IOException {
+    public synchronized long negotiate(long features) throws VirtioException {
         long f = (features & offered) | (offered & bit(VhostUser.F_PROTOCOL_FEATURES));
         u64Message(VhostUser.SET_FEATURES, f);
         acked = f;
@@ -136,22 +150,19 @@ public final class VhostUserFrontend implements VirtioTransport {
     }
 
     @Override
-    public synchronized byte[] readConfig(int offset, int length) throws IOException {
+    public synchronized byte[] readConfig(int offset, int length) throws VirtioException {
         if ((protocol & bit(VhostUser.PROTOCOL_F_CONFIG)) == 0) {
-            throw new DriverException("back end at " + path + " does not offer VHOST_USER_PROTOCOL_F_CONFIG;"
-                    + " the device configuration cannot be read");
+            throw new VirtioException(UNSUPPORTED, "back end at " + path + " does not offer"
+                    + " VHOST_USER_PROTOCOL_F_CONFIG; the device configuration cannot be read");
         }
-        msg.set(U32, 12, offset);
-        msg.set(U32, 16, length);
-        msg.set(U32, 20, 0);
-        msg.asSlice(24, length).fill((byte) 0);
-        send(VhostUser.GET_CONFIG, 12 + length, null, false);
+        int sent = DeviceConfig.write(payload, offset, length);
+        send(VhostUser.GET_CONFIG, sent, null, false);
         int got = reply(VhostUser.GET_CONFIG);
-        if (got != 12 + length) {
-            throw new DriverException(String.format("back end answered GET_CONFIG of %d bytes at %d with a %d-byte"
-                    + " payload; expected %d", length, offset, got, 12 + length));
+        if (got != sent) {
+            throw new ProtocolException(String.format("back end answered GET_CONFIG of %d bytes at %d with a %d-byte"
+                    + " payload; expected %d", length, offset, got, sent));
         }
-        return msg.asSlice(24, length).toArray(ValueLayout.JAVA_BYTE);
+        return payload.asSlice(DeviceConfig.DATA, length).toArray(ValueLayout.JAVA_BYTE);
     }
 
     @Override
@@ -169,37 +180,33 @@ public final class VhostUserFrontend implements VirtioTransport {
     }
 
     @Override
-    public synchronized void startQueue(int index, QueueConfig config) throws IOException {
+    public synchronized void startQueue(int index, QueueConfig config) throws VirtioException {
         if (index < 0 || index >= MAX_QUEUES) {
-            throw new IllegalArgumentException("queue " + index);
+            throw new IllegalArgumentException("queue " + index + " is not one of the " + MAX_QUEUES
+                    + " this front end serves");
         }
         if (!memTableSent) {
-            msg.set(U32, 12, 1);
-            msg.set(U32, 16, 0);
-            msg.set(U64, 20, GPA_BASE);
-            msg.set(U64, 28, size);
-            msg.set(U64, 36, userAddress(GPA_BASE));
-            msg.set(U64, 44, 0);
-            send(VhostUser.SET_MEM_TABLE, 40, new int[] {memFd}, true);
+            int n = MemoryTable.write(payload, List.of(new MemoryRegion(GPA_BASE, size, userAddress(GPA_BASE), 0)));
+            send(VhostUser.SET_MEM_TABLE, n, new int[] {memFd}, true);
             memTableSent = true;
         }
         state(VhostUser.SET_VRING_NUM, index, config.size());
         state(VhostUser.SET_VRING_BASE, index, 0);
-        msg.set(U32, 12, index);
-        msg.set(U32, 16, 0);
-        msg.set(U64, 20, userAddress(config.descTable()));
-        msg.set(U64, 28, userAddress(config.usedRing()));
-        msg.set(U64, 36, userAddress(config.availRing()));
-        msg.set(U64, 44, 0);
-        send(VhostUser.SET_VRING_ADDR, 40, null, true);
-        kick[index] = EventFd.create();
-        call[index] = EventFd.create();
-        err[index] = EventFd.create();
-        waits[index] = Epoll.create();
-        waitEvents[index] = new EpollEvents(4);
-        waits[index].add(call[index].fd(), Epoll.IN | Epoll.EDGE, 0); // each call reported once, never read
-        waits[index].add(err[index].fd(), Epoll.IN, 1);
-        waits[index].add(socket.fd(), Epoll.RDHUP | Epoll.HUP, 2);
+        VringAddress.write(payload, index, userAddress(config.descTable()), userAddress(config.usedRing()),
+                userAddress(config.availRing()));
+        send(VhostUser.SET_VRING_ADDR, VringAddress.SIZE, null, true);
+        try {
+            kick[index] = EventFd.create();
+            call[index] = EventFd.create();
+            err[index] = EventFd.create();
+            waits[index] = Epoll.create();
+            waitEvents[index] = new EpollEvents(4);
+            waits[index].add(call[index].fd(), Epoll.IN | Epoll.EDGE, CALLED); // each call reported once, never read
+            waits[index].add(err[index].fd(), Epoll.IN, ERROR);
+            waits[index].add(socket.fd(), Epoll.RDHUP | Epoll.HUP, HUNG_UP);
+        } catch (IOException e) {
+            throw local("cannot create the eventfds of queue " + index, e);
+        }
         vringFd(VhostUser.SET_VRING_CALL, index, call[index]);
         vringFd(VhostUser.SET_VRING_ERR, index, err[index]);
         vringFd(VhostUser.SET_VRING_KICK, index, kick[index]);
@@ -209,28 +216,45 @@ public final class VhostUserFrontend implements VirtioTransport {
     }
 
     @Override
-    public void notifyDevice(int index) throws IOException {
-        kick[index].signal();
+    public void notifyDevice(int index) throws VirtioException {
+        try {
+            kick[index].signal();
+        } catch (IOException e) {
+            throw local("cannot kick queue " + index, e);
+        }
     }
 
     @Override
-    public boolean awaitNotification(int index, Duration wait) throws IOException {
+    public boolean awaitNotification(int index, Duration wait) throws VirtioException {
         Epoll ep = waits[index];
         EpollEvents ev = waitEvents[index];
         if (closed || ep == null) {
-            throw new DriverException("the front end is closed");
+            throw new VirtioException(CLOSED, "the front end is closed");
         }
-        int n = ep.await(ev, (int) Math.min(Integer.MAX_VALUE, wait.toMillis()));
+        int n;
+        try {
+            n = ep.await(ev, (int) Math.min(Integer.MAX_VALUE, wait.toMillis()));
+        } catch (IOException e) {
+            if (closed) {
+                throw new VirtioException(CLOSED, "the front end is closed", e);
+            }
+            throw local("cannot wait for queue " + index, e);
+        }
         boolean called = false;
         for (int i = 0; i < n; i++) {
             long data = ev.data(i);
-            if (data == 0) {
+            if (data == CALLED) {
                 called = true;
-            } else if (data == 1) {
-                err[index].drain();
-                throw new DriverException("the back end at " + path + " signalled an error on queue " + index);
+            } else if (data == ERROR) {
+                try {
+                    err[index].drain();
+                } catch (IOException e) {
+                    throw local("cannot read the error eventfd of queue " + index, e);
+                }
+                throw new VirtioException(REFUSED, "the back end at " + path + " signalled an error on queue "
+                        + index);
             } else {
-                throw new DriverException("the back end at " + path + " closed the connection");
+                throw new VirtioException(CLOSED, "the back end at " + path + " closed the connection");
             }
         }
         return called;
@@ -253,7 +277,7 @@ public final class VhostUserFrontend implements VirtioTransport {
                 try {
                     state(VhostUser.GET_VRING_BASE, i, 0, false);
                     reply(VhostUser.GET_VRING_BASE);
-                } catch (IOException e) {
+                } catch (VirtioException e) {
                     break; // the back end is gone; nothing more to stop
                 }
             }
@@ -277,100 +301,108 @@ public final class VhostUserFrontend implements VirtioTransport {
         }
     }
 
-    private void state(int request, int index, int num) throws IOException {
+    private static VirtioException local(String what, IOException e) {
+        return new VirtioException(LOCAL_FAILURE, what + ": " + e.getMessage(), e);
+    }
+
+    private void state(int request, int index, int num) throws VirtioException {
         state(request, index, num, true);
     }
 
-    private void state(int request, int index, int num, boolean ack) throws IOException {
-        msg.set(U32, 12, index);
-        msg.set(U32, 16, num);
-        send(request, 8, null, ack);
+    private void state(int request, int index, int num, boolean ack) throws VirtioException {
+        VringState.write(payload, index, num);
+        send(request, VringState.SIZE, null, ack);
     }
 
-    private void vringFd(int request, int index, EventFd fd) throws IOException {
-        msg.set(U64, 12, index);
-        send(request, 8, new int[] {fd.fd()}, true);
+    private void vringFd(int request, int index, EventFd fd) throws VirtioException {
+        U64.write(payload, VringFd.of(index, false));
+        send(request, VringFd.SIZE, new int[] {fd.fd()}, true);
     }
 
-    private long u64Request(int request) throws IOException {
+    private long u64Request(int request) throws VirtioException {
         send(request, 0, null, false);
         int got = reply(request);
-        if (got != 8) {
-            throw new DriverException("back end answered " + VhostUser.name(request) + " with a " + got
-                    + "-byte payload; expected 8");
+        if (got != U64.SIZE) {
+            throw new ProtocolException("back end answered " + VhostUser.name(request) + " with a " + got
+                    + "-byte payload; expected " + U64.SIZE);
         }
-        return msg.get(U64, 12);
+        return U64.value(payload);
     }
 
-    private void u64Message(int request, long value) throws IOException {
-        msg.set(U64, 12, value);
-        send(request, 8, null, true);
+    private void u64Message(int request, long value) throws VirtioException {
+        U64.write(payload, value);
+        send(request, U64.SIZE, null, true);
     }
 
     /** Sends a message; with REPLY_ACK negotiated and {@code ack}, asks for and checks the acknowledgement. */
-    private void send(int request, int payload, int[] sendFds, boolean ack) throws IOException {
+    private void send(int request, int payloadSize, int[] sendFds, boolean ack) throws VirtioException {
         boolean needReply = ack && (protocol & bit(VhostUser.PROTOCOL_F_REPLY_ACK)) != 0;
-        msg.set(U32, 0, request);
-        msg.set(U32, 4, VhostUser.FLAG_VERSION | (needReply ? VhostUser.FLAG_NEED_REPLY : 0));
-        msg.set(U32, 8, payload);
+        Header.write(msg, request, Header.FLAG_VERSION | (needReply ? Header.FLAG_NEED_REPLY : 0), payloadSize);
         try {
-            socket.sendFully(msg, 0, VhostUser.HEADER_SIZE + payload, sendFds, sendFds == null ? 0 : sendFds.length);
+            socket.sendFully(msg, 0, Header.SIZE + payloadSize, sendFds, sendFds == null ? 0 : sendFds.length);
         } catch (LinuxException e) {
-            if (e.errno() == dev.vgpio.sys.Errno.EPIPE || e.errno() == dev.vgpio.sys.Errno.ECONNRESET) {
-                throw new DriverException("the back end at " + path + " closed the connection before "
+            if (e.errno() == Errno.EPIPE || e.errno() == Errno.ECONNRESET) {
+                throw new VirtioException(CLOSED, "the back end at " + path + " closed the connection before "
                         + VhostUser.name(request) + " could be sent", e);
             }
-            throw new DriverException("cannot send " + VhostUser.name(request) + " to the back end at " + path + ": "
-                    + e.getMessage(), e);
+            if (e.errno() == Errno.EAGAIN) {
+                throw new VirtioException(TIMED_OUT, "the back end at " + path + " did not take "
+                        + VhostUser.name(request) + " within " + timeout.toMillis() + " ms", e);
+            }
+            throw local("cannot send " + VhostUser.name(request) + " to the back end at " + path, e);
+        } catch (IOException e) {
+            throw local("cannot send " + VhostUser.name(request) + " to the back end at " + path, e);
         }
         if (needReply) {
             int got = reply(request);
-            if (got != 8) {
-                throw new DriverException("back end acknowledged " + VhostUser.name(request) + " with a " + got
-                        + "-byte payload; expected 8");
+            if (got != U64.SIZE) {
+                throw new ProtocolException("back end acknowledged " + VhostUser.name(request) + " with a " + got
+                        + "-byte payload; expected " + U64.SIZE);
             }
-            long status = msg.get(U64, 12);
+            long status = U64.value(payload);
             if (status != 0) {
-                throw new DriverException("back end at " + path + " refused " + VhostUser.name(request)
+                throw new VirtioException(REFUSED, "back end at " + path + " refused " + VhostUser.name(request)
                         + " (REPLY_ACK status " + status + ")");
             }
         }
     }
 
-    /** Reads a reply to {@code request}; returns its payload size (payload at offset 12 of {@link #msg}). */
-    private int reply(int request) throws IOException {
+    /** Reads a reply to {@code request}; returns its payload size (the payload is in {@link #payload}). */
+    private int reply(int request) throws VirtioException {
         try {
-            socket.receiveFully(msg, 0, VhostUser.HEADER_SIZE, fds);
-            int r = msg.get(U32, 0);
-            int flags = msg.get(U32, 4);
-            int payload = msg.get(U32, 8);
-            if (r != request || (flags & VhostUser.FLAG_REPLY) == 0
-                    || (flags & VhostUser.FLAG_VERSION_MASK) != VhostUser.FLAG_VERSION) {
-                throw new DriverException(String.format("back end at %s answered %s with message %s, flags 0x%x",
+            socket.receiveFully(msg, 0, Header.SIZE, fds);
+            int r = Header.request(msg);
+            int flags = Header.flags(msg);
+            int got = Header.payloadSize(msg);
+            if (r != request || (flags & Header.FLAG_REPLY) == 0 || !Header.versionOk(flags)) {
+                throw new ProtocolException(String.format("back end at %s answered %s with message %s, flags 0x%x",
                         path, VhostUser.name(request), VhostUser.name(r), flags));
             }
-            if (payload < 0 || payload > VhostUser.MAX_PAYLOAD) {
-                throw new DriverException("back end answered " + VhostUser.name(request) + " announcing "
-                        + Integer.toUnsignedString(payload) + " payload bytes");
-            }
-            socket.receiveFully(msg, VhostUser.HEADER_SIZE, payload, fds);
-            return payload;
+            Header.checkSize(request, got, VhostUser.MAX_PAYLOAD);
+            socket.receiveFully(msg, Header.SIZE, got, fds);
+            return got;
         } catch (EOFException e) {
-            throw new DriverException("the back end at " + path + " closed the connection instead of answering "
-                    + VhostUser.name(request), e);
+            throw closedInsteadOfAnswering(request, e);
         } catch (LinuxException e) {
-            if (e.errno() == dev.vgpio.sys.Errno.ECONNRESET) {
-                throw new DriverException("the back end at " + path + " closed the connection instead of answering "
-                        + VhostUser.name(request), e);
+            if (e.errno() == Errno.ECONNRESET) {
+                throw closedInsteadOfAnswering(request, e);
             }
-            if (e.errno() == dev.vgpio.sys.Errno.EAGAIN) {
-                throw new DriverException("the back end at " + path + " did not answer " + VhostUser.name(request)
-                        + " within " + timeout.toMillis() + " ms", e);
+            if (e.errno() == Errno.EAGAIN) {
+                throw new VirtioException(TIMED_OUT, "the back end at " + path + " did not answer "
+                        + VhostUser.name(request) + " within " + timeout.toMillis() + " ms", e);
             }
-            throw new DriverException("reading the answer to " + VhostUser.name(request) + " from " + path + ": "
-                    + e.getMessage(), e);
+            throw local("reading the answer to " + VhostUser.name(request) + " from " + path, e);
+        } catch (VirtioException e) {
+            throw e;
+        } catch (IOException e) {
+            throw local("reading the answer to " + VhostUser.name(request) + " from " + path, e);
         } finally {
             fds.closeAll();
         }
+    }
+
+    private VirtioException closedInsteadOfAnswering(int request, IOException e) {
+        return new VirtioException(CLOSED, "the back end at " + path + " closed the connection instead of answering "
+                + VhostUser.name(request), e);
     }
 }

@@ -1,6 +1,5 @@
 package dev.vgpio.vhostuser;
 
-import dev.vgpio.device.VirtioDevice;
 import dev.vgpio.sys.Epoll;
 import dev.vgpio.sys.Errno;
 import dev.vgpio.sys.LinuxException;
@@ -9,11 +8,10 @@ import dev.vgpio.sys.EpollEvents;
 import dev.vgpio.sys.EventFd;
 import dev.vgpio.sys.FdSet;
 import dev.vgpio.sys.UnixSocket;
+import dev.vgpio.virtio.VirtioDevice;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class VhostUserServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VhostUserServer.class);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long LISTEN = 1;
     private static final long CONNECTION = 2;
     private static final long WAKEUP = 3;
@@ -53,7 +50,7 @@ public final class VhostUserServer implements AutoCloseable {
     private final Epoll epoll;
     private final EventFd wakeup;
     private final EventFd stop;
-    private final VhostUserBackend backend;
+    private final VhostUserSession session;
     private final MemorySegment in;
     private final MemorySegment inPayload;
     private final MemorySegment out;
@@ -99,7 +96,7 @@ public final class VhostUserServer implements AutoCloseable {
         this.epoll = Epoll.create();
         this.wakeup = EventFd.create();
         this.stop = EventFd.create();
-        this.backend = new VhostUserBackend(device, name, new VhostUserBackend.KickWatcher() {
+        this.session = new VhostUserSession(device, name, new VhostUserSession.KickWatcher() {
             @Override
             public void watch(int queue, EventFd kick) {
                 try {
@@ -120,10 +117,10 @@ public final class VhostUserServer implements AutoCloseable {
             }
         });
         Arena arena = Arena.ofAuto();
-        in = arena.allocate(VhostUser.HEADER_SIZE + VhostUser.MAX_PAYLOAD, 8);
-        inPayload = in.asSlice(VhostUser.HEADER_SIZE);
-        out = arena.allocate(VhostUser.HEADER_SIZE + VhostUser.MAX_PAYLOAD, 8);
-        outPayload = out.asSlice(VhostUser.HEADER_SIZE);
+        in = arena.allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
+        inPayload = in.asSlice(Header.SIZE);
+        out = arena.allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
+        outPayload = out.asSlice(Header.SIZE);
         if (listener != null) {
             epoll.add(listener.fd(), Epoll.IN, LISTEN);
         }
@@ -144,8 +141,9 @@ public final class VhostUserServer implements AutoCloseable {
         return path;
     }
 
-    public VhostUserBackend backend() {
-        return backend;
+    /** The protocol state of the current (or the next) front end's connection. */
+    public VhostUserSession session() {
+        return session;
     }
 
     /** Front ends that have connected so far. */
@@ -198,7 +196,7 @@ public final class VhostUserServer implements AutoCloseable {
                         }
                     } else if (data >= KICK) {
                         try {
-                            backend.kicked((int) (data - KICK));
+                            session.kicked((int) (data - KICK));
                         } catch (RuntimeException e) {
                             failed("queue " + (data - KICK), e);
                         }
@@ -287,32 +285,27 @@ public final class VhostUserServer implements AutoCloseable {
     }
 
     private void readMessage() throws IOException, ProtocolException {
-        long got = connection.receive(in, 0, VhostUser.HEADER_SIZE, fds);
+        long got = connection.receive(in, 0, Header.SIZE, fds);
         if (got == 0) {
             throw new java.io.EOFException("peer closed the connection");
         }
         if (got < 0) {
             return;
         }
-        if (got < VhostUser.HEADER_SIZE) {
-            connection.receiveFully(in, got, VhostUser.HEADER_SIZE - got, fds);
+        if (got < Header.SIZE) {
+            connection.receiveFully(in, got, Header.SIZE - got, fds);
         }
-        int request = in.get(U32, 0);
-        int flags = in.get(U32, 4);
-        int size = in.get(U32, 8);
-        if (size < 0 || size > VhostUser.MAX_PAYLOAD) {
-            throw new ProtocolException(VhostUser.name(request) + " announces a payload of "
-                    + Integer.toUnsignedString(size) + " bytes, more than the " + VhostUser.MAX_PAYLOAD + " allowed");
-        }
+        int request = Header.request(in);
+        int flags = Header.flags(in);
+        int size = Header.payloadSize(in);
+        Header.checkSize(request, size, VhostUser.MAX_PAYLOAD);
         if (size > 0) {
-            connection.receiveFully(in, VhostUser.HEADER_SIZE, size, fds);
+            connection.receiveFully(in, Header.SIZE, size, fds);
         }
-        int replySize = backend.handle(request, flags, inPayload, size, fds, outPayload);
+        int replySize = session.handle(request, flags, inPayload, size, fds, outPayload);
         if (replySize >= 0) {
-            out.set(U32, 0, request);
-            out.set(U32, 4, VhostUser.FLAG_VERSION | VhostUser.FLAG_REPLY);
-            out.set(U32, 8, replySize);
-            connection.sendFully(out, 0, VhostUser.HEADER_SIZE + replySize, null, 0);
+            Header.write(out, request, Header.FLAG_VERSION | Header.FLAG_REPLY, replySize);
+            connection.sendFully(out, 0, Header.SIZE + replySize, null, 0);
         }
     }
 
@@ -327,7 +320,7 @@ public final class VhostUserServer implements AutoCloseable {
         }
         connection.close();
         connection = null;
-        backend.disconnected();
+        session.disconnected();
         LOG.info("{}: lines keep their state; {} {}", name,
                 client ? "reconnecting to" : "waiting for the next front end on", path.toAbsolutePath());
     }

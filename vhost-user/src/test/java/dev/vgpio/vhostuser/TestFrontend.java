@@ -2,6 +2,7 @@ package dev.vgpio.vhostuser;
 
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestRegion;
+import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioRequest;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.sys.Epoll;
@@ -16,8 +17,6 @@ import dev.vgpio.virtqueue.QueueConfig;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +27,6 @@ import java.util.List;
  * queues, and sends virtio-gpio requests through a driver-side ring, kicking and waiting for calls by eventfd.
  */
 final class TestFrontend implements AutoCloseable {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final long GPA = 0x4000_0000L;
     static final long USER = 0x7f12_3400_0000L;
     static final long SIZE = 0x20_0000;
@@ -38,7 +35,9 @@ final class TestFrontend implements AutoCloseable {
 
     final UnixSocket socket;
     final Arena arena = Arena.ofShared();
-    final MemorySegment msg = arena.allocate(4096 + 12, 8);
+    final MemorySegment msg = arena.allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
+    /** Where the payload of {@link #msg} starts. */
+    final MemorySegment payload = msg.asSlice(Header.SIZE);
     final FdSet fds = new FdSet(16);
     int memFd = -1;
     MappedRegion mapping;
@@ -63,28 +62,26 @@ final class TestFrontend implements AutoCloseable {
         epoll = Epoll.create();
     }
 
-    /** Sends one message; {@code payload} bytes are taken from {@link #msg} after the header. */
+    /** Sends one message; {@code size} bytes of {@link #payload} follow the header. */
     void send(int request, int flags, int size, int[] sendFds) throws IOException {
-        msg.set(U32, 0, request);
-        msg.set(U32, 4, flags);
-        msg.set(U32, 8, size);
-        socket.sendFully(msg, 0, 12 + size, sendFds, sendFds == null ? 0 : sendFds.length);
+        Header.write(msg, request, flags, size);
+        socket.sendFully(msg, 0, Header.SIZE + size, sendFds, sendFds == null ? 0 : sendFds.length);
     }
 
     void send(int request, int size) throws IOException {
-        send(request, VhostUser.FLAG_VERSION, size, null);
+        send(request, Header.FLAG_VERSION, size, null);
     }
 
-    /** Reads one reply; returns its payload size (payload at msg + 12). */
+    /** Reads one reply; returns its payload size (the payload is in {@link #payload}). */
     int reply(int request) throws IOException {
-        socket.receiveFully(msg, 0, 12, fds);
-        int r = msg.get(U32, 0);
-        int flags = msg.get(U32, 4);
-        int size = msg.get(U32, 8);
-        if (r != request || (flags & VhostUser.FLAG_REPLY) == 0) {
+        socket.receiveFully(msg, 0, Header.SIZE, fds);
+        int r = Header.request(msg);
+        int flags = Header.flags(msg);
+        int size = Header.payloadSize(msg);
+        if (r != request || (flags & Header.FLAG_REPLY) == 0) {
             throw new IOException("unexpected reply " + r + " flags " + flags + " to " + request);
         }
-        socket.receiveFully(msg, 12, size, fds);
+        socket.receiveFully(msg, Header.SIZE, size, fds);
         fds.closeAll();
         return size;
     }
@@ -92,18 +89,23 @@ final class TestFrontend implements AutoCloseable {
     long u64Request(int request) throws IOException {
         send(request, 0);
         reply(request);
-        return msg.get(U64, 12);
+        return U64.value(payload);
     }
 
     void u64Message(int request, long value) throws IOException {
-        msg.set(U64, 12, value);
-        send(request, 8);
+        U64.write(payload, value);
+        send(request, U64.SIZE);
     }
 
     void state(int request, int index, int num) throws IOException {
-        msg.set(U32, 12, index);
-        msg.set(U32, 16, num);
-        send(request, 8);
+        VringState.write(payload, index, num);
+        send(request, VringState.SIZE);
+    }
+
+    /** SET_VRING_KICK, SET_VRING_CALL or SET_VRING_ERR with {@code fd}. */
+    void vringFd(int request, int index, EventFd fd) throws IOException {
+        U64.write(payload, VringFd.of(index, false));
+        send(request, Header.FLAG_VERSION, VringFd.SIZE, new int[] {fd.fd()});
     }
 
     /** Feature negotiation as QEMU does it; accepts every offered feature. */
@@ -116,19 +118,15 @@ final class TestFrontend implements AutoCloseable {
         u64Message(VhostUser.SET_FEATURES, backendFeatures);
     }
 
-    /** GET_CONFIG of the whole 8-byte config: {ngpio, names size}. */
-    long[] config() throws IOException {
-        msg.set(U32, 12, 0);
-        msg.set(U32, 16, 8);
-        msg.set(U32, 20, 0);
-        msg.asSlice(24, 8).fill((byte) 0);
-        send(VhostUser.GET_CONFIG, 20);
+    /** GET_CONFIG of the whole virtio-gpio configuration space. */
+    GpioConfig config() throws IOException {
+        int sent = DeviceConfig.write(payload, 0, GpioConfig.SIZE);
+        send(VhostUser.GET_CONFIG, sent);
         int size = reply(VhostUser.GET_CONFIG);
-        if (size != 20) {
+        if (size != sent) {
             throw new IOException("GET_CONFIG reply of " + size + " bytes");
         }
-        return new long[] {Short.toUnsignedInt(msg.get(ValueLayout.JAVA_SHORT_UNALIGNED, 24)),
-            Integer.toUnsignedLong(msg.get(U32, 28))};
+        return GpioConfig.decode(payload, DeviceConfig.DATA);
     }
 
     /** Shares the guest memory (with REPLY_ACK) and sets up both queues, enabled. */
@@ -138,15 +136,10 @@ final class TestFrontend implements AutoCloseable {
             mapping = MappedRegion.map(memFd, SIZE, 0);
             memory = GuestMemory.of(GuestRegion.of(GPA, mapping.segment()));
         }
-        msg.set(U32, 12, 1);
-        msg.set(U32, 16, 0);
-        msg.set(U64, 20, GPA);
-        msg.set(U64, 28, SIZE);
-        msg.set(U64, 36, USER);
-        msg.set(U64, 44, 0);
-        send(VhostUser.SET_MEM_TABLE, VhostUser.FLAG_VERSION | VhostUser.FLAG_NEED_REPLY, 40, new int[] {memFd});
+        int table = MemoryTable.write(payload, List.of(new MemoryRegion(GPA, SIZE, USER, 0)));
+        send(VhostUser.SET_MEM_TABLE, Header.FLAG_VERSION | Header.FLAG_NEED_REPLY, table, new int[] {memFd});
         reply(VhostUser.SET_MEM_TABLE);
-        if (msg.get(U64, 12) != 0) {
+        if (U64.value(payload) != 0) {
             throw new IOException("SET_MEM_TABLE was refused");
         }
         for (int q = 0; q < (withEventq ? 2 : 1); q++) {
@@ -160,20 +153,14 @@ final class TestFrontend implements AutoCloseable {
             dq.setInterrupts(true);
             state(VhostUser.SET_VRING_NUM, q, QSIZE);
             state(VhostUser.SET_VRING_BASE, q, 0);
-            msg.set(U32, 12, q);
-            msg.set(U32, 16, 0);
-            msg.set(U64, 20, USER + (c.descTable() - GPA));
-            msg.set(U64, 28, USER + (c.usedRing() - GPA));
-            msg.set(U64, 36, USER + (c.availRing() - GPA));
-            msg.set(U64, 44, 0);
-            send(VhostUser.SET_VRING_ADDR, 40);
+            VringAddress.write(payload, q, USER + (c.descTable() - GPA), USER + (c.usedRing() - GPA),
+                    USER + (c.availRing() - GPA));
+            send(VhostUser.SET_VRING_ADDR, VringAddress.SIZE);
             kick[q] = EventFd.create();
             call[q] = EventFd.create();
             epoll.add(call[q].fd(), Epoll.IN, q);
-            msg.set(U64, 12, q);
-            send(VhostUser.SET_VRING_KICK, VhostUser.FLAG_VERSION, 8, new int[] {kick[q].fd()});
-            msg.set(U64, 12, q);
-            send(VhostUser.SET_VRING_CALL, VhostUser.FLAG_VERSION, 8, new int[] {call[q].fd()});
+            vringFd(VhostUser.SET_VRING_KICK, q, kick[q]);
+            vringFd(VhostUser.SET_VRING_CALL, q, call[q]);
             state(VhostUser.SET_VRING_ENABLE, q, 1);
         }
     }
@@ -185,7 +172,7 @@ final class TestFrontend implements AutoCloseable {
 
     int[] request(int type, int gpio, long value, int responseSize) throws IOException {
         long buf = BUFS + 0x100L * (slot++ % 256);
-        byte[] req = new GpioRequest(type, gpio, value).toBytes();
+        byte[] req = GpioRequest.toBytes(type, gpio, value);
         try {
             memory.write(buf, req, 0, 8);
             memory.fill(buf + 16, 0x80, (byte) 0xee);
@@ -214,7 +201,7 @@ final class TestFrontend implements AutoCloseable {
     int vringBase(int q) throws IOException {
         state(VhostUser.GET_VRING_BASE, q, 0);
         reply(VhostUser.GET_VRING_BASE);
-        return msg.get(U32, 16);
+        return VringState.num(payload);
     }
 
     @Override

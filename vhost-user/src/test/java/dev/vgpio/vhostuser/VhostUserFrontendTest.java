@@ -3,9 +3,8 @@ package dev.vgpio.vhostuser;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
-import dev.vgpio.driver.DriverException;
 import dev.vgpio.driver.EdgeEvent;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.LineRequest;
@@ -15,10 +14,10 @@ import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.sys.FdSet;
 import dev.vgpio.sys.UnixSocket;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioException.Reason;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,12 +34,12 @@ class VhostUserFrontendTest {
     void theDriverWorksThroughTheFrontEndAgainstTheBackEnd() throws Exception {
         SimulatedChip sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET"));
         Path path = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(sim)), "t").start();
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t").start();
                 GpioChip chip = GpioChip.open(VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20))) {
             assertThat(chip.lineNames()).containsExactly("LED", "BUTTON", "", "RESET");
             assertThat(chip.hasInterrupts()).isTrue();
-            try (LineRequest led = chip.request(LineSettings.output(1), 0);
-                    LineRequest button = chip.request(LineSettings.input(IrqType.EDGE_BOTH), 1)) {
+            try (LineRequest led = chip.requestLines(LineSettings.output(1), 0);
+                    LineRequest button = chip.requestLines(LineSettings.input(IrqType.EDGE_BOTH), 1)) {
                 assertThat(sim.observe(0)).isEqualTo(1);
                 sim.drive(1, 1);
                 EdgeEvent e = button.readEvent(Duration.ofSeconds(2));
@@ -58,16 +57,16 @@ class VhostUserFrontendTest {
     void closingStopsTheRingsWithGetVringBase() throws Exception {
         SimulatedChip sim = SimulatedChip.withLines("sim", 2, "L");
         Path path = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(sim)), "t")
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t")
                 .start()) {
             GpioChip chip = GpioChip.open(VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20));
             chip.getDirection(0);
-            assertThat(server.backend().isActive(0)).isTrue();
+            assertThat(server.session().isActive(0)).isTrue();
             chip.close();
             for (int i = 0; i < 100 && server.isConnected(); i++) {
                 Thread.sleep(10);
             }
-            assertThat(server.backend().isActive(0)).isFalse();
+            assertThat(server.session().isActive(0)).isFalse();
             assertThat(server.isConnected()).isFalse();
         }
     }
@@ -90,9 +89,10 @@ class VhostUserFrontendTest {
     void aBackEndThatClosesTheSocketGivesAClearError() throws Exception {
         Path path = fake(c -> { });
         assertThatThrownBy(() -> VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20))
-                .isInstanceOf(DriverException.class)
+                .isInstanceOf(VirtioException.class)
                 .hasMessageContaining("closed the connection")
-                .hasMessageContaining("GET_FEATURES");
+                .hasMessageContaining("GET_FEATURES")
+                .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.CLOSED);
     }
 
     @Test
@@ -106,8 +106,9 @@ class VhostUserFrontendTest {
         });
         long start = System.nanoTime();
         assertThatThrownBy(() -> VhostUserFrontend.connect(path, Duration.ofMillis(300), 1 << 20))
-                .isInstanceOf(DriverException.class)
-                .hasMessageContaining("did not answer GET_FEATURES within 300 ms");
+                .isInstanceOf(VirtioException.class)
+                .hasMessageContaining("did not answer GET_FEATURES within 300 ms")
+                .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.TIMED_OUT);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
 
@@ -116,27 +117,26 @@ class VhostUserFrontendTest {
         Path path = fake(c -> {
             try {
                 MemorySegment m = Arena.ofAuto().allocate(64, 8);
-                c.receiveFully(m, 0, 12, new FdSet(4));
-                var u32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-                m.set(u32, 0, VhostUser.GET_FEATURES);
-                m.set(u32, 4, VhostUser.FLAG_VERSION | VhostUser.FLAG_REPLY);
-                m.set(u32, 8, 4);
-                c.sendFully(m, 0, 16, null, 0);
+                c.receiveFully(m, 0, Header.SIZE, new FdSet(4));
+                Header.write(m, VhostUser.GET_FEATURES, Header.FLAG_VERSION | Header.FLAG_REPLY, 4);
+                c.sendFully(m, 0, Header.SIZE + 4, null, 0);
                 Thread.sleep(1000);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
         assertThatThrownBy(() -> VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20))
-                .isInstanceOf(DriverException.class)
-                .hasMessageContaining("answered GET_FEATURES with a 4-byte payload; expected 8");
+                .isInstanceOf(VirtioException.class)
+                .hasMessageContaining("answered GET_FEATURES with a 4-byte payload; expected 8")
+                .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.PROTOCOL_VIOLATION);
     }
 
     @Test
     void noBackEndAtThePath() {
         assertThatThrownBy(() -> VhostUserFrontend.connect(dir.resolve("none.sock"), Duration.ofSeconds(1), 1 << 20))
-                .isInstanceOf(DriverException.class)
+                .isInstanceOf(VirtioException.class)
                 .hasMessageContaining("cannot connect to the vhost-user back end")
-                .hasMessageContaining("ENOENT");
+                .hasMessageContaining("ENOENT")
+                .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.UNREACHABLE);
     }
 }

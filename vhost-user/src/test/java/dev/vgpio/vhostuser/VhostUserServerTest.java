@@ -8,10 +8,11 @@ import static dev.vgpio.protocol.MessageType.SET_VALUE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.vgpio.device.GpioDevice;
+import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.LineNames;
 import dev.vgpio.sys.EventFd;
 import dev.vgpio.sys.UnixSocket;
@@ -37,7 +38,7 @@ class VhostUserServerTest {
     void start() throws IOException {
         path = dir.resolve("gpio.sock");
         chip = new SimulatedChip("test", List.of("LED", "BUTTON", "", "RESET"));
-        server = new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(chip)), "test").start();
+        server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(chip)), "test").start();
     }
 
     @AfterEach
@@ -65,7 +66,7 @@ class VhostUserServerTest {
             assertThat(f.backendFeatures & (1L << 32)).as("VERSION_1").isNotZero();
             assertThat(f.backendFeatures & 1L).as("VIRTIO_GPIO_F_IRQ").isEqualTo(1L);
             assertThat(f.backendFeatures & (1L << 29)).as("EVENT_IDX").isNotZero();
-            assertThat(f.config()).containsExactly(4L, LineNames.encodedSize(chip.lineNames()));
+            assertThat(f.config()).isEqualTo(new GpioConfig(4, LineNames.encodedSize(chip.lineNames())));
         }
     }
 
@@ -91,7 +92,7 @@ class VhostUserServerTest {
                 f.request(GET_DIRECTION, 0, 0);
             }
             assertThat(f.vringBase(0)).isEqualTo(5);
-            assertThat(server.backend().isActive(0)).isFalse();
+            assertThat(server.session().isActive(0)).isFalse();
         }
     }
 
@@ -139,10 +140,8 @@ class VhostUserServerTest {
     @Test
     void tooLargeMessageClosesTheConnectionOnly() throws Exception {
         expectClosedAndRecovered(f -> {
-            f.msg.set(TestFrontend.U32, 0, VhostUser.SET_FEATURES);
-            f.msg.set(TestFrontend.U32, 4, 1);
-            f.msg.set(TestFrontend.U32, 8, 1 << 20);
-            f.socket.sendFully(f.msg, 0, 12, null, 0);
+            Header.write(f.msg, VhostUser.SET_FEATURES, Header.FLAG_VERSION, 1 << 20);
+            f.socket.sendFully(f.msg, 0, Header.SIZE, null, 0);
         });
     }
 
@@ -150,8 +149,8 @@ class VhostUserServerTest {
     void wrongFdCountClosesTheConnectionOnly() throws Exception {
         expectClosedAndRecovered(f -> {
             try (EventFd extra = EventFd.create()) {
-                f.msg.set(TestFrontend.U64, 12, 1L << 32);
-                f.send(VhostUser.SET_FEATURES, VhostUser.FLAG_VERSION, 8, new int[] {extra.fd()});
+                U64.write(f.payload, 1L << 32);
+                f.send(VhostUser.SET_FEATURES, Header.FLAG_VERSION, U64.SIZE, new int[] {extra.fd()});
             }
         });
     }
@@ -180,16 +179,10 @@ class VhostUserServerTest {
     void ringOutsideGuestMemoryClosesTheConnectionOnly() throws Exception {
         expectClosedAndRecovered(f -> {
             f.vringBase(0); // stop the ring so its address may change
-            f.msg.set(TestFrontend.U32, 12, 0);
-            f.msg.set(TestFrontend.U32, 16, 0);
-            f.msg.set(TestFrontend.U64, 20, 0x1000);
-            f.msg.set(TestFrontend.U64, 28, 0x2000);
-            f.msg.set(TestFrontend.U64, 36, 0x3000);
-            f.msg.set(TestFrontend.U64, 44, 0);
-            f.send(VhostUser.SET_VRING_ADDR, 40);
+            VringAddress.write(f.payload, 0, 0x1000, 0x2000, 0x3000);
+            f.send(VhostUser.SET_VRING_ADDR, VringAddress.SIZE);
             try (EventFd k = EventFd.create()) {
-                f.msg.set(TestFrontend.U64, 12, 0);
-                f.send(VhostUser.SET_VRING_KICK, VhostUser.FLAG_VERSION, 8, new int[] {k.fd()});
+                f.vringFd(VhostUser.SET_VRING_KICK, 0, k);
             }
         });
     }
@@ -207,13 +200,13 @@ class VhostUserServerTest {
     @Test
     void liveSocketIsRefusedAndStaleOneReplaced() throws Exception {
         SimulatedChip other = SimulatedChip.withLines("other", 2, "X");
-        assertThatThrownBy(() -> new VhostUserServer(path, new VirtioGpioDevice(new GpioDevice(other)), "dup"))
+        assertThatThrownBy(() -> new VhostUserServer(path, new VirtioGpioDevice(new GpioController(other)), "dup"))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("already serving");
         Path stale = dir.resolve("stale.sock");
         UnixSocket.listen(stale, 1).close(); // leaves the socket file behind, nobody listening
         assertThat(stale).exists();
-        try (VhostUserServer s = new VhostUserServer(stale, new VirtioGpioDevice(new GpioDevice(other)), "s")) {
+        try (VhostUserServer s = new VhostUserServer(stale, new VirtioGpioDevice(new GpioController(other)), "s")) {
             s.start();
             assertThat(UnixSocket.isLive(stale)).isTrue();
         }
@@ -250,7 +243,7 @@ class VhostUserServerTest {
         SimulatedChip c = SimulatedChip.withLines("client", 2, "C");
         try (UnixSocket listening = UnixSocket.listen(qemu, 1);
                 VhostUserServer client = VhostUserServer.connecting(qemu,
-                        new VirtioGpioDevice(new GpioDevice(c)), "client").start()) {
+                        new VirtioGpioDevice(new GpioController(c)), "client").start()) {
             try (TestFrontend f = new TestFrontend(listening.accept())) {
                 f.negotiate();
                 f.setUpQueues(true);
@@ -278,8 +271,8 @@ class VhostUserServerTest {
             f.u64Message(VhostUser.SET_FEATURES, f.backendFeatures & ~1L);
             f.setUpQueues(true);
             assertThat(f.request(GET_DIRECTION, 0, 0)[0]).isZero();
-            assertThat(server.backend().isActive(0)).isTrue();
-            assertThat(server.backend().isActive(1)).isFalse();
+            assertThat(server.session().isActive(0)).isTrue();
+            assertThat(server.session().isActive(1)).isFalse();
             assertThat(f.request(dev.vgpio.protocol.MessageType.SET_IRQ_TYPE, 1, 1)[0]).as("IRQ without F_IRQ").isOne();
         }
     }

@@ -43,13 +43,13 @@ public final class DeviceQueue {
     /** Whether a full fence has run since the last used index was published (see {@link #needsNotification}). */
     private boolean fencedSinceUsed = true;
 
-    private DeviceQueue(GuestMemory memory, QueueConfig config, RingView rings, long features) {
+    private DeviceQueue(GuestMemory memory, QueueConfig config, RingView rings, RingFeatures features) {
         this.memory = memory;
         this.config = config;
         this.rings = rings;
         this.size = config.size();
-        this.eventIdx = VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX);
-        this.indirectAllowed = VirtioFeatures.has(features, VirtioFeatures.RING_INDIRECT_DESC);
+        this.eventIdx = features.eventIdx();
+        this.indirectAllowed = features.indirectDesc();
     }
 
     /**
@@ -57,10 +57,10 @@ public final class DeviceQueue {
      *
      * @throws BrokenQueueException if the layout is invalid or not mapped
      */
-    public static DeviceQueue create(GuestMemory memory, QueueConfig config, long negotiatedFeatures)
+    public static DeviceQueue create(GuestMemory memory, QueueConfig config, RingFeatures features)
             throws BrokenQueueException {
         config.validate(memory);
-        return new DeviceQueue(memory, config, RingView.of(memory, config), negotiatedFeatures);
+        return new DeviceQueue(memory, config, RingView.of(memory, config), features);
     }
 
     public QueueConfig config() {
@@ -93,15 +93,6 @@ public final class DeviceQueue {
     /** The next used ring index the device will write. */
     public int nextUsed() {
         return nextUsed;
-    }
-
-    /** Starts from ring index {@code base} for both rings, as after vhost-user SET_VRING_BASE. */
-    public void setBase(int base) {
-        nextAvail = base & 0xffff;
-        availShadow = nextAvail;
-        nextUsed = base & 0xffff;
-        publishedUsed = nextUsed;
-        signalledValid = false;
     }
 
     /** Resumes with distinct available and used positions (chains taken but not yet used in between). */

@@ -23,7 +23,7 @@ class DeviceQueueTest {
 
     @Test
     void chainRoundTripsFromDriverToDeviceAndBack() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         ring.memory.write(DATA, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, 8);
         int head = ring.driver.begin().readable(DATA, 4).readable(DATA + 4, 4).writable(DATA + 0x100, 2).submit();
         ring.driver.publish();
@@ -55,7 +55,7 @@ class DeviceQueueTest {
 
     @Test
     void submitPairMakesTheSameChainAsTheBuilderRoundAfterRound() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         for (int round = 0; round < 5; round++) { // 4 pairs fill the 8 descriptors; the free list is reused
             int[] heads = new int[4];
             for (int i = 0; i < 4; i++) {
@@ -88,7 +88,7 @@ class DeviceQueueTest {
 
     @Test
     void indirectChainsAreFlattened() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         int head = ring.driver.begin().readable(DATA, 8).readable(DATA + 8, 8).readable(DATA + 16, 8)
                 .writable(DATA + 32, 1).writable(DATA + 33, 1).submitIndirect(DATA + 0x1000);
         ring.driver.publish();
@@ -103,7 +103,7 @@ class DeviceQueueTest {
 
     @Test
     void directDescriptorsMayPrecedeAnIndirectOne() throws Exception {
-        ring = new Ring(4, Ring.allFeatures());
+        ring = new Ring(4, RingFeatures.ALL);
         // indirect table with one writable buffer
         ring.memory.writeU64(DATA + 0x1000, DATA + 64);
         ring.memory.writeU32(DATA + 0x1008, 2);
@@ -119,7 +119,7 @@ class DeviceQueueTest {
 
     @Test
     void sixteenBitIndicesWrapAround() throws Exception {
-        ring = new Ring(4, Ring.allFeatures());
+        ring = new Ring(4, RingFeatures.ALL);
         for (int i = 0; i < 70_000; i++) {
             ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
             ring.driver.publish();
@@ -134,7 +134,7 @@ class DeviceQueueTest {
 
     @Test
     void availIndexBeyondTheQueueSizeBreaksTheQueue() throws Exception {
-        ring = new Ring(4, Ring.allFeatures());
+        ring = new Ring(4, RingFeatures.ALL);
         ring.driver.publishRawAvailIdx(5);
         assertThatThrownBy(() -> ring.device.pop(ring.chain))
                 .isInstanceOf(BrokenQueueException.class)
@@ -145,22 +145,22 @@ class DeviceQueueTest {
     void ringsOutsideGuestMemoryAreRefused() {
         ring = assertNoThrow();
         QueueConfig outside = new QueueConfig(8, 0x1000, 0x2000, 0x3000);
-        assertThatThrownBy(() -> DeviceQueue.create(ring.memory, outside, 0))
+        assertThatThrownBy(() -> DeviceQueue.create(ring.memory, outside, RingFeatures.NONE))
                 .isInstanceOf(BrokenQueueException.class)
                 .hasMessageContaining("descriptor table at 0x1000");
         QueueConfig notPowerOfTwo = new QueueConfig(6, Ring.QUEUE, Ring.QUEUE + 0x1000, Ring.QUEUE + 0x2000);
-        assertThatThrownBy(() -> DeviceQueue.create(ring.memory, notPowerOfTwo, 0))
+        assertThatThrownBy(() -> DeviceQueue.create(ring.memory, notPowerOfTwo, RingFeatures.NONE))
                 .isInstanceOf(BrokenQueueException.class)
                 .hasMessageContaining("power of two");
         QueueConfig misaligned = new QueueConfig(8, Ring.QUEUE + 8, Ring.QUEUE + 0x1000, Ring.QUEUE + 0x2000);
-        assertThatThrownBy(() -> DeviceQueue.create(ring.memory, misaligned, 0))
+        assertThatThrownBy(() -> DeviceQueue.create(ring.memory, misaligned, RingFeatures.NONE))
                 .isInstanceOf(BrokenQueueException.class)
                 .hasMessageContaining("not aligned");
     }
 
     private static Ring assertNoThrow() {
         try {
-            return new Ring(8, 0);
+            return new Ring(8, RingFeatures.NONE);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -168,7 +168,7 @@ class DeviceQueueTest {
 
     @Test
     void usedElementForAHeadNeverMadeAvailableIsReportedByTheDriver() throws Exception {
-        ring = new Ring(4, Ring.allFeatures());
+        ring = new Ring(4, RingFeatures.ALL);
         ring.driver.begin().readable(DATA, 8).submit();
         ring.driver.publish();
         ring.device.pop(ring.chain);
@@ -180,7 +180,7 @@ class DeviceQueueTest {
 
     @Test
     void driverRefusesChainsItCannotHold() throws Exception {
-        ring = new Ring(2, Ring.allFeatures());
+        ring = new Ring(2, RingFeatures.ALL);
         assertThatThrownBy(() -> ring.driver.begin().readable(DATA, 1).readable(DATA, 1).readable(DATA, 1))
                 .isInstanceOf(IllegalStateException.class);
         ring.driver.begin().readable(DATA, 1).readable(DATA, 1).submit();

@@ -18,7 +18,7 @@ class MalformedChainTest {
 
     @BeforeEach
     void open() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
     }
 
     @AfterEach
@@ -92,7 +92,7 @@ class MalformedChainTest {
     @Test
     void indirectWithoutTheFeature() throws Exception {
         ring.close();
-        ring = new Ring(8, VirtioFeatures.bit(VirtioFeatures.VERSION_1));
+        ring = new Ring(8, new RingFeatures(true, false));
         indirectEntry(0, DATA, 8, 0, 0);
         ring.driver.writeDescriptor(0, TABLE, 16, DESC_F_INDIRECT, 0);
         expectMalformed(0, "VIRTIO_RING_F_INDIRECT_DESC was not negotiated");

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 class NotificationTest {
-    private static final long NO_EVENT_IDX = VirtioFeatures.bit(VirtioFeatures.VERSION_1);
+    private static final RingFeatures NO_EVENT_IDX = RingFeatures.NONE;
 
     private static void submitOne(Ring ring) throws Exception {
         ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
@@ -43,7 +43,7 @@ class NotificationTest {
 
     @Test
     void withEventIdxTheDriverKicksOnlyWhenCrossingAvailEvent() throws Exception {
-        try (Ring ring = new Ring(8, Ring.allFeatures())) {
+        try (Ring ring = new Ring(8, RingFeatures.ALL)) {
             ring.device.setNotification(true); // avail_event = 0: wake me at the first chain
             submitOne(ring);
             assertThat(ring.driver.kickNeeded()).isTrue();
@@ -59,7 +59,7 @@ class NotificationTest {
 
     @Test
     void withEventIdxTheDeviceInterruptsOnlyWhenCrossingUsedEvent() throws Exception {
-        try (Ring ring = new Ring(8, Ring.allFeatures())) {
+        try (Ring ring = new Ring(8, RingFeatures.ALL)) {
             ring.driver.setInterrupts(true); // used_event = 0
             for (int i = 0; i < 3; i++) {
                 submitOne(ring);

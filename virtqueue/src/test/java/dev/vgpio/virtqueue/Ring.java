@@ -18,16 +18,11 @@ final class Ring implements AutoCloseable {
     final DeviceQueue device;
     final DescriptorChain chain;
 
-    Ring(int size, long features) throws Exception {
+    Ring(int size, RingFeatures features) throws Exception {
         config = QueueConfig.contiguous(QUEUE, size);
-        driver = DriverQueue.create(memory, config, VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX));
+        driver = DriverQueue.create(memory, config, features.eventIdx());
         device = DeviceQueue.create(memory, config, features);
         chain = device.newChain();
-    }
-
-    static long allFeatures() {
-        return VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX) | VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC)
-                | VirtioFeatures.bit(VirtioFeatures.VERSION_1);
     }
 
     @Override

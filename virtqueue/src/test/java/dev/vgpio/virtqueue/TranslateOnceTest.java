@@ -30,7 +30,7 @@ class TranslateOnceTest {
 
     @Test
     void chainRecordsWhereEachBufferIs() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         ring.memory.write(DATA + 0x40, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, 8);
         ring.driver.begin().readable(DATA + 0x40, 8).writable(DATA + 0x80, 2).submitIndirect(DATA + 0x1000);
         ring.driver.publish();
@@ -47,7 +47,7 @@ class TranslateOnceTest {
 
     @Test
     void copiesWithAnotherViewOfTheMemoryTranslateAgainWithTheSameResult() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         ring.memory.write(DATA, new byte[] {9, 8, 7, 6, 5, 4, 3, 2}, 0, 8);
         ring.driver.begin().readable(DATA, 3).readable(DATA + 3, 5).writable(DATA + 0x100, 1)
                 .writable(DATA + 0x200, 1).submit();
@@ -66,7 +66,7 @@ class TranslateOnceTest {
 
     @Test
     void putUsedIsPublishedLaterAllAtOnce() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         for (int i = 0; i < 3; i++) {
             ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
         }
@@ -93,7 +93,7 @@ class TranslateOnceTest {
 
     @Test
     void popPublishesUsedElementsOnceItHasTakenEveryChainItSaw() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
         ring.driver.publish();
         assertThat(ring.device.pop(ring.chain)).isTrue();
@@ -104,7 +104,7 @@ class TranslateOnceTest {
 
     @Test
     void addUsedPublishesEarlierPutsToo() throws Exception {
-        ring = new Ring(8, Ring.allFeatures());
+        ring = new Ring(8, RingFeatures.ALL);
         ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
         ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
         ring.driver.publish();
@@ -119,7 +119,7 @@ class TranslateOnceTest {
 
     @Test
     void chainsSeenAvailableAreTakenBeforeTheIndexIsCheckedAgain() throws Exception {
-        ring = new Ring(4, Ring.allFeatures());
+        ring = new Ring(4, RingFeatures.ALL);
         ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
         ring.driver.begin().readable(DATA, 8).writable(DATA + 8, 2).submit();
         ring.driver.publish();
@@ -137,7 +137,7 @@ class TranslateOnceTest {
             MemorySegment odd = arena.allocate(0x10000 + 1, 8).asSlice(1);
             GuestMemory memory = GuestMemory.of(GuestRegion.of(0x10000, odd));
             QueueConfig config = QueueConfig.contiguous(0x10000, 8);
-            DeviceQueue device = DeviceQueue.create(memory, config, Ring.allFeatures());
+            DeviceQueue device = DeviceQueue.create(memory, config, RingFeatures.ALL);
             assertThatThrownBy(() -> device.pop(device.newChain()))
                     .isInstanceOf(BrokenQueueException.class)
                     .hasMessageContaining("cannot read the available index")
@@ -150,7 +150,7 @@ class TranslateOnceTest {
 
     @Test
     void driverWritesADescriptorOutsideItsTableThroughGuestMemory() throws Exception {
-        ring = new Ring(4, Ring.allFeatures());
+        ring = new Ring(4, RingFeatures.ALL);
         ring.driver.writeDescriptor(4, 0x1234_5678L, 9, SplitRing.DESC_F_WRITE, 3);
         long at = ring.config.descTable() + 16L * 4; // the first bytes after the table: the available ring here
         assertThat(ring.memory.readU64(at)).isEqualTo(0x1234_5678L);

@@ -38,8 +38,7 @@ class VirtqueuePropertiesTest {
     @Property(tries = 150)
     void deviceSeesExactlyWhatTheDriverSubmitted(@ForAll @Size(max = 60) List<@From("chains") Spec> specs,
             @ForAll boolean eventIdx) throws Exception {
-        long features = VirtioFeatures.bit(VirtioFeatures.RING_INDIRECT_DESC)
-                | (eventIdx ? VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX) : 0);
+        RingFeatures features = new RingFeatures(eventIdx, true);
         try (Ring ring = new Ring(16, features)) {
             ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
             List<Integer> returned = new ArrayList<>();

@@ -1,4 +1,4 @@
-package dev.vgpio.driver;
+package dev.vgpio.virtio;
 
 /**
  * Hands out aligned pieces of a transport's shared memory, never freed until the transport closes (rings and request

@@ -8,12 +8,12 @@ import java.util.List;
  * device, or an aggregate of lines picked from several chips. Offsets run from 0 to {@code lineCount() - 1};
  * an offset outside that range is a {@link LineException}.
  *
- * <p>Direction {@link Direction#NONE} means the line is released: the backend forgets its output value and edge
+ * <p>Direction {@link Direction#NONE} means the line is released: the lines forget its output value and edge
  * detection, and a real chip gives the line back to the host. Output values are set together with the direction
- * so that a line never glitches through a default value. Backends only report edges; a device that needs level
+ * so that a line never glitches through a default value. Lines only report edges; a device that needs level
  * interrupts follows the level through both edges and {@link #getValue}.
  */
-public interface LineBackend extends AutoCloseable {
+public interface GpioLines extends AutoCloseable {
     /** A human-readable label of the chip, like a gpiochip label. */
     String label();
 
@@ -37,7 +37,7 @@ public interface LineBackend extends AutoCloseable {
     /** Drives an output line to {@code value} (0 or 1). */
     void setValue(int offset, int value) throws LineException;
 
-    /** Whether this backend can report edges, that is whether a device may offer interrupts. */
+    /** Whether these lines can report edges, that is whether a device may offer interrupts. */
     boolean supportsEdgeEvents();
 
     /** Enables or disables edge reporting on an input line. */

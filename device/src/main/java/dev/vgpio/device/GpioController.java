@@ -1,72 +1,99 @@
 package dev.vgpio.device;
 
 import dev.vgpio.lines.Edge;
-import dev.vgpio.lines.LineBackend;
+import dev.vgpio.lines.GpioLines;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioFeatures;
+import dev.vgpio.protocol.GpioResponse;
+import dev.vgpio.protocol.GpioResponseN;
 import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.LineNames;
 import dev.vgpio.protocol.MessageType;
-import dev.vgpio.protocol.Status;
 import dev.vgpio.protocol.VirtioGpio;
+import java.util.Arrays;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The virtio-gpio device's semantics, independent of any transport: it answers the six requestq messages and keeps,
- * per line, the state the spec describes — the output value set before the direction, the interrupt type
- * (enabled/disabled), whether the driver has unmasked it (a buffer token is held), and a latched edge.
+ * The virtio-gpio device's semantics, independent of any transport: it answers the six requestq messages over
+ * {@link GpioLines} and keeps, per line, the state the spec describes — the direction, the output value (set before
+ * the direction too), the interrupt type (enabled or disabled), whether the driver has unmasked it (a buffer token is
+ * held), and a latched edge. The lines are told what to do; they are asked only for what only they know (an input's
+ * level).
  *
  * <p>Messages are handled one at a time, in the order given, so messages for one line are answered in order. Every
  * field of a request is checked before use; a request that breaks the spec gets {@code STATUS_ERR} and changes
- * nothing, and {@link #lastError()} says why. Not thread-safe: one thread (the transport's) drives a device; edges
- * from the backend reach it through {@link #onEdge}, called on that thread.
+ * nothing, and its outcome says why ({@link #refusal}). Not thread-safe: one thread (the transport's) drives a
+ * controller; edges from the lines reach it through {@link #onEdge}, called on that thread.
  *
  * <p>Line state outlives a transport's connection: {@link #detachInterrupts()} drops the buffer tokens of a
  * connection that went away, and directions, values and interrupt types stay as they were.
  */
-public final class GpioDevice {
+public final class GpioController {
+    private static final Logger LOG = LoggerFactory.getLogger(GpioController.class);
     private static final int NO_TOKEN = -1;
+    private static final int NO_VALUE = -1;
+    private static final Direction[] DIRECTIONS = Direction.values();
+    private static final Refusal[] REFUSALS = Refusal.values();
 
-    private final LineBackend backend;
+    private final GpioLines lines;
     private final int ngpio;
     private final byte[] namesBlock;
-    private final int[] pendingValue;
+    private final GpioConfig config;
+    /** Per line: the {@link Direction} ordinal the driver last set. */
+    private final byte[] direction;
+    /** Per line: the output value the driver last set (driven if an output, kept for later if not), or NO_VALUE. */
+    private final byte[] value;
     private final IrqType[] irqType;
     private final int[] token;
     private final boolean[] latched;
     private long negotiated;
     private IrqSink irqSink = (t, g, s) -> { };
-    private String lastError = "";
 
     /**
-     * A device over {@code backend}, whose line count must be 1..65535 and whose names must be unique.
+     * A controller of {@code lines}, whose count must be 1..65535 and whose names must be unique. Each line's
+     * direction and output value start as the lines report them.
      *
-     * @throws IllegalArgumentException if the backend cannot be served
+     * @throws IllegalArgumentException if the lines cannot be served
      */
-    public GpioDevice(LineBackend backend) {
-        this.backend = backend;
-        this.ngpio = backend.lineCount();
+    public GpioController(GpioLines lines) {
+        this.lines = lines;
+        this.ngpio = lines.lineCount();
         if (ngpio < 1 || ngpio > VirtioGpio.MAX_LINES) {
             throw new IllegalArgumentException("a virtio-gpio device needs 1 to " + VirtioGpio.MAX_LINES
-                    + " lines, the backend " + backend.label() + " has " + ngpio);
+                    + " lines, " + lines.label() + " has " + ngpio);
         }
-        List<String> names = backend.lineNames();
+        List<String> names = lines.lineNames();
         boolean anyName = names.stream().anyMatch(n -> n != null && !n.isEmpty());
         this.namesBlock = anyName ? LineNames.encode(names) : new byte[0];
-        this.pendingValue = new int[ngpio];
+        this.config = new GpioConfig(ngpio, namesBlock.length);
+        this.direction = new byte[ngpio];
+        this.value = new byte[ngpio];
         this.irqType = new IrqType[ngpio];
         this.token = new int[ngpio];
         this.latched = new boolean[ngpio];
-        java.util.Arrays.fill(pendingValue, -1);
-        java.util.Arrays.fill(irqType, IrqType.NONE);
-        java.util.Arrays.fill(token, NO_TOKEN);
+        Arrays.fill(value, (byte) NO_VALUE);
+        Arrays.fill(irqType, IrqType.NONE);
+        Arrays.fill(token, NO_TOKEN);
+        for (int gpio = 0; gpio < ngpio; gpio++) {
+            try {
+                Direction d = lines.getDirection(gpio);
+                direction[gpio] = (byte) d.ordinal();
+                if (d == Direction.OUT) {
+                    value[gpio] = (byte) lines.getValue(gpio);
+                }
+            } catch (LineException e) {
+                LOG.warn("{}: line {} starts released: {}", lines.label(), gpio, e.getMessage());
+            }
+        }
     }
 
-    public LineBackend backend() {
-        return backend;
+    public GpioLines lines() {
+        return lines;
     }
 
     public int lineCount() {
@@ -75,7 +102,7 @@ public final class GpioDevice {
 
     /** The configuration space: {@code ngpio} and the names block size (0 when no line has a name). */
     public GpioConfig config() {
-        return new GpioConfig(ngpio, namesBlock.length);
+        return config;
     }
 
     /** The names block GET_LINE_NAMES returns; do not modify. */
@@ -83,9 +110,9 @@ public final class GpioDevice {
         return namesBlock;
     }
 
-    /** Device feature bits to offer: VIRTIO_GPIO_F_IRQ only when the backend can report edges. */
+    /** Device feature bits to offer: VIRTIO_GPIO_F_IRQ only when the lines can report edges. */
     public long offeredFeatures() {
-        return backend.supportsEdgeEvents() ? GpioFeatures.IRQ : 0;
+        return lines.supportsEdgeEvents() ? GpioFeatures.IRQ : 0;
     }
 
     /** Records the features the driver accepted (only offered device bits are kept). */
@@ -101,129 +128,139 @@ public final class GpioDevice {
         this.irqSink = sink;
     }
 
-    /** Why the last request got {@code STATUS_ERR} (or the last interrupt buffer came back INVALID). */
-    public String lastError() {
-        return lastError;
-    }
-
     /** The bytes of a correct response to a message of {@code type}: 1 + gpio_names_size for names, else 2. */
     public int responseSize(int type) {
-        return type == MessageType.GET_LINE_NAMES.code() ? 1 + namesBlock.length : VirtioGpio.RESPONSE_SIZE;
+        return type == MessageType.GET_LINE_NAMES.code() ? (int) GpioResponseN.size(namesBlock.length)
+                : GpioResponse.SIZE;
     }
 
-    /** The status byte of a packed response from {@link #handle}. */
-    public static int status(int packed) {
-        return packed & 0xff;
+    // ---- outcomes: the response in the low 16 bits, the refusal (ordinal + 1) above
+
+    /** The response of an outcome of {@link #handle}, in {@link GpioResponse}'s wire form. */
+    public static int response(int outcome) {
+        return outcome & 0xffff;
     }
 
-    /** The value byte of a packed response from {@link #handle}. */
-    public static int value(int packed) {
-        return (packed >>> 8) & 0xff;
+    /** Whether the outcome is a refusal ({@code STATUS_ERR}). */
+    public static boolean refused(int outcome) {
+        return (outcome >>> 16) != 0;
+    }
+
+    /** Why the request was refused, or {@code null} if it was answered OK. */
+    public static Refusal refusal(int outcome) {
+        int code = outcome >>> 16;
+        return code == 0 ? null : REFUSALS[code - 1];
+    }
+
+    /** The outcome of a request refused for {@code why}. */
+    public static int refuse(Refusal why) {
+        return GpioResponse.ERR | (why.ordinal() + 1) << 16;
     }
 
     private static int ok(int value) {
-        return Status.OK.code() | (value << 8);
-    }
-
-    private int err(String why) {
-        lastError = why;
-        return Status.ERR.code();
+        return GpioResponse.ok(value);
     }
 
     /**
      * Handles one requestq message. For GET_LINE_NAMES an OK answer means the names block follows the status.
      *
-     * @return the response packed as {@code status | value << 8} (see {@link #status} and {@link #value})
+     * @return the outcome: the response ({@link #response}) and, if refused, why ({@link #refusal})
      */
     public int handle(int type, int gpio, long value) {
         MessageType t = MessageType.fromCode(type);
         if (t == null) {
-            return err("unknown message type");
+            return refuse(Refusal.UNKNOWN_TYPE);
         }
         if (t == MessageType.GET_LINE_NAMES) {
-            return namesBlock.length == 0 ? err("the device has no line names") : ok(0);
+            return namesBlock.length == 0 ? refuse(Refusal.NO_LINE_NAMES) : ok(0);
         }
         if (gpio >= ngpio) {
-            return err("line number out of range");
+            return refuse(Refusal.NO_SUCH_LINE);
         }
         try {
             return switch (t) {
-                case GET_DIRECTION -> ok(backend.getDirection(gpio).code());
+                case GET_DIRECTION -> ok(direction[gpio]);
                 case SET_DIRECTION -> setDirection(gpio, value);
-                case GET_VALUE -> ok(backend.getValue(gpio));
+                case GET_VALUE -> ok(lines.getValue(gpio));
                 case SET_VALUE -> setValue(gpio, value);
                 case SET_IRQ_TYPE -> setIrqType(gpio, value);
                 case GET_LINE_NAMES -> throw new AssertionError("handled above");
             };
         } catch (LineException e) {
-            return err(e.getMessage());
+            LOG.debug("{}: {} for line {} failed: {}", lines.label(), t, gpio, e.getMessage());
+            return refuse(Refusal.LINES_FAILED);
         }
     }
 
-    private int setDirection(int gpio, long value) throws LineException {
-        Direction d = Direction.fromCode(value);
+    /** The direction the driver set on {@code gpio}. */
+    public Direction direction(int gpio) {
+        return DIRECTIONS[direction[gpio]];
+    }
+
+    private int setDirection(int gpio, long code) throws LineException {
+        Direction d = Direction.fromCode(code);
         if (d == null) {
-            return err("invalid direction");
+            return refuse(Refusal.INVALID_DIRECTION);
         }
         switch (d) {
             case NONE -> {
                 disableIrq(gpio);
-                backend.setDirection(gpio, Direction.NONE, 0);
-                pendingValue[gpio] = -1;
+                lines.setDirection(gpio, Direction.NONE, 0);
+                value[gpio] = NO_VALUE;
             }
             case OUT -> {
                 if (irqType[gpio] != IrqType.NONE) {
-                    return err("line has an interrupt enabled; set its IRQ type to NONE before making it an output");
+                    return refuse(Refusal.INTERRUPT_ENABLED);
                 }
-                int initial = pendingValue[gpio];
-                if (initial < 0) {
-                    initial = backend.getDirection(gpio) == Direction.OUT ? backend.getValue(gpio) : 0;
-                }
-                backend.setDirection(gpio, Direction.OUT, initial);
-                pendingValue[gpio] = initial;
+                int initial = Math.max(value[gpio], 0);
+                lines.setDirection(gpio, Direction.OUT, initial);
+                value[gpio] = (byte) initial;
             }
-            case IN -> backend.setDirection(gpio, Direction.IN, 0);
+            case IN -> lines.setDirection(gpio, Direction.IN, 0);
         }
+        direction[gpio] = (byte) d.ordinal();
         return ok(0);
     }
 
-    private int setValue(int gpio, long value) throws LineException {
-        if (value != 0 && value != 1) {
-            return err("value is neither 0 nor 1");
+    private int setValue(int gpio, long v) throws LineException {
+        if (v != 0 && v != 1) {
+            return refuse(Refusal.INVALID_VALUE);
         }
-        if (backend.getDirection(gpio) == Direction.OUT) {
-            backend.setValue(gpio, (int) value);
+        if (direction(gpio) == Direction.OUT) {
+            lines.setValue(gpio, (int) v);
         }
-        pendingValue[gpio] = (int) value;
+        value[gpio] = (byte) v;
         return ok(0);
     }
 
-    private int setIrqType(int gpio, long value) throws LineException {
+    private int setIrqType(int gpio, long code) throws LineException {
         if (!irqNegotiated()) {
-            return err("SET_IRQ_TYPE without VIRTIO_GPIO_F_IRQ negotiated");
+            return refuse(Refusal.IRQ_NOT_NEGOTIATED);
         }
-        IrqType type = IrqType.fromCode(value);
+        IrqType type = IrqType.fromCode(code);
         if (type == null) {
-            return err("invalid IRQ type");
+            return refuse(Refusal.INVALID_IRQ_TYPE);
         }
         IrqType current = irqType[gpio];
         if (type == IrqType.NONE) {
             disableIrq(gpio);
             return ok(0);
         }
-        if (backend.getDirection(gpio) == Direction.OUT) {
-            return err("SET_IRQ_TYPE on a line configured for output");
+        Direction d = direction(gpio);
+        if (d == Direction.OUT) {
+            return refuse(Refusal.IRQ_ON_OUTPUT);
         }
         if (current == type) {
             return ok(0);
         }
         if (current != IrqType.NONE) {
-            return err("IRQ type changed without going through NONE");
+            return refuse(Refusal.IRQ_TYPE_CHANGED);
         }
-        if (backend.getDirection(gpio) == Direction.NONE) {
-            backend.setDirection(gpio, Direction.IN, 0);
+        if (d == Direction.NONE) {
+            lines.setDirection(gpio, Direction.IN, 0);
+            direction[gpio] = (byte) Direction.IN.ordinal();
         }
-        backend.setEdgeDetection(gpio, edgeFor(type));
+        lines.setEdgeDetection(gpio, edgeFor(type));
         irqType[gpio] = type;
         latched[gpio] = false;
         return ok(0);
@@ -242,7 +279,7 @@ public final class GpioDevice {
         latched[gpio] = false;
         if (irqType[gpio] != IrqType.NONE) {
             irqType[gpio] = IrqType.NONE;
-            backend.setEdgeDetection(gpio, Edge.NONE);
+            lines.setEdgeDetection(gpio, Edge.NONE);
         }
         complete(gpio, IrqStatus.INVALID);
     }
@@ -251,31 +288,26 @@ public final class GpioDevice {
      * The driver queued an interrupt buffer pair for {@code gpio} (eventq): the line is unmasked. The pair comes
      * back through the {@link IrqSink} with INVALID at once if the line does not exist, is not enabled, or already
      * has a pair; with VALID at once if an edge was latched or a level interrupt is active.
+     *
+     * @return why the pair came back INVALID at once, or {@code null} if it was taken
      */
-    public void unmask(int gpio, int bufferToken) {
-        if (gpio >= ngpio) {
-            lastError = "interrupt buffer for a line out of range";
+    public Refusal unmask(int gpio, int bufferToken) {
+        Refusal refused = gpio >= ngpio ? Refusal.IRQ_NO_SUCH_LINE
+                : token[gpio] != NO_TOKEN ? Refusal.IRQ_BUFFER_TWICE
+                : irqType[gpio] == IrqType.NONE ? Refusal.IRQ_NOT_ENABLED : null;
+        if (refused != null) {
             irqSink.complete(bufferToken, gpio, IrqStatus.INVALID.code());
-            return;
-        }
-        if (token[gpio] != NO_TOKEN) {
-            lastError = "a second interrupt buffer for the same line";
-            irqSink.complete(bufferToken, gpio, IrqStatus.INVALID.code());
-            return;
-        }
-        if (irqType[gpio] == IrqType.NONE) {
-            lastError = "interrupt buffer for a line whose interrupt is not enabled";
-            irqSink.complete(bufferToken, gpio, IrqStatus.INVALID.code());
-            return;
+            return refused;
         }
         token[gpio] = bufferToken;
         if (latched[gpio] || levelActive(gpio)) {
             latched[gpio] = false;
             complete(gpio, IrqStatus.VALID);
         }
+        return null;
     }
 
-    /** An edge from the backend (on the device's thread): fires or latches the line's interrupt. */
+    /** An edge from the lines (on the device's thread): fires or latches the line's interrupt. */
     public void onEdge(int gpio, boolean rising) {
         if (gpio < 0 || gpio >= ngpio) {
             return;
@@ -302,9 +334,9 @@ public final class GpioDevice {
             return false;
         }
         try {
-            return type.activeAt(backend.getValue(gpio));
+            return type.activeAt(lines.getValue(gpio));
         } catch (LineException e) {
-            lastError = e.getMessage();
+            LOG.debug("{}: cannot read the level of line {}: {}", lines.label(), gpio, e.getMessage());
             return false;
         }
     }
@@ -337,6 +369,6 @@ public final class GpioDevice {
      * disconnected or reset the ring). Directions, values and interrupt types stay.
      */
     public void detachInterrupts() {
-        java.util.Arrays.fill(token, NO_TOKEN);
+        Arrays.fill(token, NO_TOKEN);
     }
 }

@@ -1,23 +1,22 @@
-package dev.vgpio.driver;
+package dev.vgpio.virtio;
 
-import dev.vgpio.device.VirtioDevice;
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestRegion;
 import dev.vgpio.virtqueue.BrokenQueueException;
 import dev.vgpio.virtqueue.DeviceQueue;
 import dev.vgpio.virtqueue.QueueConfig;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a {@link VirtioDevice} (vgpio's own device model) inside the caller's process: memory is an arena, a kick
- * runs the device at once on the kicking thread, and the device's notifications release per-queue semaphores.
- * Device code runs under one lock, so the device sees one thread at a time, as it requires. For tests, embedding
- * and measuring the device without a transport.
+ * Joins a driver to a {@link VirtioDevice} inside one process, without a socket: memory is an arena, a kick runs the
+ * device at once on the kicking thread, and the device's notifications release per-queue semaphores. Device code
+ * runs under one lock, so the device sees one thread at a time, as it requires. For tests, embedding and measuring
+ * a device without a transport.
  */
 public final class InProcessTransport implements VirtioTransport {
     private static final long BASE = 0x1000_0000L;
@@ -52,7 +51,7 @@ public final class InProcessTransport implements VirtioTransport {
 
     @Override
     public long offeredFeatures() {
-        return device.deviceFeatures() | (1L << 32) | (1L << 29) | (1L << 28);
+        return device.offeredFeatures();
     }
 
     @Override
@@ -65,12 +64,16 @@ public final class InProcessTransport implements VirtioTransport {
     }
 
     @Override
-    public byte[] readConfig(int offset, int length) {
+    public byte[] readConfig(int offset, int length) throws VirtioException {
         MemorySegment out = Arena.ofAuto().allocate(Math.max(1, length));
         synchronized (lock) {
-            device.readConfig(offset, out, length);
+            try {
+                device.readConfig(offset, out, length);
+            } catch (IllegalArgumentException e) {
+                throw new VirtioException(VirtioException.Reason.REFUSED, e.getMessage(), e);
+            }
         }
-        return out.asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        return out.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
     }
 
     @Override
@@ -84,14 +87,15 @@ public final class InProcessTransport implements VirtioTransport {
     }
 
     @Override
-    public void startQueue(int index, QueueConfig config) throws IOException {
+    public void startQueue(int index, QueueConfig config) throws VirtioException {
         synchronized (lock) {
             try {
-                DeviceQueue q = DeviceQueue.create(memory, config, negotiated);
+                DeviceQueue q = DeviceQueue.create(memory, config, VirtioFeature.ringFeatures(negotiated));
                 Semaphore s = signals[index];
-                device.startQueue(index, memory, q, s::release, s::release);
+                device.startQueue(index, q, s::release, s::release);
             } catch (BrokenQueueException e) {
-                throw new DriverException("queue " + index + " cannot start: " + e.getMessage(), e);
+                throw new VirtioException(VirtioException.Reason.REFUSED,
+                        "queue " + index + " cannot start: " + e.getMessage(), e);
             }
         }
     }

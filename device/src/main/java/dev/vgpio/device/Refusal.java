@@ -1,0 +1,36 @@
+package dev.vgpio.device;
+
+/**
+ * Why the device answered a request with {@code STATUS_ERR}, or returned an interrupt buffer INVALID at once: each
+ * rule of the spec the driver's message broke, and the failures of the lines themselves. A returned value, never
+ * state: {@link GpioController#refusal(int)} reads it from an outcome.
+ */
+public enum Refusal {
+    UNKNOWN_TYPE("unknown message type"),
+    NO_LINE_NAMES("the device has no line names"),
+    NO_SUCH_LINE("line number out of range"),
+    INVALID_DIRECTION("invalid direction"),
+    INTERRUPT_ENABLED("line has an interrupt enabled; set its IRQ type to NONE before making it an output"),
+    INVALID_VALUE("value is neither 0 nor 1"),
+    IRQ_NOT_NEGOTIATED("SET_IRQ_TYPE without VIRTIO_GPIO_F_IRQ negotiated"),
+    INVALID_IRQ_TYPE("invalid IRQ type"),
+    IRQ_ON_OUTPUT("SET_IRQ_TYPE on a line configured for output"),
+    IRQ_TYPE_CHANGED("IRQ type changed without going through NONE"),
+    LINES_FAILED("the lines could not carry it out (the log says why)"),
+    REQUEST_SIZE("the request is not 8 bytes"),
+    RESPONSE_SIZE("the response buffer is not the size the request's answer has"),
+    IRQ_NO_SUCH_LINE("interrupt buffer for a line out of range"),
+    IRQ_BUFFER_TWICE("a second interrupt buffer for the same line"),
+    IRQ_NOT_ENABLED("interrupt buffer for a line whose interrupt is not enabled");
+
+    private final String reason;
+
+    Refusal(String reason) {
+        this.reason = reason;
+    }
+
+    /** The rule that was broken, in words. */
+    public String reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.vgpio.virtio;
+
+import dev.vgpio.virtqueue.DeviceQueue;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The device side of the contract: what a transport (vhost-user, in-process, a remote processor's channel) needs
+ * from a virtio device — its identity, features and configuration space, and queues to serve. All calls come from
+ * the transport's one thread, except the wakeup, which the device may run from any thread to ask for
+ * {@link #onWakeup()}.
+ */
+public interface VirtioDevice {
+    /** Signals the driver: used buffers on a queue, or a queue error. */
+    @FunctionalInterface
+    interface Notifier {
+        void notifyDriver();
+    }
+
+    /** The virtio device ID (41 for GPIO). */
+    int deviceId();
+
+    /** How many virtqueues the device has at most. */
+    int queueCount();
+
+    /** Device-specific feature bits (0..23) the device offers; ring and transport bits are the transport's. */
+    long deviceFeatures();
+
+    /**
+     * Every feature bit a transport offers for this device: its own and the ring features vgpio's device queue serves
+     * ({@link VirtioFeature#SPLIT_RING}).
+     */
+    default long offeredFeatures() {
+        return (deviceFeatures() & VirtioFeature.DEVICE_BITS) | VirtioFeature.SPLIT_RING;
+    }
+
+    /** Names of the feature bits, the device's own among them, for logs. */
+    default FeatureNames featureNames() {
+        return FeatureNames.VIRTIO;
+    }
+
+    /** The feature bits the driver accepted, ring and transport bits included. */
+    void negotiate(long features);
+
+    /** Whether queue {@code index} exists with the negotiated features (virtio-gpio's eventq needs F_IRQ). */
+    boolean queueAvailable(int index);
+
+    /** Size in bytes of the configuration space. */
+    int configSize();
+
+    /**
+     * Copies {@code length} bytes of the configuration space from {@code offset} into {@code dst}, for any offset and
+     * length inside it.
+     *
+     * @throws IllegalArgumentException if the range is not inside the configuration space
+     */
+    void readConfig(int offset, MemorySegment dst, int length);
+
+    /**
+     * Starts serving queue {@code index}, whose rings and buffers are in {@code queue.memory()}; {@code used} signals
+     * used buffers, {@code error} a broken queue.
+     */
+    void startQueue(int index, DeviceQueue queue, Notifier used, Notifier error);
+
+    /** Stops serving queue {@code index}; the device keeps its own state. */
+    void stopQueue(int index);
+
+    /** The driver made buffers available on queue {@code index}. */
+    void queueNotified(int index);
+
+    /** Where the device asks for {@link #onWakeup()} from another thread (events from its lines). */
+    void setWakeup(Runnable wakeup);
+
+    /** Runs on the transport's thread after a wakeup. */
+    void onWakeup();
+}
