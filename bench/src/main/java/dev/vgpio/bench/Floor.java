@@ -78,11 +78,6 @@ public final class Floor {
     private Floor() {
     }
 
-    /** Runs the floor with the scheduler placing both processes. */
-    public static FloorResult run(Duration duration, Duration warmup) {
-        return run(duration, warmup, Cpus.ANY);
-    }
-
     /**
      * Builds the floor if needed, runs it for {@code warmup} then {@code duration} per measurement, and returns what
      * it measured.

@@ -48,7 +48,7 @@ public record ChipSpec(String label, List<String> names) {
             }
         }
         if (s.equals("sim")) {
-            return new ChipSpec(label, DEMO_NAMES);
+            return label.equals(DEFAULT_LABEL) ? DEMO : new ChipSpec(label, DEMO_NAMES);
         }
         if (!s.startsWith("sim:")) {
             throw bad(spec, "only simulated chips ('sim') exist so far");
@@ -78,7 +78,7 @@ public record ChipSpec(String label, List<String> names) {
                 + " (use sim, sim:COUNT or sim:NAME,NAME,... optionally followed by @LABEL)");
     }
 
-    /** Builds the backend (names were checked when the spec was made). */
+    /** Builds the simulated chip (names were checked when the spec was made). */
     public SimulatedChip create() {
         return new SimulatedChip(label, names);
     }

@@ -71,7 +71,6 @@ final class MonCommand extends ToolCommand {
     /** While no event comes, check this often that the back end is still there. */
     private static final Duration PROBE = Duration.ofSeconds(1);
 
-    private volatile StopSignals signals;
 
     @Override
     int run() throws IOException, InterruptedException {
@@ -84,7 +83,6 @@ final class MonCommand extends ToolCommand {
         }
         PrintWriter out = out();
         try (StopSignals stop = StopSignals.install()) {
-            signals = stop;
             try (GpioChip chip = open(socket.path(), true)) {
                 int[] offsets = resolve(chip, lines);
                 if (!chip.hasInterrupts()) {
@@ -124,19 +122,10 @@ final class MonCommand extends ToolCommand {
                     }
                 }
             }
-        } finally {
-            signals = null;
         }
         return 0;
     }
 
-    /** Stops monitoring, as Ctrl-C does (for tests and embedding). */
-    void stop() {
-        StopSignals s = signals;
-        if (s != null) {
-            s.stop();
-        }
-    }
 
     private IrqType trigger() {
         if (edges != null && level != null) {

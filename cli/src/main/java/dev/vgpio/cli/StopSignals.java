@@ -92,11 +92,6 @@ final class StopSignals implements AutoCloseable {
         return stop.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** Waits until stopped. */
-    void await() throws InterruptedException {
-        stop.await();
-    }
-
     /** Restores the previous handlers and removes the shutdown hook. */
     @Override
     public void close() {

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,14 +82,15 @@ class ToolsTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
+    static void await(String what, BooleanSupplier condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(condition::getAsBoolean);
+    }
+
+    /** Checks that {@code condition} holds all through {@code period}. */
+    static void holds(String what, Duration period, BooleanSupplier condition) {
+        Awaitility.await(what).during(period).atMost(period.plusSeconds(5)).pollInterval(Duration.ofMillis(10))
+                .until(condition::getAsBoolean);
     }
 
     static void signal(String name) throws Exception {
@@ -282,8 +284,7 @@ class ToolsTest {
         await("LED driven", () -> direction(0) == Direction.OUT && direction(3) == Direction.OUT);
         assertThat(observe(0)).isEqualTo(1);
         assertThat(observe(3)).isZero();
-        Thread.sleep(50);
-        assertThat(set).isNotDone();
+        holds("set holding the lines", Duration.ofMillis(50), () -> !set.isDone());
         assertThat(direction(0)).isEqualTo(Direction.OUT);
         Run r = set.get(10, TimeUnit.SECONDS);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
@@ -296,8 +297,7 @@ class ToolsTest {
     void setHoldsUntilCtrlC() throws Exception {
         CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(new SetCommand(), "-s", sock, "LED=1"));
         await("LED driven", () -> direction(0) == Direction.OUT);
-        Thread.sleep(300);
-        assertThat(set).isNotDone();
+        holds("set holding the line", Duration.ofMillis(300), () -> !set.isDone());
         assertThat(observe(0)).isEqualTo(1);
         signal("INT");
         Run r = set.get(10, TimeUnit.SECONDS);

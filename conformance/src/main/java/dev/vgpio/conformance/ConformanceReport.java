@@ -25,7 +25,7 @@ public final class ConformanceReport {
     }
 
     public boolean anyFailed() {
-        return count(Result.Outcome.FAIL) > 0;
+        return results.stream().anyMatch(Result::failed);
     }
 
     /** 1 if any check failed, else 0. */

@@ -122,10 +122,6 @@ final class Session implements AutoCloseable {
         return offered;
     }
 
-    long negotiated() {
-        return negotiated;
-    }
-
     /** Whether VIRTIO_GPIO_F_IRQ was negotiated (the eventq runs). */
     boolean irq() {
         return events != null;

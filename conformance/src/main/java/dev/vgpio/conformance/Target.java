@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The device under test: how to open a fresh session to it, optionally how to drive its inputs, and how patient to
@@ -95,10 +94,6 @@ public record Target(String description, Opener opener, InputDriver input, Durat
                 }
             }
         }
-    }
-
-    public Optional<InputDriver> inputDriver() {
-        return Optional.ofNullable(input);
     }
 
     public Target withInput(InputDriver driver) {

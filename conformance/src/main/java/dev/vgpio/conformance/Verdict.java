@@ -9,8 +9,4 @@ record Verdict(Result.Outcome outcome, String detail) {
     static Verdict fail(String detail) {
         return new Verdict(Result.Outcome.FAIL, detail);
     }
-
-    static Verdict skip(String why) {
-        return new Verdict(Result.Outcome.SKIP, why);
-    }
 }

@@ -22,10 +22,6 @@ public final class HostControl {
         this.chip = chip;
     }
 
-    public SimulatedChip chip() {
-        return chip;
-    }
-
     /**
      * The offset of a line given as an offset ({@code 3}) or a name ({@code BUTTON_A}).
      *

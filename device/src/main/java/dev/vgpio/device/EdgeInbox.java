@@ -56,10 +56,6 @@ final class EdgeInbox implements LineEventListener {
         }
     }
 
-    synchronized boolean isEmpty() {
-        return head == tail;
-    }
-
     synchronized long lost() {
         return lost;
     }

@@ -228,7 +228,7 @@ class InterruptTest {
             }
         });
         host.join();
-        assertThat(wakeups[0]).as("the backend's thread only wakes the device thread").isEqualTo(1);
+        assertThat(wakeups[0]).as("the lines' thread only wakes the device thread").isEqualTo(1);
         assertThat(guest.virtio.controller().isLatched(BUTTON)).as("nothing happens until the device thread runs")
                 .isFalse();
         guest.virtio.onWakeup();

@@ -2,6 +2,7 @@ package dev.vgpio.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
@@ -118,9 +119,7 @@ class GpioChipTest {
             // EDGE_BOTH tells rising from falling by reading the line after the event (as Linux does), so edges are
             // paced: the second comes after the first was reported
             sim.drive(6, 1);
-            for (int i = 0; i < 200 && got.isEmpty(); i++) {
-                Thread.sleep(5);
-            }
+            await("the rising edge").atMost(Duration.ofSeconds(2)).until(() -> !got.isEmpty());
             sim.drive(6, 0);
             assertThat(two.await(2, TimeUnit.SECONDS)).isTrue();
             assertThat(got).extracting(EdgeEvent::type).containsExactly(EdgeEvent.Type.RISING, EdgeEvent.Type.FALLING);

@@ -1,10 +1,12 @@
 package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,9 +24,8 @@ class ConformProcessTest {
                 "serve").directory(dir.toFile()).redirectOutput(dir.resolve("serve.out").toFile())
                 .redirectError(dir.resolve("serve.err").toFile()).start();
         try {
-            for (int i = 0; i < 300 && !Files.exists(dir.resolve("vgpio.sock.ctl")); i++) {
-                Thread.sleep(20);
-            }
+            await("vgpio serve's control socket").atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.exists(dir.resolve("vgpio.sock.ctl")));
             Process conform = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
                     "conform", "--socket", "vgpio.sock").directory(dir.toFile()).redirectErrorStream(true).start();
             String out = new String(conform.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

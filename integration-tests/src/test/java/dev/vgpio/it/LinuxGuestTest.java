@@ -1,6 +1,7 @@
 package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
@@ -119,10 +120,7 @@ class LinuxGuestTest {
             assertThat(chip.observe(5)).isEqualTo(1);
             vm.kill();
         }
-        for (int i = 0; i < 500 && server.isConnected(); i++) {
-            Thread.sleep(10);
-        }
-        assertThat(server.isConnected()).as("the daemon noticed the disconnect").isFalse();
+        await("the daemon to notice the disconnect").atMost(Duration.ofSeconds(5)).until(() -> !server.isConnected());
         assertThat(server.isRunning()).as("the daemon keeps running").isTrue();
         assertThat(chip.getDirection(5)).isEqualTo(Direction.OUT);
         assertThat(chip.observe(5)).as("BUZZER still driven at 1 after QEMU was killed").isEqualTo(1);

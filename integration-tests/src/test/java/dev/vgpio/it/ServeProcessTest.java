@@ -1,6 +1,7 @@
 package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,16 +35,11 @@ class ServeProcessTest {
                 .redirectError(dir.resolve("serve.err").toFile()).start();
         Path socket = dir.resolve("vgpio.sock");
         try {
-            for (int i = 0; i < 300 && !Files.exists(socket); i++) {
-                Thread.sleep(20);
-            }
-            assertThat(socket).as("vgpio serve creates ./vgpio.sock; stderr: %s", read(dir.resolve("serve.err")))
-                    .exists();
-            String printed = "";
-            for (int i = 0; i < 300 && !printed.contains("vhost-user-gpio-pci"); i++) {
-                Thread.sleep(20);
-                printed = read(dir.resolve("serve.out"));
-            }
+            await("vgpio serve to create ./vgpio.sock").atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.exists(socket));
+            await("vgpio serve to print the QEMU options").atMost(Duration.ofSeconds(10))
+                    .until(() -> read(dir.resolve("serve.out")).contains("vhost-user-gpio-pci"));
+            String printed = read(dir.resolve("serve.out"));
             assertThat(printed).contains("-device vhost-user-gpio-pci,chardev=vgpio0")
                     .contains("path=" + socket.toAbsolutePath());
             String scenario = """

@@ -74,19 +74,6 @@ public final class GuestMemory {
         return find(gpa, length);
     }
 
-    /**
-     * Translates a guest range to the region holding it and returns the offset inside that region's segment;
-     * the segment is {@link #segmentAt(long, long)}. Use these two for bulk access that needs a segment.
-     */
-    public long offsetOf(long gpa, long length) throws GuestMemoryException {
-        return gpa - require(gpa, length).guestPhysAddr();
-    }
-
-    /** The backing segment of the region holding {@code [gpa, gpa + length)}. */
-    public MemorySegment segmentAt(long gpa, long length) throws GuestMemoryException {
-        return require(gpa, length).segment();
-    }
-
     /** A slice of the backing memory for {@code [gpa, gpa + length)}; allocates a segment view, so not for hot paths. */
     public MemorySegment slice(long gpa, long length) throws GuestMemoryException {
         GuestRegion r = require(gpa, length);

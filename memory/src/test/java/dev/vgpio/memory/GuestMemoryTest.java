@@ -82,7 +82,7 @@ class GuestMemoryTest {
         memory.fill(0x10_0010, 5, (byte) 0x7f);
         assertThat(memory.readU8(0x10_0014)).isEqualTo(0x7f);
         assertThat(memory.slice(0x10_0010, 5).byteSize()).isEqualTo(5);
-        assertThat(memory.offsetOf(0x10_0010, 5)).isEqualTo(0x10);
+        assertThat(memory.regionOf(0x10_0010, 5).guestPhysAddr()).isEqualTo(0x10_0000);
     }
 
     @Test

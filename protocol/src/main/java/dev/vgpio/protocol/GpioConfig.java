@@ -31,14 +31,14 @@ public record GpioConfig(int ngpio, long gpioNamesSize) {
         Wire.u32("gpio_names_size", gpioNamesSize);
     }
 
-    /** Writes the {@value #SIZE} bytes at {@code offset}, with zero padding. */
+    /** Writes the 8 bytes at {@code offset}, with zero padding. */
     public void encode(MemorySegment seg, long offset) {
         seg.set(LE16, offset + NGPIO, (short) ngpio);
         seg.set(LE16, offset + PADDING, (short) 0);
         seg.set(LE32, offset + GPIO_NAMES_SIZE, (int) gpioNamesSize);
     }
 
-    /** Reads the {@value #SIZE} bytes at {@code offset}; the padding is ignored (see {@link #paddingOf}). */
+    /** Reads the 8 bytes at {@code offset}; the padding is ignored (see {@link #paddingOf}). */
     public static GpioConfig decode(MemorySegment seg, long offset) {
         return new GpioConfig(Short.toUnsignedInt(seg.get(LE16, offset + NGPIO)),
                 Integer.toUnsignedLong(seg.get(LE32, offset + GPIO_NAMES_SIZE)));
@@ -59,7 +59,7 @@ public record GpioConfig(int ngpio, long gpioNamesSize) {
     /**
      * Decodes the configuration space as a driver reads it.
      *
-     * @throws IllegalArgumentException unless {@code bytes} holds exactly {@value #SIZE} bytes
+     * @throws IllegalArgumentException unless {@code bytes} holds exactly 8 bytes
      */
     public static GpioConfig fromBytes(byte[] bytes) {
         if (bytes.length != SIZE) {

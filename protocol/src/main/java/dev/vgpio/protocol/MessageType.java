@@ -29,11 +29,6 @@ public enum MessageType {
         return code;
     }
 
-    /** Whether this message needs VIRTIO_GPIO_F_IRQ (true only for {@link #SET_IRQ_TYPE}). */
-    public boolean isIrqMessage() {
-        return this == SET_IRQ_TYPE;
-    }
-
     /** The type with this wire value, or {@code null} if none has it. Allocates nothing. */
     public static MessageType fromCode(long code) {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[(int) code] : null;

@@ -15,7 +15,6 @@ class EnumsTest {
         assertThat(MessageType.SET_IRQ_TYPE.code()).isEqualTo(0x6);
         for (MessageType t : MessageType.values()) {
             assertThat(MessageType.fromCode(t.code())).isSameAs(t);
-            assertThat(t.isIrqMessage()).isEqualTo(t == MessageType.SET_IRQ_TYPE);
         }
         for (long unknown : new long[] {0, 7, 8, 0xff, 0xffff, 0x10001, 0x1_0000_0001L, -1, Long.MIN_VALUE}) {
             assertThat(MessageType.fromCode(unknown)).as("code %d", unknown).isNull();

@@ -48,11 +48,6 @@ public final class Epoll implements AutoCloseable {
         return new Epoll(fd);
     }
 
-    /** The epoll descriptor, or -1 once closed. */
-    public int fd() {
-        return fd.get();
-    }
-
     /** Watches {@code fd} for {@code events} (a mask of {@link #IN}, {@link #OUT}, ...), reporting {@code data}. */
     public void add(int fd, int events, long data) throws LinuxException {
         ctl(CTL_ADD, "ADD", fd, events, data);
@@ -93,11 +88,6 @@ public final class Epoll implements AutoCloseable {
             return 0;
         }
         throw new LinuxException("epoll_wait(fd " + fd + ")", -r);
-    }
-
-    /** Whether it has not been closed. */
-    public boolean isOpen() {
-        return fd.isOpen();
     }
 
     /** Closes the epoll descriptor; later calls do nothing. */

@@ -17,11 +17,6 @@ public final class FdSet {
         this.fds = new int[capacity];
     }
 
-    /** How many descriptors it can hold. */
-    public int capacity() {
-        return fds.length;
-    }
-
     /** How many descriptors were added since the last {@link #clear()} (taken ones included). */
     public int count() {
         return count;

@@ -2,6 +2,7 @@ package dev.vgpio.vhostuser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
@@ -63,9 +64,8 @@ class VhostUserFrontendTest {
             chip.getDirection(0);
             assertThat(server.session().isActive(0)).isTrue();
             chip.close();
-            for (int i = 0; i < 100 && server.isConnected(); i++) {
-                Thread.sleep(10);
-            }
+            await("the back end to see the front end go").atMost(Duration.ofSeconds(2))
+                    .until(() -> !server.isConnected());
             assertThat(server.session().isActive(0)).isFalse();
             assertThat(server.isConnected()).isFalse();
         }

@@ -7,6 +7,7 @@ import static dev.vgpio.protocol.MessageType.SET_DIRECTION;
 import static dev.vgpio.protocol.MessageType.SET_VALUE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,11 +113,8 @@ class VhostUserServerTest {
         assertThat(server.connections()).isEqualTo(2);
     }
 
-    private void awaitDisconnected() throws InterruptedException {
-        for (int i = 0; i < 200 && server.isConnected(); i++) {
-            Thread.sleep(10);
-        }
-        assertThat(server.isConnected()).isFalse();
+    private void awaitDisconnected() {
+        await("the back end to see the front end go").atMost(Duration.ofSeconds(2)).until(() -> !server.isConnected());
     }
 
     /** Sends a bad message, expects the back end to close the connection, and checks the daemon still serves. */
@@ -227,10 +226,12 @@ class VhostUserServerTest {
             Thread.sleep(50);
             chip.drive(1, 1);
             List<int[]> used = new java.util.ArrayList<>();
-            for (int i = 0; i < 500 && used.isEmpty(); i++) {
-                f.epoll.await(f.events, 10);
-                f.eventq.drainUsed((h, len) -> used.add(new int[] {h, len}));
-            }
+            await("the interrupt on the eventq").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> {
+                        f.epoll.await(f.events, 10);
+                        f.eventq.drainUsed((h, len) -> used.add(new int[] {h, len}));
+                        return !used.isEmpty();
+                    });
             assertThat(used).hasSize(1);
             assertThat(used.getFirst()[1]).isEqualTo(1);
             assertThat(f.memory.readU8(buf + 8)).isEqualTo(1);

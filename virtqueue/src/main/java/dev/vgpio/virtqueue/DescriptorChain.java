@@ -36,7 +36,7 @@ public final class DescriptorChain {
     /**
      * Starts a chain at {@code head} whose buffers are translated in {@code memory}.
      *
-     * <p>References are stored only when they change ({@link #add} too): a reference store into a long-lived object
+     * <p>References are stored only when they change ({@link #set} too): a reference store into a long-lived object
      * costs a garbage-collector write barrier, with G1 a full fence, and in steady state the queue's memory and the
      * buffers' regions stay the same from one chain to the next.
      */

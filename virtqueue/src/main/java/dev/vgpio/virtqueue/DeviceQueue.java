@@ -63,10 +63,6 @@ public final class DeviceQueue {
         return new DeviceQueue(memory, config, RingView.of(memory, config), features);
     }
 
-    public QueueConfig config() {
-        return config;
-    }
-
     /** The guest memory the rings and the buffers of popped chains are in. */
     public GuestMemory memory() {
         return memory;
@@ -74,10 +70,6 @@ public final class DeviceQueue {
 
     public int size() {
         return size;
-    }
-
-    public boolean eventIdx() {
-        return eventIdx;
     }
 
     /** A chain view big enough for any chain of this queue. */

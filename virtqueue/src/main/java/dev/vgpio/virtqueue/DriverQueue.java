@@ -88,10 +88,6 @@ public final class DriverQueue {
         return config;
     }
 
-    public int size() {
-        return size;
-    }
-
     /** Descriptors not in use by a submitted chain. */
     public int freeDescriptors() {
         return freeCount;
@@ -258,7 +254,7 @@ public final class DriverQueue {
     }
 
     /** Sets the available index to any value, for tests of a misbehaving driver. */
-    public void publishRawAvailIdx(int idx) throws GuestMemoryException {
+    void publishRawAvailIdx(int idx) throws GuestMemoryException {
         rings.setAvailIdx(idx);
     }
 
@@ -388,10 +384,5 @@ public final class DriverQueue {
         freeNext[last] = freeHead;
         freeHead = head;
         freeCount += count;
-    }
-
-    /** The used index up to which elements have been collected. */
-    public int lastUsed() {
-        return lastUsed;
     }
 }
