@@ -230,7 +230,7 @@ public final class VhostUserSession {
 
     private void setVringFd(FrontEndRequest.SetVringFd f) throws ProtocolException {
         Vring v = vrings[f.index()];
-        switch (f.request()) {
+        switch (f.type()) {
             case VhostUser.SET_VRING_KICK -> {
                 if (v.kick != null) {
                     kicks.unwatch(v.index, v.kick);
