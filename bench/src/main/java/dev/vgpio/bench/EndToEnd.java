@@ -168,7 +168,7 @@ public final class EndToEnd {
             outstanding -= answered;
         }
         if (lastStatus != 0) {
-            throw new VirtioException(PROTOCOL_VIOLATION, "the back end answered GET_VALUE with status " + lastStatus);
+            throw new VirtioException(REFUSED, "the back end answered GET_VALUE with status " + lastStatus);
         }
         return done / (elapsed / 1e9);
     }

@@ -45,8 +45,8 @@ final class Context {
     Session sessionWithIrq() throws IOException {
         Session s = open(true);
         if (!s.irq()) {
-            throw new CheckSkipped("the device does not offer VIRTIO_GPIO_F_IRQ (offered features 0x"
-                    + Long.toHexString(s.offered()) + ")");
+            throw new CheckSkipped("the device does not offer VIRTIO_GPIO_F_IRQ (offered features "
+                    + GpioFeatures.NAMES.describe(s.offered()) + ")");
         }
         return s;
     }

@@ -38,7 +38,8 @@ final class RequestChecks {
         Session s = c.session();
         long f = s.offered();
         String list = "offered features " + GpioFeatures.NAMES.describe(f);
-        return VirtioFeature.VERSION_1.in(f) ? pass(list) : fail(list + ": VIRTIO_F_VERSION_1 (bit 32) is missing");
+        VirtioFeature v1 = VirtioFeature.VERSION_1;
+        return v1.in(f) ? pass(list) : fail(list + ": " + v1.specName() + " (bit " + v1.bit() + ") is missing");
     }
 
 

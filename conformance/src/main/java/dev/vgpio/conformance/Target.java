@@ -2,6 +2,7 @@ package dev.vgpio.conformance;
 
 import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
 import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
+import static dev.vgpio.virtio.VirtioException.Reason.TIMED_OUT;
 import static dev.vgpio.virtio.VirtioException.Reason.UNREACHABLE;
 
 import dev.vgpio.vhostuser.VhostUserFrontend;
@@ -62,7 +63,8 @@ public record Target(String description, Opener opener, InputDriver input, Durat
     /**
      * A vhost-user-gpio back end listening on {@code socket}; each session is a new connection. A back end that
      * serves one front end at a time may not have noticed that the previous session hung up when the next connects,
-     * so a connection that is refused or closed at once is retried for up to {@code max(timeout, 2 s)}.
+     * so a connection that is refused, closed at once or left unanswered is retried for up to
+     * {@code max(timeout, 2 s)}.
      */
     public static Target vhostUser(Path socket, Duration timeout) {
         Opener opener = () -> connect(socket, timeout);
@@ -82,7 +84,7 @@ public record Target(String description, Opener opener, InputDriver input, Durat
             try {
                 return VhostUserFrontend.connect(socket, timeout, FRONT_END_MEMORY);
             } catch (VirtioException e) {
-                boolean turnedAway = e.reason() == CLOSED || e.reason() == UNREACHABLE;
+                boolean turnedAway = e.reason() == CLOSED || e.reason() == UNREACHABLE || e.reason() == TIMED_OUT;
                 if (!turnedAway || System.nanoTime() - deadline > 0) {
                     throw e;
                 }

@@ -37,14 +37,13 @@ public final class GpioController {
     private static final Logger LOG = LoggerFactory.getLogger(GpioController.class);
     private static final int NO_TOKEN = -1;
     private static final int NO_VALUE = -1;
-    private static final Direction[] DIRECTIONS = Direction.values();
     private static final Refusal[] REFUSALS = Refusal.values();
 
     private final GpioLines lines;
     private final int ngpio;
     private final byte[] namesBlock;
     private final GpioConfig config;
-    /** Per line: the {@link Direction} ordinal the driver last set. */
+    /** Per line: the {@link Direction} code the driver last set (what GET_DIRECTION answers). */
     private final byte[] direction;
     /** Per line: the output value the driver last set (driven if an output, kept for later if not), or NO_VALUE. */
     private final byte[] value;
@@ -82,10 +81,9 @@ public final class GpioController {
         for (int gpio = 0; gpio < ngpio; gpio++) {
             try {
                 Direction d = lines.getDirection(gpio);
-                direction[gpio] = (byte) d.ordinal();
-                if (d == Direction.OUT) {
-                    value[gpio] = (byte) lines.getValue(gpio);
-                }
+                int v = d == Direction.OUT ? lines.getValue(gpio) : NO_VALUE;
+                direction[gpio] = (byte) d.code();
+                value[gpio] = (byte) v;
             } catch (LineException e) {
                 LOG.warn("{}: line {} starts released: {}", lines.label(), gpio, e.getMessage());
             }
@@ -153,7 +151,7 @@ public final class GpioController {
     }
 
     /** The outcome of a request refused for {@code why}. */
-    public static int refuse(Refusal why) {
+    private static int refuse(Refusal why) {
         return GpioResponse.ERR | (why.ordinal() + 1) << 16;
     }
 
@@ -174,7 +172,7 @@ public final class GpioController {
         if (t == MessageType.GET_LINE_NAMES) {
             return namesBlock.length == 0 ? refuse(Refusal.NO_LINE_NAMES) : ok(0);
         }
-        if (gpio >= ngpio) {
+        if (gpio < 0 || gpio >= ngpio) {
             return refuse(Refusal.NO_SUCH_LINE);
         }
         try {
@@ -194,7 +192,7 @@ public final class GpioController {
 
     /** The direction the driver set on {@code gpio}. */
     public Direction direction(int gpio) {
-        return DIRECTIONS[direction[gpio]];
+        return Direction.fromCode(direction[gpio]);
     }
 
     private int setDirection(int gpio, long code) throws LineException {
@@ -218,7 +216,7 @@ public final class GpioController {
             }
             case IN -> lines.setDirection(gpio, Direction.IN, 0);
         }
-        direction[gpio] = (byte) d.ordinal();
+        direction[gpio] = (byte) d.code();
         return ok(0);
     }
 
@@ -226,7 +224,7 @@ public final class GpioController {
         if (v != 0 && v != 1) {
             return refuse(Refusal.INVALID_VALUE);
         }
-        if (direction(gpio) == Direction.OUT) {
+        if (direction[gpio] == Direction.OUT.code()) {
             lines.setValue(gpio, (int) v);
         }
         value[gpio] = (byte) v;
@@ -258,7 +256,7 @@ public final class GpioController {
         }
         if (d == Direction.NONE) {
             lines.setDirection(gpio, Direction.IN, 0);
-            direction[gpio] = (byte) Direction.IN.ordinal();
+            direction[gpio] = (byte) Direction.IN.code();
         }
         lines.setEdgeDetection(gpio, edgeFor(type));
         irqType[gpio] = type;
@@ -292,7 +290,7 @@ public final class GpioController {
      * @return why the pair came back INVALID at once, or {@code null} if it was taken
      */
     public Refusal unmask(int gpio, int bufferToken) {
-        Refusal refused = gpio >= ngpio ? Refusal.IRQ_NO_SUCH_LINE
+        Refusal refused = gpio < 0 || gpio >= ngpio ? Refusal.IRQ_NO_SUCH_LINE
                 : token[gpio] != NO_TOKEN ? Refusal.IRQ_BUFFER_TWICE
                 : irqType[gpio] == IrqType.NONE ? Refusal.IRQ_NOT_ENABLED : null;
         if (refused != null) {

@@ -1,5 +1,7 @@
 package dev.vgpio.device;
 
+import dev.vgpio.protocol.GpioRequest;
+
 /**
  * Why the device answered a request with {@code STATUS_ERR}, or returned an interrupt buffer INVALID at once: each
  * rule of the spec the driver's message broke, and the failures of the lines themselves. A returned value, never
@@ -17,7 +19,7 @@ public enum Refusal {
     IRQ_ON_OUTPUT("SET_IRQ_TYPE on a line configured for output"),
     IRQ_TYPE_CHANGED("IRQ type changed without going through NONE"),
     LINES_FAILED("the lines could not carry it out (the log says why)"),
-    REQUEST_SIZE("the request is not 8 bytes"),
+    REQUEST_SIZE("the request is not " + GpioRequest.SIZE + " bytes"),
     RESPONSE_SIZE("the response buffer is not the size the request's answer has"),
     IRQ_NO_SUCH_LINE("interrupt buffer for a line out of range"),
     IRQ_BUFFER_TWICE("a second interrupt buffer for the same line"),

@@ -34,11 +34,11 @@ import org.slf4j.LoggerFactory;
  * request of the wrong size gets STATUS_ERR; a chain without a writable buffer is dropped with a log line; a queue
  * whose rings are unreachable is marked broken until it is started again.
  */
-public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
+public final class VirtioGpioDevice implements VirtioDevice {
     private static final Logger LOG = LoggerFactory.getLogger(VirtioGpioDevice.class);
     /** Where requests are gathered in {@link #scratch}, and where responses are put together for scattering. */
     private static final long SCRATCH_REQUEST = 0;
-    private static final long SCRATCH_RESPONSE = 8;
+    private static final long SCRATCH_RESPONSE = GpioRequest.SIZE;
 
     private final GpioController controller;
     private final EdgeInbox inbox = new EdgeInbox(4096);
@@ -64,14 +64,14 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     public VirtioGpioDevice(GpioController controller) {
         this.controller = controller;
         Arena arena = Arena.ofAuto();
-        this.scratch = arena.allocate(16, 8);
+        this.scratch = arena.allocate(SCRATCH_RESPONSE + GpioResponse.SIZE, 8);
         byte[] names = controller.namesBlock();
         this.namesResponse = arena.allocate(GpioResponseN.size(names.length), 1);
         namesResponse.set(ValueLayout.JAVA_BYTE, GpioResponseN.STATUS, (byte) Status.OK.code());
         MemorySegment.copy(names, 0, namesResponse, ValueLayout.JAVA_BYTE, GpioResponseN.VALUE, names.length);
         this.config = arena.allocate(GpioConfig.SIZE);
         controller.config().encode(config, 0);
-        controller.setIrqSink(this);
+        controller.setIrqSink(this::returnIrqBuffer);
         controller.lines().setEventListener(inbox);
     }
 
@@ -331,7 +331,9 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
     /** Writes an ERR response cut to the room the driver gave; returns the bytes written. */
     private int refuse(DescriptorChain chain, Refusal why) throws GuestMemoryException {
         errors++;
-        LOG.debug("requestq: chain {}: {} -> ERR", chain.head(), why.reason());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("requestq: chain {}: {} -> ERR", chain.head(), why.reason());
+        }
         GpioResponse.write(scratch, SCRATCH_RESPONSE, GpioResponse.ERR);
         return chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE,
                 (int) Math.min(chain.writableBytes(), GpioResponse.SIZE));
@@ -375,7 +377,8 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
         int head = chain.head();
         try {
             if (chain.readableBytes() != IrqRequest.SIZE || chain.writableBytes() != IrqResponse.SIZE) {
-                LOG.warn("eventq: chain {} is not a 2-byte request and a 1-byte response; returned INVALID", head);
+                LOG.warn("eventq: chain {} is not a {}-byte request and a {}-byte response; returned INVALID", head,
+                        IrqRequest.SIZE, IrqResponse.SIZE);
                 dropped++;
                 IrqResponse.write(scratch, SCRATCH_RESPONSE, IrqStatus.INVALID.code());
                 q.addUsed(head, chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE, IrqResponse.SIZE));
@@ -397,9 +400,8 @@ public final class VirtioGpioDevice implements IrqSink, VirtioDevice {
         }
     }
 
-    /** Where the controller returns interrupt buffers: the status goes into the pair's response byte. */
-    @Override
-    public void complete(int token, int gpio, int status) {
+    /** Where the controller returns interrupt buffers ({@link IrqSink}): the status goes into the pair's response. */
+    private void returnIrqBuffer(int token, int gpio, int status) {
         DeviceQueue q = eventq;
         if (q == null) {
             return;

@@ -50,6 +50,7 @@ class GpioControllerTest {
         controller.negotiate(GpioFeatures.IRQ);
         assertThat(GpioController.refusal(controller.handle(0x7, 0, 0))).isEqualTo(Refusal.UNKNOWN_TYPE);
         assertThat(refusalOf(GET_DIRECTION, 2, 0)).isEqualTo(Refusal.NO_SUCH_LINE);
+        assertThat(refusalOf(GET_DIRECTION, -1, 0)).as("a caller in Java can pass any int").isEqualTo(Refusal.NO_SUCH_LINE);
         assertThat(refusalOf(SET_DIRECTION, 0, 3)).isEqualTo(Refusal.INVALID_DIRECTION);
         assertThat(refusalOf(SET_VALUE, 0, 2)).isEqualTo(Refusal.INVALID_VALUE);
         assertThat(refusalOf(SET_IRQ_TYPE, 0, 5)).isEqualTo(Refusal.INVALID_IRQ_TYPE);
@@ -77,11 +78,12 @@ class GpioControllerTest {
         int[] returned = new int[1];
         controller.setIrqSink((token, gpio, status) -> returned[0]++);
         assertThat(controller.unmask(9, 1)).isEqualTo(Refusal.IRQ_NO_SUCH_LINE);
+        assertThat(controller.unmask(-1, 1)).isEqualTo(Refusal.IRQ_NO_SUCH_LINE);
         assertThat(controller.unmask(0, 2)).isEqualTo(Refusal.IRQ_NOT_ENABLED);
         handle(SET_IRQ_TYPE, 0, IrqType.EDGE_BOTH.code());
         assertThat(controller.unmask(0, 3)).isNull();
         assertThat(controller.unmask(0, 4)).isEqualTo(Refusal.IRQ_BUFFER_TWICE);
-        assertThat(returned[0]).as("each refused buffer came back at once").isEqualTo(3);
+        assertThat(returned[0]).as("each refused buffer came back at once").isEqualTo(4);
     }
 
     @Test

@@ -25,8 +25,8 @@ public final class EventRing {
         void returned(int line, int status, int usedLength);
     }
 
-    /** A line's pair: the request, then the response, in 4 bytes. */
-    private static final int PAIR_BYTES = 4;
+    /** A line's pair: the request, then the response, each pair 2-byte aligned for the request's le16. */
+    private static final int PAIR_BYTES = (IrqRequest.SIZE + IrqResponse.SIZE + 1) & -2;
     private static final long RESPONSE = IrqRequest.SIZE;
     /** What the driver writes where the status goes: not a status, so the device must overwrite it. */
     private static final int NOT_RETURNED = 0xee;

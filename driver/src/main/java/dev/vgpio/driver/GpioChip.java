@@ -57,8 +57,8 @@ public final class GpioChip implements AutoCloseable {
         this.transport = transport;
         long offered = transport.offeredFeatures();
         if (!VirtioFeature.VERSION_1.in(offered)) {
-            throw new VirtioException(UNSUPPORTED, transport.describe() + " does not offer VIRTIO_F_VERSION_1; only"
-                    + " virtio 1.x devices are supported");
+            throw new VirtioException(UNSUPPORTED, transport.describe() + " does not offer "
+                    + VirtioFeature.VERSION_1.specName() + "; only virtio 1.x devices are supported");
         }
         long want = VirtioFeature.VERSION_1.mask() | (offered & VirtioFeature.RING_EVENT_IDX.mask())
                 | (options.interrupts() ? (offered & GpioFeatures.IRQ) : 0);

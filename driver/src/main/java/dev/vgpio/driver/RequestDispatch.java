@@ -198,10 +198,6 @@ final class RequestDispatch implements AutoCloseable {
         }
     }
 
-    boolean isClosed() {
-        return closed;
-    }
-
     /** Stops the completion thread; callers waiting get CLOSED. */
     @Override
     public void close() {

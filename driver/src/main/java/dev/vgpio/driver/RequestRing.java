@@ -26,8 +26,8 @@ public final class RequestRing {
         void answered(int slot, int status, int value, int usedLength);
     }
 
-    /** A slot: the request, then its own response. */
-    private static final int SLOT_BYTES = 16;
+    /** A slot: the request, then its own response, each slot 8-byte aligned for the request's one store. */
+    private static final int SLOT_BYTES = (GpioRequest.SIZE + GpioResponse.SIZE + 7) & -8;
     private static final long RESPONSE = GpioRequest.SIZE;
     /** What the driver writes where the response goes: not an answer, so the device must overwrite it. */
     private static final int NOT_ANSWERED = 0xeeee;

@@ -23,7 +23,7 @@ public record GpioConfig(int ngpio, long gpioNamesSize) {
     public static final int SIZE = (int) LAYOUT.byteSize();
     public static final long NGPIO = Wire.offset(LAYOUT, "ngpio");
     /** Where the two padding bytes are; a conforming device leaves them 0. */
-    public static final long PADDING = NGPIO + 2;
+    public static final long PADDING = NGPIO + LE16.byteSize();
     public static final long GPIO_NAMES_SIZE = Wire.offset(LAYOUT, "gpio_names_size");
 
     public GpioConfig {

@@ -6,9 +6,10 @@ package dev.vgpio.protocol;
  * are the names block ({@code N = gpio_names_size}).
  */
 public final class GpioResponseN {
-    public static final long STATUS = 0;
-    /** Where {@code value[0]} is. */
-    public static final long VALUE = 1;
+    /** The status byte, where a {@link GpioResponse} has it. */
+    public static final long STATUS = GpioResponse.STATUS;
+    /** Where {@code value[0]} is: where a {@link GpioResponse} has its one value byte. */
+    public static final long VALUE = GpioResponse.VALUE;
 
     private GpioResponseN() {
     }

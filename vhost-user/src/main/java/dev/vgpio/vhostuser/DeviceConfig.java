@@ -45,11 +45,16 @@ final class DeviceConfig {
         return DATA + size;
     }
 
-    /** The payload is a header and at most {@link #MAX} bytes, as many as its {@code size} field says. */
-    static void check(int request, MemorySegment p, int payloadSize) throws ProtocolException {
+    /** The payload is a header and at most {@link #MAX} bytes. */
+    static void checkFrame(int request, int payloadSize) throws ProtocolException {
         if (payloadSize < DATA || payloadSize > DATA + MAX) {
             throw new ProtocolException(VhostUser.name(request) + " of " + payloadSize + " bytes");
         }
+    }
+
+    /** The payload is a header and at most {@link #MAX} bytes, as many as its {@code size} field says. */
+    static void check(int request, MemorySegment p, int payloadSize) throws ProtocolException {
+        checkFrame(request, payloadSize);
         int size = size(p);
         if (size != payloadSize - DATA) {
             throw new ProtocolException(VhostUser.name(request) + " asks for " + Integer.toUnsignedString(size)

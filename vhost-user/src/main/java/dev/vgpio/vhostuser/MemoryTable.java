@@ -16,6 +16,7 @@ final class MemoryTable {
     static final StructLayout HEADER = MemoryLayout.structLayout(U32.withName("nregions"), U32.withName("padding"))
             .withName("vhost_user_memory");
     static final long NREGIONS = Wire.offset(HEADER, "nregions");
+    static final long PADDING = Wire.offset(HEADER, "padding");
     static final long REGIONS = HEADER.byteSize();
     /** The most regions the message may carry (VHOST_MEMORY_BASELINE_NREGIONS). */
     static final int MAX_REGIONS = 8;
@@ -57,7 +58,7 @@ final class MemoryTable {
     /** Writes a table of {@code regions}; returns the payload size. */
     static int write(MemorySegment p, List<MemoryRegion> regions) {
         p.set(U32, NREGIONS, regions.size());
-        p.set(U32, NREGIONS + 4, 0);
+        p.set(U32, PADDING, 0);
         for (int i = 0; i < regions.size(); i++) {
             regions.get(i).write(p, REGIONS + (long) MemoryRegion.SIZE * i);
         }

@@ -86,12 +86,16 @@ final class MessageDecoder {
                 VringState.checkEnable(index, VringState.num(p));
                 yield new FrontEndRequest.SetVringEnable(index, VringState.num(p) == 1);
             }
-            case VhostUser.GET_CONFIG, VhostUser.SET_CONFIG -> {
+            case VhostUser.GET_CONFIG -> {
                 DeviceConfig.check(request, p, size);
                 expectFds(request, fds, 0);
-                yield request == VhostUser.GET_CONFIG
-                        ? new FrontEndRequest.GetConfig(DeviceConfig.offset(p), DeviceConfig.size(p))
-                        : new FrontEndRequest.SetConfig(DeviceConfig.offset(p), DeviceConfig.size(p));
+                yield new FrontEndRequest.GetConfig(DeviceConfig.offset(p), DeviceConfig.size(p));
+            }
+            case VhostUser.SET_CONFIG -> {
+                // only the frame is checked: the session refuses every write (REPLY_ACK 1) and keeps the connection
+                DeviceConfig.checkFrame(request, size);
+                expectFds(request, fds, 0);
+                yield new FrontEndRequest.SetConfig(DeviceConfig.offset(p), DeviceConfig.size(p));
             }
             case VhostUser.SET_LOG_BASE, VhostUser.SET_LOG_FD -> throw new ProtocolException(VhostUser.name(request)
                     + ": dirty-page logging was not offered (no LOG_SHMFD, no F_LOG_ALL)");
@@ -113,7 +117,7 @@ final class MessageDecoder {
     private static FrontEndRequest vringFd(int request, MemorySegment p, int size, FdSet fds, int queues)
             throws ProtocolException {
         if (size != VringFd.SIZE) {
-            throw new ProtocolException(VhostUser.name(request) + " payload is " + size + " bytes, not 8");
+            throw new ProtocolException(VhostUser.name(request) + " payload is " + size + " bytes, not " + VringFd.SIZE);
         }
         long u = U64.value(p);
         VringFd.check(request, u);

@@ -4,7 +4,7 @@ import dev.vgpio.virtio.VirtioException;
 
 /**
  * The peer broke the vhost-user protocol (reason {@link VirtioException.Reason#PROTOCOL_VIOLATION}). On the back end
- * the connection is closed, and the device and its lines are kept.
+ * the connection is closed, and the device keeps its state.
  */
 public final class ProtocolException extends VirtioException {
     public ProtocolException(String message) {

@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 
 /** The payload that is one {@code u64}: features, protocol features, a queue count, or a REPLY_ACK status. */
 final class U64 {
-    static final int SIZE = 8;
+    static final int SIZE = (int) Wire.U64.byteSize();
 
     private U64() {
     }

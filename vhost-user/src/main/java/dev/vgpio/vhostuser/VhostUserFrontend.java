@@ -3,6 +3,7 @@ package dev.vgpio.vhostuser;
 import static dev.vgpio.vhostuser.VhostUser.bit;
 import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
 import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
 import static dev.vgpio.virtio.VirtioException.Reason.REFUSED;
 import static dev.vgpio.virtio.VirtioException.Reason.TIMED_OUT;
 import static dev.vgpio.virtio.VirtioException.Reason.UNREACHABLE;
@@ -251,8 +252,8 @@ public final class VhostUserFrontend implements VirtioTransport {
                 } catch (IOException e) {
                     throw local("cannot read the error eventfd of queue " + index, e);
                 }
-                throw new VirtioException(REFUSED, "the back end at " + path + " signalled an error on queue "
-                        + index);
+                throw new VirtioException(PROTOCOL_VIOLATION, "the back end at " + path + " signalled an error on"
+                        + " queue " + index + ": it found the ring unusable");
             } else {
                 throw new VirtioException(CLOSED, "the back end at " + path + " closed the connection");
             }

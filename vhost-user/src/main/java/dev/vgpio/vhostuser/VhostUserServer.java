@@ -321,7 +321,7 @@ public final class VhostUserServer implements AutoCloseable {
         connection.close();
         connection = null;
         session.disconnected();
-        LOG.info("{}: lines keep their state; {} {}", name,
+        LOG.info("{}: the device keeps its state; {} {}", name,
                 client ? "reconnecting to" : "waiting for the next front end on", path.toAbsolutePath());
     }
 

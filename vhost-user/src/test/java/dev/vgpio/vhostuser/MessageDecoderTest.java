@@ -135,6 +135,8 @@ class MessageDecoderTest {
         assertThat(decode(VhostUser.GET_CONFIG, size)).isEqualTo(new FrontEndRequest.GetConfig(4, 4));
         refused(VhostUser.GET_CONFIG, size + 1, "GET_CONFIG asks for 4 bytes but carries 5");
         refused(VhostUser.SET_CONFIG, 8, "SET_CONFIG of 8 bytes");
+        assertThat(decode(VhostUser.SET_CONFIG, size + 1)).as("a write is refused by the session, not here")
+                .isEqualTo(new FrontEndRequest.SetConfig(4, 4));
         refused(VhostUser.GET_CONFIG, DeviceConfig.DATA + DeviceConfig.MAX + 1, "GET_CONFIG of 269 bytes");
     }
 

@@ -187,6 +187,17 @@ class VhostUserServerTest {
     }
 
     @Test
+    void aWriteToTheConfigurationSpaceIsRefusedAndTheConnectionStays() throws Exception {
+        try (TestFrontend f = connect()) {
+            int size = DeviceConfig.write(f.payload, 0, 2);
+            f.send(VhostUser.SET_CONFIG, Header.FLAG_VERSION | Header.FLAG_NEED_REPLY, size, null);
+            f.reply(VhostUser.SET_CONFIG);
+            assertThat(U64.value(f.payload)).as("REPLY_ACK: refused").isOne();
+            assertThat(f.request(GET_DIRECTION, 0, 0)[0]).as("still served").isZero();
+        }
+    }
+
+    @Test
     void secondFrontEndIsTurnedAwayWhileTheFirstKeepsWorking() throws Exception {
         try (TestFrontend first = connect()) {
             try (TestFrontend second = new TestFrontend(path)) {

@@ -94,7 +94,7 @@ public final class InProcessTransport implements VirtioTransport {
                 Semaphore s = signals[index];
                 device.startQueue(index, q, s::release, s::release);
             } catch (BrokenQueueException e) {
-                throw new VirtioException(VirtioException.Reason.REFUSED,
+                throw new VirtioException(VirtioException.Reason.LOCAL_FAILURE,
                         "queue " + index + " cannot start: " + e.getMessage(), e);
             }
         }

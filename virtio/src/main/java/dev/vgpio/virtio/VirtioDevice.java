@@ -67,7 +67,7 @@ public interface VirtioDevice {
     /** The driver made buffers available on queue {@code index}. */
     void queueNotified(int index);
 
-    /** Where the device asks for {@link #onWakeup()} from another thread (events from its lines). */
+    /** Where the device asks for {@link #onWakeup()} from another thread (for events of its own, such as inputs). */
     void setWakeup(Runnable wakeup);
 
     /** Runs on the transport's thread after a wakeup. */
