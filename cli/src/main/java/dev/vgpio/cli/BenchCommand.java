@@ -6,7 +6,6 @@ import dev.vgpio.bench.EndToEnd;
 import dev.vgpio.bench.Floor;
 import dev.vgpio.bench.FloorResult;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,6 @@ import dev.vgpio.driver.GpioChip;
 import dev.vgpio.protocol.GpioFeatures;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

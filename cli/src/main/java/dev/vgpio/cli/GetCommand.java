@@ -10,7 +10,6 @@ import dev.vgpio.driver.LineSettings;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vgpio info}: libgpiod's gpioinfo for vhost-user-gpio back ends. */

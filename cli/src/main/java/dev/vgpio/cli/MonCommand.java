@@ -8,7 +8,6 @@ import dev.vgpio.protocol.IrqType;
 import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,7 +5,6 @@ import dev.vgpio.driver.LineRequest;
 import dev.vgpio.driver.LineSettings;
 import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,8 +10,6 @@ import dev.vgpio.protocol.IrqType;
 import dev.vgpio.vhostuser.VhostUserServer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
