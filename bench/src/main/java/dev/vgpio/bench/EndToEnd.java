@@ -4,6 +4,7 @@ import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
 import static dev.vgpio.virtio.VirtioException.Reason.REFUSED;
 import static dev.vgpio.virtio.VirtioException.Reason.TIMED_OUT;
 
+import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.RequestRing;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.MessageType;
@@ -53,14 +54,13 @@ public final class EndToEnd {
 
     private EndToEnd(VirtioTransport transport) throws IOException {
         this.transport = transport;
-        long offered = transport.offeredFeatures();
-        long eventIdx = offered & VirtioFeature.RING_EVENT_IDX.mask();
-        transport.negotiate(VirtioFeature.VERSION_1.mask() | eventIdx);
+        long features = transport.negotiate(GpioChip.acceptedFeatures(transport.offeredFeatures(), false));
         this.lines = GpioConfig.fromBytes(transport.readConfig(0, GpioConfig.SIZE)).ngpio();
         if (lines == 0) {
             throw new VirtioException(PROTOCOL_VIOLATION, "the device reports ngpio = 0");
         }
-        this.ring = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE, eventIdx != 0);
+        this.ring = new RequestRing(transport, VirtioGpio.REQUESTQ, QUEUE_SIZE,
+                VirtioFeature.RING_EVENT_IDX.in(features));
         ring.interruptOnlyBeforeWaiting();
     }
 

@@ -5,6 +5,7 @@ import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
 
 import dev.vgpio.driver.Answer;
 import dev.vgpio.driver.EventRing;
+import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.RequestRing;
 import dev.vgpio.memory.GuestMemoryException;
 import dev.vgpio.protocol.GpioConfig;
@@ -83,9 +84,7 @@ final class Session implements AutoCloseable {
         this.observations = observations;
         this.timeout = timeout;
         this.offered = transport.offeredFeatures();
-        long want = VirtioFeature.VERSION_1.mask() | (offered & VirtioFeature.RING_EVENT_IDX.mask())
-                | (wantIrq ? offered & GpioFeatures.IRQ : 0);
-        this.negotiated = transport.negotiate(want & offered);
+        this.negotiated = transport.negotiate(GpioChip.acceptedFeatures(offered, wantIrq));
         this.config = transport.readConfig(0, GpioConfig.SIZE);
         GpioConfig decoded;
         try {

@@ -94,10 +94,6 @@ public final class GpioController {
         return lines;
     }
 
-    public int lineCount() {
-        return ngpio;
-    }
-
     /** The configuration space: {@code ngpio} and the names block size (0 when no line has a name). */
     public GpioConfig config() {
         return config;

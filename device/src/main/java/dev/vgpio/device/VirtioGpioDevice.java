@@ -1,6 +1,5 @@
 package dev.vgpio.device;
 
-import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestMemoryException;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioFeatures;
@@ -46,7 +45,6 @@ public final class VirtioGpioDevice implements VirtioDevice {
     private final MemorySegment namesResponse;
     private final MemorySegment config;
 
-    private GuestMemory eventMemory;
     private DeviceQueue requestq;
     private DeviceQueue eventq;
     private DescriptorChain requestChain;
@@ -156,7 +154,6 @@ public final class VirtioGpioDevice implements VirtioDevice {
             }
             case VirtioGpio.EVENTQ -> {
                 eventq = queue;
-                eventMemory = queue.memory();
                 eventChain = queue.newChain();
                 eventStatusAddress = new long[queue.size()];
                 eventNotifier = used;
@@ -407,7 +404,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
             return;
         }
         try {
-            eventMemory.writeU8(eventStatusAddress[token] + IrqResponse.STATUS, status);
+            q.memory().writeU8(eventStatusAddress[token] + IrqResponse.STATUS, status);
             q.addUsed(token, IrqResponse.SIZE);
             eventUsedPending = true;
         } catch (GuestMemoryException | BrokenQueueException e) {

@@ -60,9 +60,7 @@ public final class GpioChip implements AutoCloseable {
             throw new VirtioException(UNSUPPORTED, transport.describe() + " does not offer "
                     + VirtioFeature.VERSION_1.specName() + "; only virtio 1.x devices are supported");
         }
-        long want = VirtioFeature.VERSION_1.mask() | (offered & VirtioFeature.RING_EVENT_IDX.mask())
-                | (options.interrupts() ? (offered & GpioFeatures.IRQ) : 0);
-        this.features = transport.negotiate(want);
+        this.features = transport.negotiate(acceptedFeatures(offered, options.interrupts()));
         try {
             this.config = GpioConfig.fromBytes(transport.readConfig(0, GpioConfig.SIZE));
         } catch (IllegalArgumentException e) {
@@ -96,6 +94,15 @@ public final class GpioChip implements AutoCloseable {
             requests.close();
             throw e;
         }
+    }
+
+    /**
+     * The features a virtio-gpio driver accepts of those offered, as the Linux driver does: VERSION_1, EVENT_IDX,
+     * and VIRTIO_GPIO_F_IRQ if it wants {@code interrupts}.
+     */
+    public static long acceptedFeatures(long offered, boolean interrupts) {
+        return offered & (VirtioFeature.VERSION_1.mask() | VirtioFeature.RING_EVENT_IDX.mask()
+                | (interrupts ? GpioFeatures.IRQ : 0));
     }
 
     /** Opens the device behind {@code transport} with {@link Options#DEFAULT}. */

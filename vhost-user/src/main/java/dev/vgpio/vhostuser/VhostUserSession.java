@@ -164,11 +164,9 @@ public final class VhostUserSession {
                 LOG.warn("{}: front end tried to write the configuration space, which is read-only; refused", name);
                 return false;
             }
-            case FrontEndRequest.GetFeatures g -> throw new AssertionError("has a reply");
-            case FrontEndRequest.GetProtocolFeatures g -> throw new AssertionError("has a reply");
-            case FrontEndRequest.GetQueueNum g -> throw new AssertionError("has a reply");
-            case FrontEndRequest.GetVringBase g -> throw new AssertionError("has a reply");
-            case FrontEndRequest.GetConfig g -> throw new AssertionError("has a reply");
+            case FrontEndRequest.GetFeatures _, FrontEndRequest.GetProtocolFeatures _, FrontEndRequest.GetQueueNum _,
+                    FrontEndRequest.GetVringBase _, FrontEndRequest.GetConfig _ ->
+                    throw new AssertionError(m + " has a reply of its own; handle() answers it");
         }
         return true;
     }
