@@ -147,7 +147,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void table(PrintWriter out, EndToEnd.Result r, FloorResult f) {
-        out.printf("vgpio bench: %s (%d lines), %.1f s per phase after %.1f s warm-up%s%n", socket.path(), r.lines(), duration,
+        out.printf("vgpio bench: %s (%d lines), %.1f s per phase after %.1f s warm-up%s%n", socket.path(), r.lines(),
+                duration,
                 warmup, rounds > 1 ? ", medians of " + rounds + " rounds" : "");
         out.printf("%-26s %14s %14s %8s%n", "", "back end", f == null ? "" : "C floor", f == null ? "" : "ratio");
         row(out, "1 in flight, p50", us(r.syncP50Ns()), f == null ? null : us(f.syncP50Ns()),

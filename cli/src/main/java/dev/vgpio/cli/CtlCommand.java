@@ -28,7 +28,8 @@ final class CtlCommand {
     @Mixin
     SocketOption socket;
 
-    @Option(names = "--ctl", paramLabel = "PATH", description = "The control socket itself, if not the device socket's PATH.ctl.")
+    @Option(names = "--ctl", paramLabel = "PATH",
+            description = "The control socket itself, if not the device socket's PATH.ctl.")
     Path ctl;
 
     int run(String command) throws IOException {

@@ -50,7 +50,8 @@ class GpioControllerTest {
         controller.negotiate(GpioFeatures.IRQ);
         assertThat(GpioController.refusal(controller.handle(0x7, 0, 0))).isEqualTo(Refusal.UNKNOWN_TYPE);
         assertThat(refusalOf(GET_DIRECTION, 2, 0)).isEqualTo(Refusal.NO_SUCH_LINE);
-        assertThat(refusalOf(GET_DIRECTION, -1, 0)).as("a caller in Java can pass any int").isEqualTo(Refusal.NO_SUCH_LINE);
+        assertThat(refusalOf(GET_DIRECTION, -1, 0)).as("a caller in Java can pass any int")
+                .isEqualTo(Refusal.NO_SUCH_LINE);
         assertThat(refusalOf(SET_DIRECTION, 0, 3)).isEqualTo(Refusal.INVALID_DIRECTION);
         assertThat(refusalOf(SET_VALUE, 0, 2)).isEqualTo(Refusal.INVALID_VALUE);
         assertThat(refusalOf(SET_IRQ_TYPE, 0, 5)).isEqualTo(Refusal.INVALID_IRQ_TYPE);
@@ -68,7 +69,8 @@ class GpioControllerTest {
     void interruptsNeedTheFeatureAndNamesNeedNames() {
         assertThat(refusalOf(SET_IRQ_TYPE, 0, IrqType.EDGE_BOTH.code())).isEqualTo(Refusal.IRQ_NOT_NEGOTIATED);
         GpioController unnamed = new GpioController(new SimulatedChip("u", List.of("", "")));
-        assertThat(GpioController.refusal(unnamed.handle(GET_LINE_NAMES.code(), 0, 0))).isEqualTo(Refusal.NO_LINE_NAMES);
+        assertThat(GpioController.refusal(unnamed.handle(GET_LINE_NAMES.code(), 0, 0)))
+                .isEqualTo(Refusal.NO_LINE_NAMES);
         assertThat(refusalOf(GET_LINE_NAMES, 0, 0)).isNull();
     }
 

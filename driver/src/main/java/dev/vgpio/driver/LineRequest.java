@@ -98,7 +98,8 @@ public final class LineRequest implements AutoCloseable {
         checkOpen();
         int v = chip.checked(MessageType.GET_VALUE, check(offset), 0);
         if (v > 1) {
-            throw new VirtioException(PROTOCOL_VIOLATION, "spec violation: GET_VALUE for line " + offset + " returned " + v);
+            throw new VirtioException(PROTOCOL_VIOLATION, "spec violation: GET_VALUE for line " + offset
+                    + " returned " + v);
         }
         return v;
     }

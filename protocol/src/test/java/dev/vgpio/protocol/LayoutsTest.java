@@ -10,7 +10,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
-/** The structures of the spec's GPIO section, byte for byte as {@code include/uapi/linux/virtio_gpio.h} lays them out. */
+/** The structures of the spec's GPIO section, byte for byte as {@code include/uapi/linux/virtio_gpio.h} has them. */
 class LayoutsTest {
     private static byte[] bytes(int... values) {
         byte[] b = new byte[values.length];

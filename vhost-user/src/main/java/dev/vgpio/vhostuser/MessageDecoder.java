@@ -117,7 +117,8 @@ final class MessageDecoder {
     private static FrontEndRequest vringFd(int request, MemorySegment p, int size, FdSet fds, int queues)
             throws ProtocolException {
         if (size != VringFd.SIZE) {
-            throw new ProtocolException(VhostUser.name(request) + " payload is " + size + " bytes, not " + VringFd.SIZE);
+            throw new ProtocolException(VhostUser.name(request) + " payload is " + size + " bytes, not "
+                    + VringFd.SIZE);
         }
         long u = U64.value(p);
         VringFd.check(request, u);

@@ -35,7 +35,8 @@ class VhostUserFrontendTest {
     void theDriverWorksThroughTheFrontEndAgainstTheBackEnd() throws Exception {
         SimulatedChip sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET"));
         Path path = dir.resolve("gpio.sock");
-        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t").start();
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t")
+                .start();
                 GpioChip chip = GpioChip.open(VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20))) {
             assertThat(chip.lineNames()).containsExactly("LED", "BUTTON", "", "RESET");
             assertThat(chip.hasInterrupts()).isTrue();

@@ -57,7 +57,7 @@ public final class FeatureNames {
         return f >= 0 ? n.substring(f + 3) : n;
     }
 
-    /** The specification's names of the bits set in {@code features}, lowest first, comma-separated; or {@code none}. */
+    /** The spec names of the bits set in {@code features}, lowest first, comma-separated, or {@code none}. */
     public String list(long features) {
         return join(features, false);
     }

@@ -30,7 +30,8 @@ class FeatureNamesTest {
         long f = 1L | VirtioFeature.RING_INDIRECT_DESC.mask() | VirtioFeature.RING_EVENT_IDX.mask()
                 | VirtioFeature.VERSION_1.mask();
         assertThat(gpio.list(f))
-                .isEqualTo("VIRTIO_GPIO_F_IRQ, VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX, VIRTIO_F_VERSION_1");
+                .isEqualTo("VIRTIO_GPIO_F_IRQ, VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX,"
+                        + " VIRTIO_F_VERSION_1");
         assertThat(gpio.shortList(f)).isEqualTo("IRQ, INDIRECT_DESC, EVENT_IDX, VERSION_1");
         assertThat(gpio.describe(f)).isEqualTo("0x130000001 (" + gpio.list(f) + ")");
         assertThat(gpio.list(1L << 5 | 1L << 63)).isEqualTo("bit 5, bit 63");
