@@ -47,6 +47,24 @@ public final class EventFd implements AutoCloseable {
         return new EventFd(fd);
     }
 
+    /**
+     * Takes ownership of {@code fd}, received from a peer that is not trusted (a vhost-user front end's kick, call
+     * or err fd), after checking that it is an eventfd, and makes it non-blocking (the flag belongs to the open
+     * file, which the peer shares; eventfds that front ends share are non-blocking already), so that a signal on a
+     * counter the peer let fill up never blocks the caller. The caller still owns {@code fd} if this throws.
+     *
+     * @throws java.io.IOException if {@code fd} is something else (a pipe, a file, a socket), named in the message
+     *                             as {@code /proc} shows it
+     */
+    public static EventFd adoptChecked(int fd) throws java.io.IOException {
+        String kind = Fds.describe(fd);
+        if (!kind.equals("anon_inode:[eventfd]")) {
+            throw new java.io.IOException("fd " + fd + " is " + kind + ", not an eventfd");
+        }
+        Fds.setNonBlocking(fd, true);
+        return new EventFd(fd);
+    }
+
     /** The descriptor, or -1 once closed. */
     public int fd() {
         return fd.get();

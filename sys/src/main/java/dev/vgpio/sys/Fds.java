@@ -48,6 +48,21 @@ public final class Fds {
         return r;
     }
 
+    /**
+     * What {@code fd} is, as {@code /proc/self/fd} shows it: a path for files, {@code pipe:[N]},
+     * {@code socket:[N]}, {@code anon_inode:[eventfd]} and so on (cold path: it reads a link in /proc).
+     *
+     * @throws LinuxException with EBADF if {@code fd} is not open
+     */
+    public static String describe(int fd) throws LinuxException {
+        Libc.requireSupported();
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (java.io.IOException e) {
+            throw new LinuxException("readlink(/proc/self/fd/" + fd + ")", Errno.EBADF);
+        }
+    }
+
     /** Sets or clears {@code O_NONBLOCK}. */
     public static void setNonBlocking(int fd, boolean on) throws LinuxException {
         Libc.requireSupported();

@@ -82,6 +82,11 @@ final class Libc {
                 errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
         static final MethodHandle MUNMAP = errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
         static final MethodHandle MEMFD_CREATE = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle OPEN = link("open", true,
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle RENAMEAT2 = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle UMASK = link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle GETEUID = link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
         static final MethodHandle SYSCONF = link("sysconf", false, FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
         static final MethodHandle STRERROR = link("strerror", false, FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -341,6 +346,41 @@ final class Libc {
         MemorySegment c = H.capture();
         try {
             return H.result((int) H.MEMFD_CREATE.invokeExact(c, name, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int open(MemorySegment path, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.OPEN.invokeExact(c, path, flags, 0), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int renameat2(int oldDir, MemorySegment oldPath, int newDir, MemorySegment newPath, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.RENAMEAT2.invokeExact(c, oldDir, oldPath, newDir, newPath, flags), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /** Sets the process's file mode creation mask and returns the old one (tests use it to widen the mask). */
+    static int umask(int mask) {
+        try {
+            return (int) H.UMASK.invokeExact(mask);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int geteuid() {
+        try {
+            return (int) H.GETEUID.invokeExact();
         } catch (Throwable t) {
             throw H.unchecked(t);
         }

@@ -35,6 +35,7 @@ public final class UnixSocket implements AutoCloseable {
     static final int SO_SNDTIMEO = 21;
     static final int ENOTCONN = 107;
     static final int ECONNABORTED = 103;
+    static final int ETIMEDOUT = 110;
     static final short POLLIN = 1;
     static final short POLLOUT = 4;
     /** The size of {@code sockaddr_un.sun_path}; a path needs one byte less for its terminating NUL. */
@@ -55,10 +56,23 @@ public final class UnixSocket implements AutoCloseable {
 
     /**
      * A socket bound to {@code path} and listening. An existing file at {@code path} is not removed: binding then
-     * fails with EADDRINUSE, and the caller decides whether it is stale (see {@link #isLive}).
+     * fails with EADDRINUSE, and the caller decides whether it is stale (see {@link #isLive}). The file gets the
+     * mode the umask leaves; a daemon uses {@link #listenPrivately} instead.
      */
     public static UnixSocket listen(Path path, int backlog) throws LinuxException {
-        byte[] name = pathBytes(path);
+        return bindAt(path, path, backlog);
+    }
+
+    /**
+     * A listening socket at {@code path} that only {@code access} can reach, from the moment it appears there
+     * ({@link SocketPath#bindPrivately}). {@code path} must not exist ({@link SocketPath#claim} frees it).
+     */
+    public static UnixSocket listenPrivately(Path path, int backlog, SocketAccess access) throws IOException {
+        return SocketPath.bindPrivately(path, access, at -> bindAt(at, path, backlog));
+    }
+
+    private static UnixSocket bindAt(Path at, Path path, int backlog) throws LinuxException {
+        byte[] name = pathBytes(at);
         int fd = newSocket();
         try (Arena arena = Arena.ofConfined()) {
             int r = Libc.bind(fd, sockaddr(arena, name), 2 + name.length + 1);
@@ -271,6 +285,30 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends exactly {@code length} bytes on a non-blocking socket, waiting at most {@code timeout} in all for the
+     * peer to make room: a peer that stops reading cannot hold the caller. The descriptors go with the first part.
+     *
+     * @throws LinuxException with ETIMEDOUT if the peer did not take it all in time
+     */
+    public void sendWithin(MemorySegment buf, long offset, long length, Duration timeout) throws IOException {
+        checkRange(buf, offset, length);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long done = 0;
+        while (done < length) {
+            long n = send(buf, offset + done, length - done, null, 0);
+            if (n >= 0) {
+                done += n;
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !await(POLLOUT, (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000))) {
+                throw new LinuxException("sendmsg(" + describe() + ", the peer took no data for " + timeout + ")",
+                        ETIMEDOUT);
+            }
+        }
+    }
+
     /** Sets or clears {@code O_NONBLOCK}; use this rather than {@link Fds#setNonBlocking}, so that EAGAIN reads right. */
     public void setNonBlocking(boolean on) throws LinuxException {
         Fds.setNonBlocking(fd.get(), on);
@@ -336,15 +374,21 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     private void await(short events) throws IOException {
+        await(events, -1);
+    }
+
+    /** Waits up to {@code timeoutMillis} (-1: for ever) for {@code events}; false if the time ran out. */
+    private boolean await(short events, int timeoutMillis) throws IOException {
         int f = openFd();
         MemorySegment pollfd = Libc.scratch();
         pollfd.set(ValueLayout.JAVA_INT, 0, f);
         pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
         pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-        int r = Libc.poll(pollfd, 1, -1);
+        int r = Libc.poll(pollfd, 1, timeoutMillis);
         if (r < 0 && r != -Errno.EINTR) {
             throw new LinuxException("poll(" + describe() + ")", -r);
         }
+        return r != 0;
     }
 
     private void setTimeout(int option, String name, Duration timeout) throws LinuxException {
