@@ -2,6 +2,8 @@ package dev.vgpio.vhostuser;
 
 import dev.vgpio.sys.EventFd;
 import dev.vgpio.sys.FdSet;
+import dev.vgpio.sys.Fds;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -131,7 +133,17 @@ final class MessageDecoder {
         if (noFd && request == VhostUser.SET_VRING_KICK) {
             throw new ProtocolException("SET_VRING_KICK without an fd asks for ring polling, which was not offered");
         }
-        return new FrontEndRequest.SetVringFd(request, index, noFd ? null : EventFd.adopt(fds.take(0)));
+        if (noFd) {
+            return new FrontEndRequest.SetVringFd(request, index, null);
+        }
+        int fd = fds.take(0);
+        try {
+            return new FrontEndRequest.SetVringFd(request, index, EventFd.adoptChecked(fd));
+        } catch (IOException e) {
+            Fds.closeQuietly(fd);
+            throw new ProtocolException(VhostUser.name(request) + " for queue " + index + " refused: "
+                    + e.getMessage());
+        }
     }
 
     private static int queue(int request, int index, int queues) throws ProtocolException {

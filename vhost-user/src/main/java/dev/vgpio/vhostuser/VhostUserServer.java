@@ -6,7 +6,6 @@ import dev.vgpio.sys.LinuxException;
 import dev.vgpio.sys.SocketPath;
 import dev.vgpio.sys.EpollEvents;
 import dev.vgpio.sys.EventFd;
-import dev.vgpio.sys.FdSet;
 import dev.vgpio.sys.UnixSocket;
 import dev.vgpio.virtio.VirtioDevice;
 import java.io.IOException;
@@ -14,17 +13,24 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves one virtio device on a vhost-user Unix socket: one thread waits (epoll) on the listening socket, the front
  * end's connection, every kick eventfd and the device's wakeup, and does all the work. One front end at a time;
- * when it goes away the server waits for the next, and the device keeps its state. The socket file is created with
- * mode 0600; a stale file left by a dead process is replaced, a live one is refused.
+ * when it goes away the server waits for the next, and the device keeps its state. The socket file appears with
+ * mode 0600 (or 0660 for a group, {@link ServerOptions#access()}) and is never reachable by others on the way; a
+ * stale file left by a dead process is replaced, a live one is refused.
+ *
+ * <p>Nothing a front end does can stop the loop: messages are received piece by piece on a non-blocking connection
+ * with a deadline for each ({@link ServerOptions#messageTimeout()}) and one for the first
+ * ({@link ServerOptions#handshakeTimeout()}); its eventfds are checked and never block; and a fault in the memory
+ * it shares (a memfd it truncated) ends that connection only. If the loop itself fails, the server calls its
+ * {@linkplain #onFatal fatal handler}, so a daemon can exit rather than live on without its device.
  *
  * <p>In client mode ({@link #connecting}) the front end listens (QEMU's {@code -chardev socket,server=on}) and
  * this back end connects, and connects again whenever the connection drops: QEMU then resumes the device by itself.
@@ -36,8 +42,8 @@ public final class VhostUserServer implements AutoCloseable {
     private static final long WAKEUP = 3;
     private static final long STOP = 4;
     private static final long KICK = 16;
-    /** How long a front end may take to send the rest of a message it started. */
-    private static final Duration MESSAGE_TIMEOUT = Duration.ofSeconds(10);
+    /** At most this many messages of one front end in a row before the loop looks at its other work. */
+    private static final int MESSAGES_PER_TURN = 32;
     /** How often a client-mode back end tries to reach its front end. */
     private static final int RECONNECT_MILLIS = 200;
 
@@ -51,16 +57,19 @@ public final class VhostUserServer implements AutoCloseable {
     private final EventFd wakeup;
     private final EventFd stop;
     private final VhostUserSession session;
-    private final MemorySegment in;
-    private final MemorySegment inPayload;
+    private final ServerOptions options;
+    private final IncomingMessage in = new IncomingMessage();
     private final MemorySegment out;
     private final MemorySegment outPayload;
-    private final FdSet fds = new FdSet(16);
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile UnixSocket connection;
+    /** When the current connection must have sent its first complete message ({@link System#nanoTime()}), or 0. */
+    private long handshakeDeadline;
     private Thread thread;
     private volatile long connections;
-    private boolean closeCalled;
+    private volatile long faults;
+    private volatile boolean closeCalled;
+    private volatile Consumer<Throwable> onFatal = t -> { };
 
     /**
      * Creates the socket at {@code path} (replacing a stale socket file) and prepares to serve {@code device}.
@@ -68,7 +77,12 @@ public final class VhostUserServer implements AutoCloseable {
      * @throws IOException if the path is served by a live process, or the socket cannot be created
      */
     public VhostUserServer(Path path, VirtioDevice device, String name) throws IOException {
-        this(path, device, name, false);
+        this(path, device, name, ServerOptions.DEFAULTS);
+    }
+
+    /** As {@link #VhostUserServer(Path, VirtioDevice, String)}, with {@code options}. */
+    public VhostUserServer(Path path, VirtioDevice device, String name, ServerOptions options) throws IOException {
+        this(path, device, name, options, false);
     }
 
     /**
@@ -76,35 +90,44 @@ public final class VhostUserServer implements AutoCloseable {
      * until it is there and reconnecting after every disconnect.
      */
     public static VhostUserServer connecting(Path path, VirtioDevice device, String name) throws IOException {
-        return new VhostUserServer(path, device, name, true);
+        return connecting(path, device, name, ServerOptions.DEFAULTS);
     }
 
-    private VhostUserServer(Path path, VirtioDevice device, String name, boolean client) throws IOException {
+    /** As {@link #connecting(Path, VirtioDevice, String)}, with {@code options}. */
+    public static VhostUserServer connecting(Path path, VirtioDevice device, String name, ServerOptions options)
+            throws IOException {
+        return new VhostUserServer(path, device, name, options, true);
+    }
+
+    private VhostUserServer(Path path, VirtioDevice device, String name, ServerOptions options, boolean client)
+            throws IOException {
         this.path = path;
         this.name = name;
         this.device = device;
         this.client = client;
+        this.options = options;
         if (client) {
             this.listener = null;
         } else {
             if (SocketPath.claim(path)) {
                 LOG.info("replaced stale socket file {} (nothing listened on it)", path);
             }
-            this.listener = UnixSocket.listen(path, 4);
-            SocketPath.makePrivate(path);
+            this.listener = UnixSocket.listenPrivately(path, 16, options.access());
+            try {
+                listener.setNonBlocking(true);
+            } catch (LinuxException e) {
+                listener.close();
+                throw e;
+            }
         }
         this.epoll = Epoll.create();
         this.wakeup = EventFd.create();
         this.stop = EventFd.create();
         this.session = new VhostUserSession(device, name, new VhostUserSession.KickWatcher() {
             @Override
-            public void watch(int queue, EventFd kick) {
-                try {
-                    // edge-triggered: each kick is reported once, the counter is never read (no read per kick)
-                    epoll.add(kick.fd(), Epoll.IN | Epoll.EDGE, KICK + queue);
-                } catch (IOException e) {
-                    LOG.error("{}: cannot watch the kick fd of queue {}: {}", name, queue, e.getMessage());
-                }
+            public void watch(int queue, EventFd kick) throws IOException {
+                // edge-triggered: each kick is reported once, the counter is never read (no read per kick)
+                epoll.add(kick.fd(), Epoll.IN | Epoll.EDGE, KICK + queue);
             }
 
             @Override
@@ -116,10 +139,7 @@ public final class VhostUserServer implements AutoCloseable {
                 }
             }
         });
-        Arena arena = Arena.ofAuto();
-        in = arena.allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
-        inPayload = in.asSlice(Header.SIZE);
-        out = arena.allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
+        out = Arena.ofAuto().allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
         outPayload = out.asSlice(Header.SIZE);
         if (listener != null) {
             epoll.add(listener.fd(), Epoll.IN, LISTEN);
@@ -155,6 +175,21 @@ public final class VhostUserServer implements AutoCloseable {
         return connection != null;
     }
 
+    /** Faults in a front end's shared memory so far (each ended its connection). */
+    public long memoryFaults() {
+        return faults;
+    }
+
+    /**
+     * Sets what runs, on the serving thread, if it stops for any reason other than {@link #close()}: an error in
+     * the event loop itself. A daemon exits there with a non-zero status, so that a supervisor restarts it rather
+     * than see a live process without its device. Call it before {@link #start()}.
+     */
+    public VhostUserServer onFatal(Consumer<Throwable> handler) {
+        this.onFatal = java.util.Objects.requireNonNull(handler);
+        return this;
+    }
+
     /** Whether the serving thread is running (it stops only on {@link #close()} or a fatal error). */
     public boolean isRunning() {
         return finished.getCount() > 0 && thread != null && thread.isAlive();
@@ -170,44 +205,119 @@ public final class VhostUserServer implements AutoCloseable {
 
     private void run() {
         EpollEvents events = new EpollEvents(16);
-        LOG.info("{}: {} {}", name, client ? "connecting to the front end at" : "listening on",
-                path.toAbsolutePath());
+        LOG.info("{}: {} {}{}", name, client ? "connecting to the front end at" : "listening on",
+                path.toAbsolutePath(), client ? "" : " (mode " + options.access().describe() + ")");
+        Throwable fatal = null;
         try {
             while (true) {
-                if (client && connection == null) {
-                    tryConnect();
-                }
-                int n = epoll.await(events, client && connection == null ? RECONNECT_MILLIS : -1);
-                for (int i = 0; i < n; i++) {
-                    long data = events.data(i);
-                    int ev = events.events(i);
-                    if (data == STOP) {
+                try {
+                    if (turn(events)) {
                         return;
-                    } else if (data == LISTEN) {
-                        accept();
-                    } else if (data == CONNECTION) {
-                        onConnection(ev);
-                    } else if (data == WAKEUP) {
-                        wakeup.drain();
-                        try {
-                            device.onWakeup();
-                        } catch (RuntimeException e) {
-                            failed("device event", e);
-                        }
-                    } else if (data >= KICK) {
-                        try {
-                            session.kicked((int) (data - KICK));
-                        } catch (RuntimeException e) {
-                            failed("queue " + (data - KICK), e);
-                        }
                     }
+                } catch (InternalError e) {
+                    if (!isMemoryFault(e)) {
+                        throw e;
+                    }
+                    memoryFault(e);
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            fatal = e;
             LOG.error("{}: event loop failed: {}", name, e.toString(), e);
         } finally {
             shutdown();
             finished.countDown();
+            if (!closeCalled) {
+                onFatal.accept(fatal != null ? fatal : new IllegalStateException(name + ": serving thread stopped"));
+            }
+        }
+    }
+
+    /** One wait and what it found; true when asked to stop. */
+    private boolean turn(EpollEvents events) throws IOException {
+        if (client && connection == null) {
+            tryConnect();
+        }
+        int n = epoll.await(events, waitMillis());
+        expireDeadlines();
+        for (int i = 0; i < n; i++) {
+            long data = events.data(i);
+            int ev = events.events(i);
+            if (data == STOP) {
+                return true;
+            } else if (data == LISTEN) {
+                accept();
+            } else if (data == CONNECTION) {
+                onConnection(ev);
+            } else if (data == WAKEUP) {
+                wakeup.drain();
+                try {
+                    device.onWakeup();
+                } catch (RuntimeException e) {
+                    failed("device event", e);
+                }
+            } else if (data >= KICK) {
+                try {
+                    session.kicked((int) (data - KICK));
+                } catch (RuntimeException e) {
+                    failed("queue " + (data - KICK), e);
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A SIGBUS in the front end's shared memory (it truncated or resized the file behind a region), which the JVM
+     * raises as an {@link InternalError} in the thread that touched it, possibly a little after the access.
+     */
+    static boolean isMemoryFault(InternalError e) {
+        return e.getMessage() != null && e.getMessage().contains("unsafe memory access");
+    }
+
+    private void memoryFault(InternalError e) {
+        faults++;
+        LOG.error("{}: a fault in the front end's shared memory (was a memory file truncated?): {}; dropping the"
+                + " connection, the device keeps its state", name, e.getMessage());
+        try {
+            disconnect();
+        } catch (InternalError again) {
+            LOG.error("{}: another fault while dropping the connection: {}", name, again.getMessage());
+        }
+        if (connection == null) {
+            session.disconnected(); // the rings and mappings go even if the fault came with no connection
+        }
+    }
+
+    /** How long the next wait may last: until the nearest deadline, or for ever. */
+    private int waitMillis() {
+        long now = System.nanoTime();
+        long deadline = Long.MAX_VALUE;
+        if (connection != null && handshakeDeadline != 0) {
+            deadline = handshakeDeadline;
+        }
+        if (connection != null && in.isPartial()) {
+            deadline = Math.min(deadline, in.startedNanos() + options.messageTimeout().toNanos());
+        }
+        if (deadline == Long.MAX_VALUE) {
+            return client && connection == null ? RECONNECT_MILLIS : -1;
+        }
+        return (int) Math.clamp((deadline - now + 999_999) / 1_000_000, 0, Integer.MAX_VALUE);
+    }
+
+    private void expireDeadlines() {
+        if (connection == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (in.isPartial() && now - in.startedNanos() >= options.messageTimeout().toNanos()) {
+            LOG.warn("{}: the front end sent {} bytes of a message and not the rest within {}; closing the"
+                    + " connection", name, in.progress(), options.messageTimeout());
+            disconnect();
+        } else if (handshakeDeadline != 0 && now - handshakeDeadline >= 0) {
+            LOG.warn("{}: the front end connected but sent no complete message within {}; closing the connection"
+                    + " so that another can connect", name, options.handshakeTimeout());
+            disconnect();
         }
     }
 
@@ -236,7 +346,13 @@ public final class VhostUserServer implements AutoCloseable {
     }
 
     private void accept() throws IOException {
-        UnixSocket s = listener.accept();
+        UnixSocket s;
+        try {
+            s = listener.accept();
+        } catch (LinuxException e) {
+            LOG.warn("{}: accept failed: {}", name, e.getMessage()); // EMFILE and the like: try again next time
+            return;
+        }
         if (s == null) {
             return;
         }
@@ -249,10 +365,19 @@ public final class VhostUserServer implements AutoCloseable {
     }
 
     private void attach(UnixSocket s) throws IOException {
+        try {
+            s.setNonBlocking(true);
+            epoll.add(s.fd(), Epoll.IN | Epoll.RDHUP, CONNECTION);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
         connection = s;
         connections++;
-        s.setReceiveTimeout(MESSAGE_TIMEOUT);
-        epoll.add(s.fd(), Epoll.IN | Epoll.RDHUP, CONNECTION);
+        handshakeDeadline = System.nanoTime() + options.handshakeTimeout().toNanos();
+        if (handshakeDeadline == 0) {
+            handshakeDeadline = 1;
+        }
         LOG.info("{}: front end connected (connection {})", name, connections);
     }
 
@@ -266,12 +391,23 @@ public final class VhostUserServer implements AutoCloseable {
                 disconnect();
                 return;
             }
-            readMessage();
+            for (int m = 0; m < MESSAGES_PER_TURN && connection != null; m++) {
+                if (!in.readFrom(connection, System.nanoTime())) {
+                    return;
+                }
+                handshakeDeadline = 0;
+                try {
+                    handleMessage();
+                } finally {
+                    in.clear();
+                }
+            }
         } catch (ProtocolException e) {
             LOG.error("{}: protocol error, closing the connection: {}", name, e.getMessage());
             disconnect();
         } catch (java.io.EOFException e) {
-            LOG.info("{}: front end disconnected", name);
+            LOG.info("{}: front end disconnected{}", name, e.getMessage().startsWith("peer closed the connection after")
+                    ? " in the middle of a message (" + e.getMessage() + ")" : "");
             disconnect();
         } catch (IOException e) {
             LOG.warn("{}: connection failed, closing it: {}", name, e.getMessage());
@@ -279,33 +415,15 @@ public final class VhostUserServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("{}: internal error while handling a message; closing the connection", name, e);
             disconnect();
-        } finally {
-            fds.closeAll();
         }
     }
 
-    private void readMessage() throws IOException, ProtocolException {
-        long got = connection.receive(in, 0, Header.SIZE, fds);
-        if (got == 0) {
-            throw new java.io.EOFException("peer closed the connection");
-        }
-        if (got < 0) {
-            return;
-        }
-        if (got < Header.SIZE) {
-            connection.receiveFully(in, got, Header.SIZE - got, fds);
-        }
-        int request = Header.request(in);
-        int flags = Header.flags(in);
-        int size = Header.payloadSize(in);
-        Header.checkSize(request, size, VhostUser.MAX_PAYLOAD);
-        if (size > 0) {
-            connection.receiveFully(in, Header.SIZE, size, fds);
-        }
-        int replySize = session.handle(request, flags, inPayload, size, fds, outPayload);
+    private void handleMessage() throws IOException, ProtocolException {
+        int request = in.request();
+        int replySize = session.handle(request, in.flags(), in.payload(), in.payloadSize(), in.fds(), outPayload);
         if (replySize >= 0) {
             Header.write(out, request, Header.FLAG_VERSION | Header.FLAG_REPLY, replySize);
-            connection.sendFully(out, 0, Header.SIZE + replySize, null, 0);
+            connection.sendWithin(out, 0, Header.SIZE + replySize, options.messageTimeout());
         }
     }
 
@@ -320,6 +438,8 @@ public final class VhostUserServer implements AutoCloseable {
         }
         connection.close();
         connection = null;
+        handshakeDeadline = 0;
+        in.clear();
         session.disconnected();
         LOG.info("{}: the device keeps its state; {} {}", name,
                 client ? "reconnecting to" : "waiting for the next front end on", path.toAbsolutePath());

@@ -11,6 +11,7 @@ import dev.vgpio.virtqueue.BrokenQueueException;
 import dev.vgpio.virtqueue.DeviceQueue;
 import dev.vgpio.virtqueue.QueueConfig;
 import dev.vgpio.virtqueue.SplitRing;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class VhostUserSession {
     /** Where the back end's event loop watches kick fds. */
     public interface KickWatcher {
-        void watch(int queue, EventFd kick);
+        /** Starts watching; an fd the event loop cannot watch is refused with an exception that says why. */
+        void watch(int queue, EventFd kick) throws IOException;
 
         void unwatch(int queue, EventFd kick);
     }
@@ -234,9 +236,15 @@ public final class VhostUserSession {
                     kicks.unwatch(v.index, v.kick);
                     v.closeKick();
                 }
+                try {
+                    kicks.watch(v.index, f.fd());
+                } catch (IOException e) {
+                    f.fd().close();
+                    throw new ProtocolException("SET_VRING_KICK for queue " + v.index + " refused: the event loop"
+                            + " cannot watch its fd: " + e.getMessage());
+                }
                 v.kick = f.fd();
                 v.started = true;
-                kicks.watch(v.index, f.fd());
                 refresh(v);
             }
             case VhostUser.SET_VRING_CALL -> {

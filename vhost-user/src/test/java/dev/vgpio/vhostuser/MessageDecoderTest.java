@@ -35,6 +35,12 @@ class MessageDecoderTest {
         }
     }
 
+    private void withEventFd() throws Exception {
+        try (dev.vgpio.sys.EventFd e = dev.vgpio.sys.EventFd.create()) {
+            fds.add(dev.vgpio.sys.Fds.dup(e.fd()));
+        }
+    }
+
     private void refused(int request, int size, String message) {
         assertThatThrownBy(() -> decode(request, size)).isInstanceOf(ProtocolException.class)
                 .hasMessageContaining(message)
@@ -92,6 +98,10 @@ class MessageDecoderTest {
     void aVringFdMessageTakesItsDescriptor() throws Exception {
         U64.write(p, VringFd.of(1, false));
         withFds(1);
+        refused(VhostUser.SET_VRING_KICK, 8, "SET_VRING_KICK for queue 1 refused: fd ");
+        assertThat(fds.get(0)).as("taken, and closed by the decoder").isEqualTo(-1);
+        fds.closeAll();
+        withEventFd();
         FrontEndRequest.SetVringFd kick = (FrontEndRequest.SetVringFd) decode(VhostUser.SET_VRING_KICK, 8);
         assertThat(kick.index()).isEqualTo(1);
         assertThat(kick.fd()).isNotNull();

@@ -61,6 +61,18 @@ class VhostUserServerTest {
     }
 
     @Test
+    void aSocketGroupMayConnectToo() throws IOException {
+        Path shared = dir.resolve("shared.sock");
+        SimulatedChip c = SimulatedChip.withLines("shared", 2, "S");
+        try (VhostUserServer s = new VhostUserServer(shared, new VirtioGpioDevice(new GpioController(c)), "shared",
+                ServerOptions.DEFAULTS.withAccess(dev.vgpio.sys.SocketAccess.group("daemon")))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(shared))).isEqualTo("rw-rw----");
+            assertThat(Files.readAttributes(shared, java.nio.file.attribute.PosixFileAttributes.class).group()
+                    .getName()).isEqualTo("daemon");
+        }
+    }
+
+    @Test
     void offersWhatQemuNeedsAndTheIrqFeatureOfTheChip() throws IOException {
         try (TestFrontend f = new TestFrontend(path)) {
             f.negotiate();
