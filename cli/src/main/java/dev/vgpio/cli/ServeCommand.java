@@ -5,16 +5,21 @@ import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.control.HostControl;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.sys.SocketAccess;
+import dev.vgpio.vhostuser.ServerOptions;
 import dev.vgpio.vhostuser.VhostUserServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,6 +42,9 @@ import picocli.CommandLine.Spec;
             "  vgpio serve --config devices.json"})
 final class ServeCommand implements Callable<Integer> {
     static final Path DEFAULT_SOCKET = Path.of(SocketOption.DEFAULT);
+    /** The exit status when a serving thread dies (sysexits.h's EX_SOFTWARE). */
+    static final int EXIT_FATAL = 70;
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -59,6 +67,22 @@ final class ServeCommand implements Callable<Integer> {
         "Connect to sockets the front end listens on (QEMU: -chardev socket,...,server=on) instead of",
         "creating them, and reconnect whenever the connection drops; QEMU then resumes the device."})
     boolean connect;
+
+    @Option(names = "--socket-group", paramLabel = "GROUP", description = {
+        "Let the members of GROUP connect too (socket mode 0660 instead of 0600), for a QEMU that runs",
+        "as another user. The socket appears with its final mode and group."})
+    String socketGroup;
+
+    @Option(names = "--message-timeout", paramLabel = "TIME", defaultValue = "10s",
+            converter = TimeValue.Seconds.class, description = {
+                "How long a front end may take to send the rest of a message, or to take a reply, before",
+                "its connection is closed (default ${DEFAULT-VALUE}; units us, ms, s, m, h)."})
+    Duration messageTimeout;
+
+    @Option(names = "--handshake-timeout", paramLabel = "TIME", defaultValue = "10s",
+            converter = TimeValue.Seconds.class,
+            description = "How long a new connection may stay silent before it is closed (default ${DEFAULT-VALUE}).")
+    Duration handshakeTimeout;
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "512M",
             description = "Guest memory size shown in the printed QEMU options (default ${DEFAULT-VALUE}).")
@@ -84,6 +108,13 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
         }
         List<DeviceSpec> devices = devices();
+        ServerOptions options;
+        try {
+            options = new ServerOptions(messageTimeout, handshakeTimeout,
+                    socketGroup == null ? SocketAccess.OWNER : SocketAccess.group(socketGroup));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         List<AutoCloseable> running = new ArrayList<>();
         try {
             for (int i = 0; i < devices.size(); i++) {
@@ -92,8 +123,9 @@ final class ServeCommand implements Callable<Integer> {
                 VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(chip));
                 String name = "gpio" + i;
                 running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(chip)));
-                running.add((connect ? VhostUserServer.connecting(d.socket(), device, name)
-                        : new VhostUserServer(d.socket(), device, name)).start());
+                VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
+                        : new VhostUserServer(d.socket(), device, name, options);
+                running.add(server.onFatal(ServeCommand::fatal).start());
             }
         } catch (IOException | IllegalArgumentException e) {
             closeAll(running);
@@ -107,6 +139,15 @@ final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * A serving thread died: the daemon exits with status 70 (EX_SOFTWARE), so that a supervisor restarts it
+     * instead of keeping a live process whose device nobody can reach. The shutdown hook stops the other devices.
+     */
+    private static void fatal(Throwable t) {
+        LOG.error("a serving thread stopped ({}); exiting with status {}", t, EXIT_FATAL);
+        System.exit(EXIT_FATAL);
     }
 
     private static void closeAll(List<AutoCloseable> running) {

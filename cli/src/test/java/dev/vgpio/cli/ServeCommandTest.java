@@ -73,6 +73,29 @@ class ServeCommandTest {
     }
 
     @Test
+    void anUnknownSocketGroupIsAClearErrorAndLeavesNoSocket() {
+        Path sock = dir.resolve("g.sock");
+        assertThat(run("serve", "--socket", sock.toString(), "--socket-group", "no-such-group-x")).isEqualTo(1);
+        assertThat(err.toString()).contains("there is no group named 'no-such-group-x'");
+        assertThat(sock).doesNotExist();
+        assertThat(dev.vgpio.control.CtlServer.pathFor(sock)).doesNotExist();
+    }
+
+    @Test
+    void timeoutsTakeTimeValuesAndRefuseNonsense() {
+        Path sock = dir.resolve("t.sock");
+        assertThat(run("serve", "--socket", sock.toString(), "--message-timeout", "0s")).isEqualTo(2);
+        assertThat(err.toString()).contains("the message timeout must be more than 0");
+        assertThat(run("serve", "--socket", sock.toString(), "--handshake-timeout", "soon")).isEqualTo(2);
+        assertThat(err.toString()).contains("'soon' is not a time value");
+        assertThat(TimeValue.parse("250ms", "s")).hasMillis(250);
+        assertThat(TimeValue.parse("3", "s")).hasSeconds(3);
+        assertThat(TimeValue.parse("2m", "s")).hasMinutes(2);
+        assertThat(TimeValue.parse("7us", "s")).hasNanos(7000);
+        assertThat(sock).doesNotExist();
+    }
+
+    @Test
     void duplicateLineNamesAreRefusedWithTheLinesNamed() {
         assertThat(run("serve", "--socket", dir.resolve("d.sock").toString(), "--chip", "sim:LED,BUTTON,LED"))
                 .isEqualTo(2);

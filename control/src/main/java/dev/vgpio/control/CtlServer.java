@@ -1,6 +1,7 @@
 package dev.vgpio.control;
 
 import dev.vgpio.lines.LineException;
+import dev.vgpio.sys.SocketAccess;
 import dev.vgpio.sys.SocketPath;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control socket of one device ({@code <device socket>.ctl} by default, mode 0600): a line-based text protocol
+ * The control socket of one device ({@code <device socket>.ctl} by default, mode 0600 from the moment it appears,
+ * {@link SocketPath#bindPrivately}): a line-based text protocol
  * over a Unix stream socket, one command per line, each answered by {@code ok} or {@code err MESSAGE} followed by
  * detail lines and an empty line. Commands: {@code list}, {@code get LINE}, {@code set LINE 0|1},
  * {@code pulse LINE [WIDTH_MS]}, {@code toggle LINE COUNT INTERVAL_MS}, {@code help}; LINE is an offset or a name.
@@ -52,9 +54,16 @@ public final class CtlServer implements AutoCloseable {
         this.path = path;
         this.control = control;
         SocketPath.claim(path);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path));
-        SocketPath.makePrivate(path);
+        server = SocketPath.bindPrivately(path, SocketAccess.OWNER, at -> {
+            ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                s.bind(UnixDomainSocketAddress.of(at));
+            } catch (IOException e) {
+                s.close();
+                throw e;
+            }
+            return s;
+        });
         acceptor = Thread.ofVirtual().name("vgpio-ctl-accept").start(this::acceptLoop);
         LOG.info("control socket {} (try: vgpio ctl --ctl {} list)", path.toAbsolutePath(), path);
     }
@@ -94,6 +103,8 @@ public final class CtlServer implements AutoCloseable {
             }
         } catch (IOException e) {
             LOG.debug("control connection ended: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("control connection closed after an internal error; the lines are unchanged", e);
         } finally {
             clients.remove(c);
         }

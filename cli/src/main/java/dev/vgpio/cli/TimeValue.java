@@ -1,0 +1,42 @@
+package dev.vgpio.cli;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Time values as libgpiod's tools write them: a whole number with a unit ({@code us}, {@code ms}, {@code s},
+ * {@code m}, {@code h}), or a bare number in the unit the option names.
+ */
+final class TimeValue {
+    private static final Pattern FORM = Pattern.compile("(\\d{1,12})(us|ms|s|m|h)?");
+
+    private TimeValue() {
+    }
+
+    /** {@code text} as a duration; a bare number counts in {@code bareUnit}. */
+    static Duration parse(String text, String bareUnit) {
+        Matcher m = FORM.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a time value; write a whole number with a unit,"
+                    + " such as 500ms, 10s or 2m");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2) == null ? bareUnit : m.group(2)) {
+            case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> throw new IllegalStateException("unit " + bareUnit);
+        };
+    }
+
+    /** Seconds unless a unit is given. */
+    static final class Seconds implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parse(value, "s");
+        }
+    }
+}
