@@ -30,8 +30,8 @@ public record SocketAccess(String group) {
         return PosixFilePermissions.fromString(group == null ? "rw-------" : "rw-rw----");
     }
 
-    /** For log lines: {@code 0600 (owner only)} or {@code 0660 (group kvm)}. */
+    /** For log lines: {@code 0600, owner only} or {@code 0660, group kvm}. */
     public String describe() {
-        return group == null ? "0600 (owner only)" : "0660 (group " + group + ")";
+        return group == null ? "0600, owner only" : "0660, group " + group;
     }
 }

@@ -35,6 +35,11 @@ public record ServerOptions(Duration messageTimeout, Duration handshakeTimeout, 
         return new ServerOptions(messageTimeout, handshakeTimeout, a);
     }
 
+    /** A duration as a person writes it: {@code 10 s}, {@code 500 ms}. */
+    static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
     private static void positive(Duration d, String what) {
         Objects.requireNonNull(d, what);
         if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {

@@ -312,11 +312,11 @@ public final class VhostUserServer implements AutoCloseable {
         long now = System.nanoTime();
         if (in.isPartial() && now - in.startedNanos() >= options.messageTimeout().toNanos()) {
             LOG.warn("{}: the front end sent {} bytes of a message and not the rest within {}; closing the"
-                    + " connection", name, in.progress(), options.messageTimeout());
+                    + " connection", name, in.progress(), ServerOptions.human(options.messageTimeout()));
             disconnect();
         } else if (handshakeDeadline != 0 && now - handshakeDeadline >= 0) {
             LOG.warn("{}: the front end connected but sent no complete message within {}; closing the connection"
-                    + " so that another can connect", name, options.handshakeTimeout());
+                    + " so that another can connect", name, ServerOptions.human(options.handshakeTimeout()));
             disconnect();
         }
     }
