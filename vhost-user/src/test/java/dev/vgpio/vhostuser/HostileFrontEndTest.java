@@ -118,10 +118,7 @@ class HostileFrontEndTest {
             f.request(SET_DIRECTION, 1, Direction.IN.code());
             f.request(SET_IRQ_TYPE, 1, 1);
             long buf = TestFrontend.BUFS + 0xf000;
-            f.memory.writeU16(buf, 1);
-            f.eventq.begin().readable(buf, 2).writable(buf + 8, 1).submit();
-            f.eventq.publish();
-            f.kick[1].signal();
+            f.queueInterruptBuffer(1, buf);
             await("the back end to hold the buffer").atMost(WITHIN)
                     .until(() -> f.eventq.inFlightChains() == 1 && server.session().isActive(1));
             f.request(GET_DIRECTION, 1, 0); // the eventq kick has been served once this is answered
@@ -201,11 +198,7 @@ class HostileFrontEndTest {
             f.request(SET_DIRECTION, 1, Direction.IN.code());
             f.request(SET_IRQ_TYPE, 1, 1);
             long buf = TestFrontend.BUFS + 0xf000;
-            f.memory.writeU16(buf, 1);
-            f.memory.writeU8(buf + 8, 0xee);
-            f.eventq.begin().readable(buf, 2).writable(buf + 8, 1).submit();
-            f.eventq.publish();
-            f.kick[1].signal();
+            f.queueInterruptBuffer(1, buf);
             Header.write(f.msg, VhostUser.GET_FEATURES, Header.FLAG_VERSION, 0);
             f.socket.sendFully(f.msg, 0, 5, null, 0); // 5 of the header's 12 bytes, and then nothing for a while
             chip.drive(1, 1);

@@ -197,6 +197,18 @@ final class TestFrontend implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes an interrupt pair for {@code line} available on the eventq and kicks it: the request at {@code buf},
+     * the one-byte response at {@code buf + 8}, preset to 0xee so that an answer shows.
+     */
+    void queueInterruptBuffer(int line, long buf) throws Exception {
+        memory.writeU16(buf, line);
+        memory.writeU8(buf + 8, 0xee);
+        eventq.begin().readable(buf, 2).writable(buf + 8, 1).submit();
+        eventq.publish();
+        kick[1].signal();
+    }
+
     /** GET_VRING_BASE for a queue. */
     int vringBase(int q) throws IOException {
         state(VhostUser.GET_VRING_BASE, q, 0);

@@ -241,11 +241,7 @@ class VhostUserServerTest {
             f.request(SET_DIRECTION, 1, Direction.IN.code());
             f.request(dev.vgpio.protocol.MessageType.SET_IRQ_TYPE, 1, 1);
             long buf = TestFrontend.BUFS + 0xf000;
-            f.memory.writeU16(buf, 1);
-            f.memory.writeU8(buf + 8, 0xee);
-            f.eventq.begin().readable(buf, 2).writable(buf + 8, 1).submit();
-            f.eventq.publish();
-            f.kick[1].signal();
+            f.queueInterruptBuffer(1, buf);
             Thread.sleep(50);
             chip.drive(1, 1);
             List<int[]> used = new java.util.ArrayList<>();
