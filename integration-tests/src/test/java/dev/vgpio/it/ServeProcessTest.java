@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +70,42 @@ class ServeProcessTest {
         assertThat(socket).as("the socket file is removed on exit").doesNotExist();
         String log = read(dir.resolve("serve.err"));
         assertThat(log).contains("front end connected").contains("negotiated features").contains("stopped");
+    }
+
+    @Test
+    void withAnOpenUmaskAndSilentFrontEndsTheDaemonStaysPrivateAndStopsOnSigterm() throws Exception {
+        Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process daemon = new ProcessBuilder("sh", "-c", "umask 000; exec \"$0\" \"$@\"", java.toString(),
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve", "--handshake-timeout", "1s")
+                .directory(dir.toFile()).redirectOutput(dir.resolve("serve.out").toFile())
+                .redirectError(dir.resolve("serve.err").toFile()).start();
+        Path socket = dir.resolve("vgpio.sock");
+        try {
+            await("vgpio serve to listen").atMost(Duration.ofSeconds(10))
+                    .until(() -> read(dir.resolve("serve.err")).contains("listening on"));
+            for (Path p : List.of(socket, Path.of(socket + ".ctl"))) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString())
+                        .isEqualTo("rw-------");
+            }
+            try (SocketChannel silent = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                await("the handshake deadline to close the silent connection").atMost(Duration.ofSeconds(10))
+                        .until(() -> read(dir.resolve("serve.err")).contains("sent no complete message"));
+                assertThat(silent.read(ByteBuffer.allocate(1))).as("closed by the daemon").isEqualTo(-1);
+            }
+            try (SocketChannel dripping = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                dripping.write(ByteBuffer.wrap(new byte[] {1, 0, 0}));
+                daemon.destroy(); // SIGTERM while a message is half sent
+                assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).as("vgpio serve stops on SIGTERM").isTrue();
+            }
+        } finally {
+            daemon.destroyForcibly();
+        }
+        assertThat(socket).doesNotExist();
+        assertThat(Path.of(socket + ".ctl")).doesNotExist();
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".vgpio-"));
+        }
     }
 
     private static String read(Path p) throws IOException {
