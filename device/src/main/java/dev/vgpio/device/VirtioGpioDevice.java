@@ -58,6 +58,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
     private long requests;
     private long errors;
     private long dropped;
+    private long eventBuffers;
 
     public VirtioGpioDevice(GpioController controller) {
         this.controller = controller;
@@ -90,6 +91,15 @@ public final class VirtioGpioDevice implements VirtioDevice {
     /** Chains dropped or returned empty because they were malformed or had no room for a response. */
     public long chainsDropped() {
         return dropped;
+    }
+
+    /**
+     * Interrupt buffers put back on the eventq since creation, whatever their status (VALID, INVALID, or empty
+     * because malformed): with no edges, a number that keeps growing means the driver and the device disagree about
+     * a line's interrupt (each INVALID makes the driver queue the pair again).
+     */
+    public long eventBuffersReturned() {
+        return eventBuffers;
     }
 
     /** Edges the lines reported that were lost because the device thread fell far behind. */
@@ -357,8 +367,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
                         LOG.warn("eventq: {}", e.getMessage());
                         dropped++;
                         if (e.returnable()) {
-                            q.addUsed(e.head(), 0);
-                            eventUsedPending = true;
+                            returnEventBuffer(q, e.head(), 0);
                         }
                     }
                 }
@@ -378,8 +387,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
                         IrqRequest.SIZE, IrqResponse.SIZE);
                 dropped++;
                 IrqResponse.write(scratch, SCRATCH_RESPONSE, IrqStatus.INVALID.code());
-                q.addUsed(head, chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE, IrqResponse.SIZE));
-                eventUsedPending = true;
+                returnEventBuffer(q, head, chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE, IrqResponse.SIZE));
                 return;
             }
             chain.readFrom(chain.memory(), scratch, SCRATCH_REQUEST, IrqRequest.SIZE);
@@ -392,9 +400,14 @@ public final class VirtioGpioDevice implements VirtioDevice {
         } catch (GuestMemoryException e) {
             LOG.warn("eventq: chain {} left guest memory: {}", head, e.getMessage());
             dropped++;
-            q.addUsed(head, 0);
-            eventUsedPending = true;
+            returnEventBuffer(q, head, 0);
         }
+    }
+
+    private void returnEventBuffer(DeviceQueue q, int head, int written) throws BrokenQueueException {
+        q.addUsed(head, written);
+        eventBuffers++;
+        eventUsedPending = true;
     }
 
     /** Where the controller returns interrupt buffers ({@link IrqSink}): the status goes into the pair's response. */
@@ -405,8 +418,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
         }
         try {
             q.memory().writeU8(eventStatusAddress[token] + IrqResponse.STATUS, status);
-            q.addUsed(token, IrqResponse.SIZE);
-            eventUsedPending = true;
+            returnEventBuffer(q, token, IrqResponse.SIZE);
         } catch (GuestMemoryException | BrokenQueueException e) {
             LOG.error("eventq: cannot return the buffer of line {}: {}", gpio, e.getMessage());
         }

@@ -163,6 +163,17 @@ class InterruptTest {
     }
 
     @Test
+    void everyInterruptBufferPutBackIsCounted() throws Exception {
+        guest.unmask(BUTTON); // not enabled: INVALID
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        assertThat(guest.virtio.eventBuffersReturned()).as("the held buffer is not counted").isEqualTo(1);
+        drive(1);
+        assertThat(guest.events()).hasSize(2);
+        assertThat(guest.virtio.eventBuffersReturned()).isEqualTo(2);
+    }
+
+    @Test
     void bufferForALineOutOfRangeComesBackInvalid() throws Exception {
         guest.unmask(4);
         guest.unmask(0xffff);
