@@ -55,6 +55,8 @@ public final class VirtioGpioDevice implements VirtioDevice {
     private Notifier requestError = () -> { };
     private Notifier eventError = () -> { };
     private boolean eventUsedPending;
+    /** The requestq started at index 0 and has carried no SET_IRQ_TYPE since: a driver that is just starting. */
+    private boolean newDriver;
     private long requests;
     private long errors;
     private long dropped;
@@ -158,6 +160,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
         switch (index) {
             case VirtioGpio.REQUESTQ -> {
                 requestq = queue;
+                newDriver = atStart(queue);
                 requestChain = queue.newChain();
                 requestNotifier = used;
                 requestError = error;
@@ -172,16 +175,48 @@ public final class VirtioGpioDevice implements VirtioDevice {
             }
             default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
         }
+        disableInterruptsIfNewDriver();
+    }
+
+    /**
+     * A driver that has just initialized the device (a new VM, a rebooted guest, a reloaded driver) starts its
+     * queues at index 0 with nothing used, and takes every line's interrupt to be disabled and masked: Linux does so
+     * after probe. Interrupts an earlier driver left enabled (its VM was killed while it waited for edges) would
+     * refuse the new driver's trigger type and its outputs, and hand it edges latched for the old one; so they are
+     * disabled once both queues are there, before the eventq is served. A driver that carries on where it stopped (a
+     * paused VM, a front end that reconnects) resumes its queues at the indexes they reached and keeps its
+     * interrupts: disabling them would bounce each buffer it queues back INVALID, which Linux queues again at once.
+     *
+     * <p>Only a driver that has sent no SET_IRQ_TYPE since its requestq started at 0 counts as new, so nothing it
+     * enabled is lost. A driver that resumes exactly at a multiple of 65536 requests and of 65536 interrupt buffers
+     * cannot be told from a new one.
+     */
+    private void disableInterruptsIfNewDriver() {
+        if (!newDriver || controller.irqNegotiated() && (eventq == null || !atStart(eventq))) {
+            return;
+        }
+        newDriver = false;
+        int disabled = controller.disableInterrupts();
+        if (disabled > 0) {
+            LOG.info("a new driver: the interrupts an earlier driver left enabled on {} lines are disabled", disabled);
+        }
+    }
+
+    private static boolean atStart(DeviceQueue q) {
+        return q.nextAvail() == 0 && q.nextUsed() == 0;
     }
 
     /**
      * Stops serving a queue. For the eventq, held interrupt buffers are forgotten (a reconnecting front end offers
-     * them again); line state and interrupt configuration stay.
+     * them again); line state and interrupt configuration stay until a new driver starts the queues.
      */
     @Override
     public void stopQueue(int index) {
         switch (index) {
-            case VirtioGpio.REQUESTQ -> requestq = null;
+            case VirtioGpio.REQUESTQ -> {
+                requestq = null;
+                newDriver = false;
+            }
             case VirtioGpio.EVENTQ -> {
                 eventq = null;
                 controller.detachInterrupts();
@@ -294,6 +329,9 @@ public final class VirtioGpioDevice implements VirtioDevice {
         int gpio = GpioRequest.gpio(request);
         long value = GpioRequest.value(request);
         int outcome = controller.handle(type, gpio, value);
+        if (type == MessageType.SET_IRQ_TYPE.code()) {
+            newDriver = false; // from now on this driver has interrupts of its own
+        }
         if (GpioController.refused(outcome)) {
             errors++;
             if (LOG.isDebugEnabled()) {
