@@ -3,6 +3,7 @@ package dev.vgpio.it;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,6 +140,16 @@ final class GuestVm implements AutoCloseable {
             }
         }
         return from < 0 ? List.of() : all.subList(from, to);
+    }
+
+    /**
+     * Types {@code line} on the guest's console, which is the scenario's standard input: a scenario waiting in
+     * {@code read} goes on. The console echoes it.
+     */
+    void send(String line) throws IOException {
+        OutputStream console = qemu.getOutputStream();
+        console.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        console.flush();
     }
 
     /** SIGKILLs QEMU, as a crashed or killed VMM would go away. */
