@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -46,6 +47,12 @@ final class GuestVm implements AutoCloseable {
 
     /** Boots a guest that runs {@code scenario} (a busybox sh script) against the vhost-user socket. */
     GuestVm(Path workDir, String name, String scenario, Path socket) throws IOException, InterruptedException {
+        this(workDir, name, scenario, socket, Map.of());
+    }
+
+    /** The same, with environment variables for {@code run-guest.sh} (such as VGPIO_GUEST_CHARDEV). */
+    GuestVm(Path workDir, String name, String scenario, Path socket, Map<String, String> env)
+            throws IOException, InterruptedException {
         prepare();
         Path dir = Files.createDirectories(workDir.resolve(name));
         Path script = dir.resolve("scenario.sh");
@@ -56,9 +63,10 @@ final class GuestVm implements AutoCloseable {
         if (mk.waitFor() != 0) {
             throw new IllegalStateException("make-scenario.sh failed:\n" + mkOut);
         }
-        qemu = new ProcessBuilder("bash", SCRIPTS.resolve("run-guest.sh").toString(),
-                dir.resolve("initrd.cpio.gz").toString(), socket.toString())
-                .redirectErrorStream(true).start();
+        ProcessBuilder run = new ProcessBuilder("bash", SCRIPTS.resolve("run-guest.sh").toString(),
+                dir.resolve("initrd.cpio.gz").toString(), socket.toString()).redirectErrorStream(true);
+        run.environment().putAll(env);
+        qemu = run.start();
         reader = Thread.ofPlatform().name("qemu-" + name).daemon(true).start(this::readConsole);
     }
 
@@ -157,6 +165,11 @@ final class GuestVm implements AutoCloseable {
         qemu.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         qemu.destroyForcibly();
         qemu.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** QEMU's exit status, once it has exited. */
+    int exitValue() {
+        return qemu.exitValue();
     }
 
     boolean isAlive() {
