@@ -6,7 +6,9 @@
 # Wrap it in a host-side timeout: a back end that never answers hangs the guest forever.
 #
 # Environment: VGPIO_GUEST_ENV (default ${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}/guest.env),
-#   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_APPEND (extra kernel command line).
+#   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_APPEND (extra kernel command line),
+#   VGPIO_GUEST_CHARDEV (extra options for the vhost-user chardev, e.g. reconnect-ms=1000, or server=on,wait=on
+#   to have QEMU listen on SOCKET for a back end that connects, such as vgpio serve --connect).
 set -euo pipefail
 
 die() { printf 'run-guest: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -27,8 +29,11 @@ args=(
     -object "memory-backend-memfd,id=mem,size=$mem,share=on"
 )
 if [ "$socket" != "-" ]; then
-    [ -S "$socket" ] || die "no listening socket at $socket (start the back end first)"
-    args+=(-chardev "socket,id=vgpio,path=$socket"
+    case ",${VGPIO_GUEST_CHARDEV:-}," in
+        *,server=on,*) ;; # QEMU listens on the socket itself; the back end connects to it
+        *) [ -S "$socket" ] || die "no listening socket at $socket (start the back end first)" ;;
+    esac
+    args+=(-chardev "socket,id=vgpio,path=$socket${VGPIO_GUEST_CHARDEV:+,$VGPIO_GUEST_CHARDEV}"
            -device vhost-user-gpio-pci,chardev=vgpio,id=vgpio0)
 fi
 [ -f /usr/share/qemu/qboot.rom ] && args+=(-bios /usr/share/qemu/qboot.rom)

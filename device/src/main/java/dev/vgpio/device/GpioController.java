@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * controller; edges from the lines reach it through {@link #onEdge}, called on that thread.
  *
  * <p>Line state outlives a transport's connection: {@link #detachInterrupts()} drops the buffer tokens of a
- * connection that went away, and directions, values and interrupt types stay as they were.
+ * connection that went away, and directions, values and interrupt types stay as they were. A new driver finds the
+ * directions and values but no interrupt enabled ({@link #disableInterrupts()}).
  */
 public final class GpioController {
     private static final Logger LOG = LoggerFactory.getLogger(GpioController.class);
@@ -364,5 +365,31 @@ public final class GpioController {
      */
     public void detachInterrupts() {
         Arrays.fill(token, NO_TOKEN);
+    }
+
+    /**
+     * Disables every line's interrupt, as a driver that has just initialized the device takes them to be (Linux
+     * does after probe): latched edges are discarded, the lines stop detecting edges, and a held interrupt buffer
+     * comes back INVALID. Directions and values stay.
+     *
+     * @return how many lines had an interrupt enabled
+     */
+    public int disableInterrupts() {
+        int enabled = 0;
+        for (int gpio = 0; gpio < ngpio; gpio++) {
+            boolean wasEnabled = irqType[gpio] != IrqType.NONE;
+            irqType[gpio] = IrqType.NONE;
+            latched[gpio] = false;
+            complete(gpio, IrqStatus.INVALID);
+            if (wasEnabled) {
+                enabled++;
+                try {
+                    lines.setEdgeDetection(gpio, Edge.NONE);
+                } catch (LineException e) {
+                    LOG.warn("{}: line {} may still detect edges: {}", lines.label(), gpio, e.getMessage());
+                }
+            }
+        }
+        return enabled;
     }
 }

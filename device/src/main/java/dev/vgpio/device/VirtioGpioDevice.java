@@ -55,9 +55,12 @@ public final class VirtioGpioDevice implements VirtioDevice {
     private Notifier requestError = () -> { };
     private Notifier eventError = () -> { };
     private boolean eventUsedPending;
+    /** The requestq started at index 0 and has carried no SET_IRQ_TYPE since: a driver that is just starting. */
+    private boolean newDriver;
     private long requests;
     private long errors;
     private long dropped;
+    private long eventBuffers;
 
     public VirtioGpioDevice(GpioController controller) {
         this.controller = controller;
@@ -90,6 +93,15 @@ public final class VirtioGpioDevice implements VirtioDevice {
     /** Chains dropped or returned empty because they were malformed or had no room for a response. */
     public long chainsDropped() {
         return dropped;
+    }
+
+    /**
+     * Interrupt buffers put back on the eventq since creation, whatever their status (VALID, INVALID, or empty
+     * because malformed): with no edges, a number that keeps growing means the driver and the device disagree about
+     * a line's interrupt (each INVALID makes the driver queue the pair again).
+     */
+    public long eventBuffersReturned() {
+        return eventBuffers;
     }
 
     /** Edges the lines reported that were lost because the device thread fell far behind. */
@@ -148,6 +160,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
         switch (index) {
             case VirtioGpio.REQUESTQ -> {
                 requestq = queue;
+                newDriver = atStart(queue);
                 requestChain = queue.newChain();
                 requestNotifier = used;
                 requestError = error;
@@ -162,16 +175,48 @@ public final class VirtioGpioDevice implements VirtioDevice {
             }
             default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
         }
+        disableInterruptsIfNewDriver();
+    }
+
+    /**
+     * A driver that has just initialized the device (a new VM, a rebooted guest, a reloaded driver) starts its
+     * queues at index 0 with nothing used, and takes every line's interrupt to be disabled and masked: Linux does so
+     * after probe. Interrupts an earlier driver left enabled (its VM was killed while it waited for edges) would
+     * refuse the new driver's trigger type and its outputs, and hand it edges latched for the old one; so they are
+     * disabled once both queues are there, before the eventq is served. A driver that carries on where it stopped (a
+     * paused VM, a front end that reconnects) resumes its queues at the indexes they reached and keeps its
+     * interrupts: disabling them would bounce each buffer it queues back INVALID, which Linux queues again at once.
+     *
+     * <p>Only a driver that has sent no SET_IRQ_TYPE since its requestq started at 0 counts as new, so nothing it
+     * enabled is lost. A driver that resumes exactly at a multiple of 65536 requests and of 65536 interrupt buffers
+     * cannot be told from a new one.
+     */
+    private void disableInterruptsIfNewDriver() {
+        if (!newDriver || controller.irqNegotiated() && (eventq == null || !atStart(eventq))) {
+            return;
+        }
+        newDriver = false;
+        int disabled = controller.disableInterrupts();
+        if (disabled > 0) {
+            LOG.info("a new driver: the interrupts an earlier driver left enabled on {} lines are disabled", disabled);
+        }
+    }
+
+    private static boolean atStart(DeviceQueue q) {
+        return q.nextAvail() == 0 && q.nextUsed() == 0;
     }
 
     /**
      * Stops serving a queue. For the eventq, held interrupt buffers are forgotten (a reconnecting front end offers
-     * them again); line state and interrupt configuration stay.
+     * them again); line state and interrupt configuration stay until a new driver starts the queues.
      */
     @Override
     public void stopQueue(int index) {
         switch (index) {
-            case VirtioGpio.REQUESTQ -> requestq = null;
+            case VirtioGpio.REQUESTQ -> {
+                requestq = null;
+                newDriver = false;
+            }
             case VirtioGpio.EVENTQ -> {
                 eventq = null;
                 controller.detachInterrupts();
@@ -284,6 +329,9 @@ public final class VirtioGpioDevice implements VirtioDevice {
         int gpio = GpioRequest.gpio(request);
         long value = GpioRequest.value(request);
         int outcome = controller.handle(type, gpio, value);
+        if (type == MessageType.SET_IRQ_TYPE.code()) {
+            newDriver = false; // from now on this driver has interrupts of its own
+        }
         if (GpioController.refused(outcome)) {
             errors++;
             if (LOG.isDebugEnabled()) {
@@ -357,8 +405,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
                         LOG.warn("eventq: {}", e.getMessage());
                         dropped++;
                         if (e.returnable()) {
-                            q.addUsed(e.head(), 0);
-                            eventUsedPending = true;
+                            returnEventBuffer(q, e.head(), 0);
                         }
                     }
                 }
@@ -378,8 +425,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
                         IrqRequest.SIZE, IrqResponse.SIZE);
                 dropped++;
                 IrqResponse.write(scratch, SCRATCH_RESPONSE, IrqStatus.INVALID.code());
-                q.addUsed(head, chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE, IrqResponse.SIZE));
-                eventUsedPending = true;
+                returnEventBuffer(q, head, chain.writeTo(chain.memory(), scratch, SCRATCH_RESPONSE, IrqResponse.SIZE));
                 return;
             }
             chain.readFrom(chain.memory(), scratch, SCRATCH_REQUEST, IrqRequest.SIZE);
@@ -392,9 +438,14 @@ public final class VirtioGpioDevice implements VirtioDevice {
         } catch (GuestMemoryException e) {
             LOG.warn("eventq: chain {} left guest memory: {}", head, e.getMessage());
             dropped++;
-            q.addUsed(head, 0);
-            eventUsedPending = true;
+            returnEventBuffer(q, head, 0);
         }
+    }
+
+    private void returnEventBuffer(DeviceQueue q, int head, int written) throws BrokenQueueException {
+        q.addUsed(head, written);
+        eventBuffers++;
+        eventUsedPending = true;
     }
 
     /** Where the controller returns interrupt buffers ({@link IrqSink}): the status goes into the pair's response. */
@@ -405,8 +456,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
         }
         try {
             q.memory().writeU8(eventStatusAddress[token] + IrqResponse.STATUS, status);
-            q.addUsed(token, IrqResponse.SIZE);
-            eventUsedPending = true;
+            returnEventBuffer(q, token, IrqResponse.SIZE);
         } catch (GuestMemoryException | BrokenQueueException e) {
             LOG.error("eventq: cannot return the buffer of line {}: {}", gpio, e.getMessage());
         }

@@ -16,9 +16,11 @@ import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.GpioResponse;
+import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.Status;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -86,6 +88,33 @@ class GpioControllerTest {
         assertThat(controller.unmask(0, 3)).isNull();
         assertThat(controller.unmask(0, 4)).isEqualTo(Refusal.IRQ_BUFFER_TWICE);
         assertThat(returned[0]).as("each refused buffer came back at once").isEqualTo(4);
+    }
+
+    @Test
+    void disablingEveryInterruptReturnsTheHeldBufferAndKeepsDirectionsAndValues() throws Exception {
+        controller.negotiate(GpioFeatures.IRQ);
+        List<String> returned = new ArrayList<>();
+        controller.setIrqSink((token, gpio, status) -> returned.add(token + ":" + gpio + ":" + status));
+        handle(SET_DIRECTION, 0, Direction.IN.code());
+        handle(SET_IRQ_TYPE, 0, IrqType.EDGE_BOTH.code());
+        assertThat(controller.unmask(0, 7)).isNull();
+        handle(SET_IRQ_TYPE, 1, IrqType.EDGE_RISING.code());
+        controller.onEdge(1, true); // latched: line 1 has no buffer
+        assertThat(controller.isLatched(1)).isTrue();
+
+        assertThat(controller.disableInterrupts()).as("lines that had an interrupt enabled").isEqualTo(2);
+        assertThat(returned).containsExactly("7:0:" + IrqStatus.INVALID.code());
+        for (int gpio = 0; gpio < 2; gpio++) {
+            assertThat(controller.irqType(gpio)).isEqualTo(IrqType.NONE);
+            assertThat(controller.isUnmasked(gpio)).isFalse();
+            assertThat(controller.isLatched(gpio)).isFalse();
+            assertThat(chip.edgeDetection(gpio)).isEqualTo(Edge.NONE);
+            assertThat(controller.direction(gpio)).as("line %d stays an input", gpio).isEqualTo(Direction.IN);
+        }
+        assertThat(controller.disableInterrupts()).as("nothing left to disable").isZero();
+        assertThat(refusalOf(SET_VALUE, 1, 1)).isNull();
+        assertThat(refusalOf(SET_DIRECTION, 1, Direction.OUT.code())).as("no interrupt stands in the way").isNull();
+        assertThat(chip.observe(1)).isEqualTo(1);
     }
 
     @Test

@@ -48,21 +48,57 @@ final class GuestHarness implements AutoCloseable {
     int eventNotifications;
     private final int[] writableOf = new int[QUEUE_SIZE];
 
+    private final boolean irq;
+    private DeviceQueue deviceRequestq;
+    private DeviceQueue deviceEventq;
+
     GuestHarness(GpioController controller, boolean irq) throws Exception {
-        virtio = new VirtioGpioDevice(controller);
+        this(new VirtioGpioDevice(controller), irq);
+    }
+
+    /**
+     * A driver that has just initialized {@code device} (fresh rings in memory of its own), as a new VM's driver
+     * finds a device that an earlier front end used.
+     */
+    GuestHarness(VirtioGpioDevice device, boolean irq) throws Exception {
+        virtio = device;
+        this.irq = irq;
         virtio.negotiate(VirtioFeature.SPLIT_RING | (irq ? GpioFeatures.IRQ : 0));
-        QueueConfig rq = QueueConfig.contiguous(REQUESTQ, QUEUE_SIZE);
-        QueueConfig eq = QueueConfig.contiguous(EVENTQ, QUEUE_SIZE);
-        requestq = DriverQueue.create(memory, rq, true);
-        eventq = DriverQueue.create(memory, eq, true);
+        requestq = DriverQueue.create(memory, QueueConfig.contiguous(REQUESTQ, QUEUE_SIZE), true);
+        eventq = DriverQueue.create(memory, QueueConfig.contiguous(EVENTQ, QUEUE_SIZE), true);
         requestq.setInterrupts(true);
         eventq.setInterrupts(true);
-        virtio.startQueue(VirtioGpio.REQUESTQ, DeviceQueue.create(memory, rq, RingFeatures.ALL),
-                () -> requestNotifications++, () -> { });
+        startQueues(0, 0, 0, 0);
+    }
+
+    private void startQueues(int requestAvail, int requestUsed, int eventAvail, int eventUsed) throws Exception {
+        deviceRequestq = DeviceQueue.create(memory, requestq.config(), RingFeatures.ALL);
+        deviceRequestq.setPositions(requestAvail, requestUsed);
+        virtio.startQueue(VirtioGpio.REQUESTQ, deviceRequestq, () -> requestNotifications++, () -> { });
         if (irq) {
-            virtio.startQueue(VirtioGpio.EVENTQ, DeviceQueue.create(memory, eq, RingFeatures.ALL),
-                    () -> eventNotifications++, () -> { });
+            deviceEventq = DeviceQueue.create(memory, eventq.config(), RingFeatures.ALL);
+            deviceEventq.setPositions(eventAvail, eventUsed);
+            virtio.startQueue(VirtioGpio.EVENTQ, deviceEventq, () -> eventNotifications++, () -> { });
         }
+    }
+
+    /** The front end stops the device's queues (it goes away, or pauses the VM). */
+    void stopQueues() {
+        virtio.stopQueue(VirtioGpio.REQUESTQ);
+        if (irq) {
+            virtio.stopQueue(VirtioGpio.EVENTQ);
+        }
+    }
+
+    /**
+     * The same driver carries on after a stop: each queue starts again at the available index where the device
+     * stopped, as a front end resumes a paused VM (vhost-user's GET_VRING_BASE, then SET_VRING_BASE).
+     */
+    void resume() throws Exception {
+        int requestAvail = deviceRequestq.nextAvail();
+        int eventAvail = irq ? deviceEventq.nextAvail() : 0;
+        stopQueues();
+        startQueues(requestAvail, deviceRequestq.readUsedIdx(), eventAvail, irq ? deviceEventq.readUsedIdx() : 0);
     }
 
     /** Submits a request split over {@code readSplits} readable buffers and the given writable buffers. */

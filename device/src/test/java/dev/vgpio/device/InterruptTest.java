@@ -2,6 +2,7 @@ package dev.vgpio.device;
 
 import static dev.vgpio.protocol.MessageType.SET_DIRECTION;
 import static dev.vgpio.protocol.MessageType.SET_IRQ_TYPE;
+import static dev.vgpio.protocol.MessageType.SET_VALUE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vgpio.lines.Edge;
@@ -163,6 +164,17 @@ class InterruptTest {
     }
 
     @Test
+    void everyInterruptBufferPutBackIsCounted() throws Exception {
+        guest.unmask(BUTTON); // not enabled: INVALID
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        assertThat(guest.virtio.eventBuffersReturned()).as("the held buffer is not counted").isEqualTo(1);
+        drive(1);
+        assertThat(guest.events()).hasSize(2);
+        assertThat(guest.virtio.eventBuffersReturned()).isEqualTo(2);
+    }
+
+    @Test
     void bufferForALineOutOfRangeComesBackInvalid() throws Exception {
         guest.unmask(4);
         guest.unmask(0xffff);
@@ -193,6 +205,78 @@ class InterruptTest {
         assertThat(guest.virtio.controller().isUnmasked(BUTTON)).isFalse();
         assertThat(guest.virtio.controller().irqType(BUTTON)).isEqualTo(IrqType.EDGE_RISING);
         assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.RISING);
+    }
+
+    /**
+     * QEMU killed while the guest waited for edges on two lines and drove a third, then a new VM: its driver starts
+     * fresh rings and, like Linux after probe, takes every interrupt to be disabled and masked.
+     */
+    @Test
+    void aNewDriverFindsEveryInterruptDisabledAndTheLinesAsTheOldDriverLeftThem() throws Exception {
+        int watched = 2;
+        int output = 3;
+        enable(IrqType.EDGE_FALLING);
+        guest.unmask(BUTTON);
+        assertThat(guest.request(SET_DIRECTION, watched, Direction.IN.code()).status()).isZero();
+        assertThat(guest.request(SET_IRQ_TYPE, watched, IrqType.EDGE_BOTH.code()).status()).isZero();
+        assertThat(guest.request(SET_VALUE, output, 1).status()).isZero();
+        assertThat(guest.request(SET_DIRECTION, output, Direction.OUT.code()).status()).isZero();
+        guest.stopQueues(); // the connection and its rings are gone
+        drive(1);
+        drive(0); // a falling edge while no driver is there
+
+        try (GuestHarness next = new GuestHarness(guest.virtio, true)) {
+            GpioController c = next.virtio.controller();
+            for (int gpio : new int[] {BUTTON, watched}) {
+                assertThat(c.irqType(gpio)).as("line %d's interrupt", gpio).isEqualTo(IrqType.NONE);
+                assertThat(c.isLatched(gpio)).as("line %d latched", gpio).isFalse();
+                assertThat(chip.edgeDetection(gpio)).as("line %d's edge detection", gpio).isEqualTo(Edge.NONE);
+                assertThat(c.direction(gpio)).as("line %d stays an input", gpio).isEqualTo(Direction.IN);
+            }
+            assertThat(c.direction(output)).isEqualTo(Direction.OUT);
+            assertThat(chip.observe(output)).as("the output level stays").isEqualTo(1);
+
+            // another trigger type than the first driver's is accepted, and nothing of the first driver's comes back
+            assertThat(next.request(SET_IRQ_TYPE, BUTTON, IrqType.EDGE_RISING.code()).status()).isZero();
+            next.unmask(BUTTON);
+            assertThat(next.events()).as("no edge left over from the first driver").isEmpty();
+            chip.drive(BUTTON, 1);
+            next.virtio.onWakeup();
+            assertThat(next.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+            // a line the first driver watched can be made an output
+            assertThat(next.request(SET_DIRECTION, watched, Direction.OUT.code()).status()).isZero();
+        }
+    }
+
+    /** A driver without interrupts cannot disable the ones an earlier driver left enabled, so none may be left. */
+    @Test
+    void aNewDriverWithoutInterruptsCanDriveALineAnEarlierDriverWatched() throws Exception {
+        enable(IrqType.EDGE_BOTH);
+        guest.stopQueues();
+        try (GuestHarness next = new GuestHarness(guest.virtio, false)) {
+            assertThat(next.request(SET_DIRECTION, BUTTON, Direction.OUT.code()).status()).isZero();
+            assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.NONE);
+        }
+    }
+
+    /**
+     * The same driver after its VM was paused (or its front end reconnected): the queues start again where they
+     * stopped, not at 0, and the driver still has its interrupts enabled. Disabling them here would bounce every
+     * buffer it queues back INVALID, and Linux queues it again at once.
+     */
+    @Test
+    void aDriverThatResumesWhereItStoppedKeepsItsInterrupts() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+        guest.resume();
+        assertThat(guest.virtio.controller().irqType(BUTTON)).isEqualTo(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON); // the driver queues its buffer again after the interrupt, as always
+        assertThat(guest.events()).as("no INVALID: the line is still enabled").isEmpty();
+        drive(0);
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
     }
 
     @Test

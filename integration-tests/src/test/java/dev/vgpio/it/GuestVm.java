@@ -3,12 +3,14 @@ package dev.vgpio.it;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -45,6 +47,12 @@ final class GuestVm implements AutoCloseable {
 
     /** Boots a guest that runs {@code scenario} (a busybox sh script) against the vhost-user socket. */
     GuestVm(Path workDir, String name, String scenario, Path socket) throws IOException, InterruptedException {
+        this(workDir, name, scenario, socket, Map.of());
+    }
+
+    /** The same, with environment variables for {@code run-guest.sh} (such as VGPIO_GUEST_CHARDEV). */
+    GuestVm(Path workDir, String name, String scenario, Path socket, Map<String, String> env)
+            throws IOException, InterruptedException {
         prepare();
         Path dir = Files.createDirectories(workDir.resolve(name));
         Path script = dir.resolve("scenario.sh");
@@ -55,9 +63,10 @@ final class GuestVm implements AutoCloseable {
         if (mk.waitFor() != 0) {
             throw new IllegalStateException("make-scenario.sh failed:\n" + mkOut);
         }
-        qemu = new ProcessBuilder("bash", SCRIPTS.resolve("run-guest.sh").toString(),
-                dir.resolve("initrd.cpio.gz").toString(), socket.toString())
-                .redirectErrorStream(true).start();
+        ProcessBuilder run = new ProcessBuilder("bash", SCRIPTS.resolve("run-guest.sh").toString(),
+                dir.resolve("initrd.cpio.gz").toString(), socket.toString()).redirectErrorStream(true);
+        run.environment().putAll(env);
+        qemu = run.start();
         reader = Thread.ofPlatform().name("qemu-" + name).daemon(true).start(this::readConsole);
     }
 
@@ -141,11 +150,26 @@ final class GuestVm implements AutoCloseable {
         return from < 0 ? List.of() : all.subList(from, to);
     }
 
+    /**
+     * Types {@code line} on the guest's console, which is the scenario's standard input: a scenario waiting in
+     * {@code read} goes on. The console echoes it.
+     */
+    void send(String line) throws IOException {
+        OutputStream console = qemu.getOutputStream();
+        console.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        console.flush();
+    }
+
     /** SIGKILLs QEMU, as a crashed or killed VMM would go away. */
     void kill() throws InterruptedException {
         qemu.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
         qemu.destroyForcibly();
         qemu.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** QEMU's exit status, once it has exited. */
+    int exitValue() {
+        return qemu.exitValue();
     }
 
     boolean isAlive() {

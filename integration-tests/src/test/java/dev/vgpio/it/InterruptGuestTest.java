@@ -1,6 +1,7 @@
 package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.control.HostControl;
 import dev.vgpio.device.GpioController;
@@ -29,6 +30,7 @@ class InterruptGuestTest {
     Path dir;
     SimulatedChip chip;
     GpioController device;
+    VirtioGpioDevice virtio;
     HostControl control;
     VhostUserServer server;
     final List<String> changes = new CopyOnWriteArrayList<>();
@@ -44,7 +46,8 @@ class InterruptGuestTest {
         chip.addStateListener((offset, direction, level) -> changes.add(offset + ":" + direction + ":" + level));
         control = new HostControl(chip);
         device = new GpioController(chip);
-        server = new VhostUserServer(dir.resolve("gpio.sock"), new VirtioGpioDevice(device), "it").start();
+        virtio = new VirtioGpioDevice(device);
+        server = new VhostUserServer(dir.resolve("gpio.sock"), virtio, "it").start();
     }
 
     @AfterEach
@@ -94,6 +97,66 @@ class InterruptGuestTest {
         assertThat(changes).as("the line was driven as an output after gpiomon released it").contains(BUTTON + ":OUT:1");
         assertThat(device.irqType(BUTTON)).as("gpiomon disabled the interrupt on exit").isEqualTo(IrqType.NONE);
         assertThat(server.isRunning()).isTrue();
+    }
+
+    /**
+     * QEMU SIGKILLed while gpiomon waits for falling edges on two lines (the daemon holds both eventq buffers), edges
+     * while no VM is there, then a second VM: its gpiomon (rising edges this time) sees exactly the edges the host
+     * drives, the other line can be driven as an output, and the idle guest gets no interrupt buffer back.
+     */
+    @Test
+    void killedVmWhileGpiomonWaitsLeavesNoInterruptToTheNextVm() throws Exception {
+        int watched = 3;
+        int pulses = 5;
+        String first = """
+                gpiomon --banner -e falling -c gpiochip0 %d %d &
+                sleep 600
+                """.formatted(BUTTON, watched);
+        try (GuestVm vm = new GuestVm(dir, "gpiomon-killed", first, server.path())) {
+            vm.await("Monitoring", LinuxGuestTest.BOOT);
+            await("the daemon to hold both lines' interrupt buffers").atMost(Duration.ofSeconds(10))
+                    .until(() -> device.isUnmasked(BUTTON) && device.isUnmasked(watched));
+            assertThat(device.irqType(BUTTON)).isEqualTo(IrqType.EDGE_FALLING);
+            vm.kill();
+        }
+        await("the daemon to notice the disconnect").atMost(Duration.ofSeconds(5))
+                .until(() -> !server.isConnected());
+        assertThat(server.isRunning()).as("the daemon keeps running").isTrue();
+        for (int line : new int[] {BUTTON, watched}) {
+            chip.drive(line, 1);
+            chip.drive(line, 0); // a falling edge while no VM is there
+        }
+
+        String second = """
+                gpioinfo -c gpiochip0 %1$d %2$d
+                """.formatted(BUTTON, watched) + phase("rising") + """
+                gpioset -t0 -c gpiochip0 %d=1
+                echo "VGPIO-MARK set $?"
+                """.formatted(watched);
+        try (GuestVm vm = new GuestVm(dir, "gpiomon-next", second, server.path())) {
+            vm.await("VGPIO-MARK phase rising", LinuxGuestTest.BOOT);
+            vm.await("Monitoring", Duration.ofSeconds(30));
+            await("gpiomon's interrupt buffer at the daemon").atMost(Duration.ofSeconds(10))
+                    .until(() -> device.isUnmasked(BUTTON));
+            long returned = virtio.eventBuffersReturned();
+            await("an idle guest to get no interrupt buffer back").during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5)).until(() -> virtio.eventBuffersReturned() == returned);
+            control.toggle(BUTTON, 2 * pulses, INTERVAL);
+            vm.await("VGPIO-MARK gpiomon-exit rising", Duration.ofSeconds(30));
+            vm.finish(Duration.ofSeconds(30));
+            List<String> out = vm.scenarioOutput();
+            assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0");
+            assertThat(out).as("the second VM finds both lines as inputs, as the first left them")
+                    .anyMatch(l -> l.matches("gpiochip0 %d\\s+\"BUTTON_A\"\\s+input\\s*".formatted(BUTTON)))
+                    .anyMatch(l -> l.matches("gpiochip0 %d\\s+\"BUTTON_B\"\\s+input\\s*".formatted(watched)));
+            assertThat(events(out, "rising")).as("exactly the rising edges the host drove, nothing from the first VM")
+                    .hasSize(pulses).containsOnly("rising");
+            assertThat(out).contains("VGPIO-MARK gpiomon-exit rising 0")
+                    .as("the line the first VM watched can be driven").contains("VGPIO-MARK set 0");
+        }
+        assertThat(changes).contains(watched + ":OUT:1");
+        assertThat(device.irqType(BUTTON)).isEqualTo(IrqType.NONE);
+        assertThat(server.connections()).isEqualTo(2);
     }
 
     @Test
