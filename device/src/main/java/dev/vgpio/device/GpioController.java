@@ -368,6 +368,16 @@ public final class GpioController {
     }
 
     /**
+     * An edge interrupt of {@code gpio} was delivered into a buffer that never reached the driver (its ring went
+     * away with its front end): it is latched again, so that the next buffer the driver queues gets it.
+     */
+    public void latchAgain(int gpio) {
+        if (gpio >= 0 && gpio < ngpio && irqType[gpio].isEdge()) {
+            latched[gpio] = true;
+        }
+    }
+
+    /**
      * Disables every line's interrupt, as a driver that has just initialized the device takes them to be (Linux
      * does after probe): latched edges are discarded, the lines stop detecting edges, and a held interrupt buffer
      * comes back INVALID. Directions and values stay.

@@ -50,6 +50,11 @@ public final class VirtioGpioDevice implements VirtioDevice {
     private DescriptorChain requestChain;
     private DescriptorChain eventChain;
     private long[] eventStatusAddress = new long[0];
+    /** The available index the eventq stopped at while it held buffers it may resume with, or -1. */
+    private int eventStoppedAt = -1;
+    /** Per head, the status of a held buffer completed while the eventq was stopped (-1: none), and its line. */
+    private int[] deferredStatus = new int[0];
+    private int[] deferredLine = new int[0];
     private Notifier requestNotifier = () -> { };
     private Notifier eventNotifier = () -> { };
     private Notifier requestError = () -> { };
@@ -166,12 +171,23 @@ public final class VirtioGpioDevice implements VirtioDevice {
                 requestError = error;
             }
             case VirtioGpio.EVENTQ -> {
+                boolean resumes = eventStoppedAt >= 0 && queue.nextAvail() == eventStoppedAt
+                        && eventStatusAddress.length == queue.size();
+                if (!resumes) {
+                    forgetHeldBuffers();
+                    eventStatusAddress = new long[queue.size()];
+                    deferredStatus = new int[queue.size()];
+                    deferredLine = new int[queue.size()];
+                    java.util.Arrays.fill(deferredStatus, -1);
+                }
+                eventStoppedAt = -1;
                 eventq = queue;
                 eventChain = queue.newChain();
-                eventStatusAddress = new long[queue.size()];
                 eventNotifier = used;
                 eventError = error;
-                controller.detachInterrupts();
+                if (resumes) {
+                    returnDeferred();
+                }
             }
             default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
         }
@@ -207,8 +223,12 @@ public final class VirtioGpioDevice implements VirtioDevice {
     }
 
     /**
-     * Stops serving a queue. For the eventq, held interrupt buffers are forgotten (a reconnecting front end offers
-     * them again); line state and interrupt configuration stay until a new driver starts the queues.
+     * Stops serving a queue; line state and interrupt configuration stay until a new driver starts the queues. The
+     * eventq's held interrupt buffers are kept: if it starts again at the available index where it stopped (a paused
+     * VM resumed, guest memory remapped) the driver still waits for them and offers them no more, so they are served
+     * as before, and an interrupt that came meanwhile is returned then. If it starts anywhere else (a new driver, or
+     * a front end that reconnected and rewinds to the used index, offering them again) they are forgotten, and an
+     * edge delivered to one that never reached the driver is latched again for the next.
      */
     @Override
     public void stopQueue(int index) {
@@ -218,11 +238,35 @@ public final class VirtioGpioDevice implements VirtioDevice {
                 newDriver = false;
             }
             case VirtioGpio.EVENTQ -> {
+                eventStoppedAt = eventq != null ? eventq.nextAvail() : -1;
                 eventq = null;
-                controller.detachInterrupts();
             }
             default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
         }
+    }
+
+    /** Held buffers will not be served again: the controller forgets them; undelivered edges latch again. */
+    private void forgetHeldBuffers() {
+        controller.detachInterrupts();
+        for (int head = 0; head < deferredStatus.length; head++) {
+            if (deferredStatus[head] == IrqStatus.VALID.code()) {
+                controller.latchAgain(deferredLine[head]);
+            }
+            deferredStatus[head] = -1;
+        }
+        eventStoppedAt = -1;
+    }
+
+    /** The eventq resumed: buffers completed while it was stopped go back to the driver now. */
+    private void returnDeferred() {
+        for (int head = 0; head < deferredStatus.length; head++) {
+            int status = deferredStatus[head];
+            if (status >= 0) {
+                deferredStatus[head] = -1;
+                returnIrqBuffer(head, deferredLine[head], status);
+            }
+        }
+        flushEvents();
     }
 
     @Override
@@ -452,6 +496,10 @@ public final class VirtioGpioDevice implements VirtioDevice {
     private void returnIrqBuffer(int token, int gpio, int status) {
         DeviceQueue q = eventq;
         if (q == null) {
+            if (eventStoppedAt >= 0 && token >= 0 && token < deferredStatus.length) {
+                deferredStatus[token] = status; // returned when the eventq resumes
+                deferredLine[token] = gpio;
+            }
             return;
         }
         try {
@@ -480,7 +528,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
     private void eventQueueBroken(BrokenQueueException e) {
         LOG.error("eventq stopped until the driver sets it up again: {}", e.getMessage());
         eventq = null;
-        controller.detachInterrupts();
+        forgetHeldBuffers();
         eventError.notifyDriver();
     }
 }

@@ -82,8 +82,13 @@ final class GuestHarness implements AutoCloseable {
         }
     }
 
+    private int stoppedRequestAvail;
+    private int stoppedEventAvail;
+
     /** The front end stops the device's queues (it goes away, or pauses the VM). */
     void stopQueues() {
+        stoppedRequestAvail = deviceRequestq.nextAvail();
+        stoppedEventAvail = irq ? deviceEventq.nextAvail() : 0;
         virtio.stopQueue(VirtioGpio.REQUESTQ);
         if (irq) {
             virtio.stopQueue(VirtioGpio.EVENTQ);
@@ -99,6 +104,27 @@ final class GuestHarness implements AutoCloseable {
         int eventAvail = irq ? deviceEventq.nextAvail() : 0;
         stopQueues();
         startQueues(requestAvail, deviceRequestq.readUsedIdx(), eventAvail, irq ? deviceEventq.readUsedIdx() : 0);
+    }
+
+    /** After {@link #stopQueues()}: the front end resumes each queue at the available index where it stopped. */
+    void startAgainWhereStopped() throws Exception {
+        startQueues(stoppedRequestAvail, deviceRequestq.readUsedIdx(), stoppedEventAvail,
+                irq ? deviceEventq.readUsedIdx() : 0);
+    }
+
+    /**
+     * After {@link #stopQueues()}: a front end that lost its connection resumes each queue at its used index
+     * (QEMU after a reconnect), so buffers the device held but never used are available to it again.
+     */
+    void startAtUsedIndex() throws Exception {
+        int requestUsed = deviceRequestq.readUsedIdx();
+        int eventUsed = irq ? deviceEventq.readUsedIdx() : 0;
+        startQueues(requestUsed, requestUsed, eventUsed, eventUsed);
+    }
+
+    /** The front end kicks the eventq: the device takes what is available (again, after a rewind). */
+    void offerUnusedAgain() {
+        virtio.queueNotified(VirtioGpio.EVENTQ);
     }
 
     /** Submits a request split over {@code readSplits} readable buffers and the given writable buffers. */

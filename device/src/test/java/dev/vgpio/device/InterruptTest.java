@@ -202,7 +202,8 @@ class InterruptTest {
         enable(IrqType.EDGE_RISING);
         guest.unmask(BUTTON);
         guest.virtio.stopQueue(VirtioGpio.EVENTQ);
-        assertThat(guest.virtio.controller().isUnmasked(BUTTON)).isFalse();
+        assertThat(guest.virtio.controller().isUnmasked(BUTTON)).as("held until the eventq starts elsewhere")
+                .isTrue();
         assertThat(guest.virtio.controller().irqType(BUTTON)).isEqualTo(IrqType.EDGE_RISING);
         assertThat(chip.edgeDetection(BUTTON)).isEqualTo(Edge.RISING);
     }
@@ -277,6 +278,46 @@ class InterruptTest {
         drive(0);
         drive(1);
         assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    /**
+     * A paused VM (vhost-user GET_VRING_BASE, later SET_VRING_BASE at the same index) waits for the buffers the
+     * device held when it stopped and does not offer them again: they must still be served after the resume, and
+     * an edge that came during the pause must reach them then.
+     */
+    @Test
+    void aPausedDriverStillGetsItsInterruptsIntoTheBuffersTheDeviceHeld() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        guest.resume();
+        assertThat(guest.events()).as("the held buffer is not returned by the pause").isEmpty();
+        drive(1);
+        assertThat(guest.events()).containsExactly(new int[] {BUTTON, VALID, 1});
+
+        guest.unmask(BUTTON);
+        guest.stopQueues();
+        drive(0);
+        drive(1); // during the pause
+        guest.startAgainWhereStopped();
+        assertThat(guest.events()).as("delivered on resume").containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
+    /**
+     * A front end that reconnects after a lost connection rewinds the eventq to its used index, offering the held
+     * buffers again: the device must not keep the old ones too, and an edge that went into one the driver never
+     * saw is latched for the buffer it offers again.
+     */
+    @Test
+    void aRingRewoundToItsUsedIndexOffersTheBuffersAgainAndKeepsTheEdge() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        guest.stopQueues();
+        drive(1); // the edge completes the held buffer while no ring is there
+        guest.startAtUsedIndex();
+        assertThat(guest.events()).as("nothing written into the old ring's buffer").isEmpty();
+        guest.offerUnusedAgain();
+        assertThat(guest.events()).as("the edge, in the buffer offered again").containsExactly(
+                new int[] {BUTTON, VALID, 1});
     }
 
     @Test
