@@ -7,6 +7,7 @@
 #
 # Environment: VGPIO_GUEST_ENV (default ${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}/guest.env),
 #   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_APPEND (extra kernel command line),
+#   VGPIO_GUEST_QMP (a Unix socket path for a QMP monitor, to pause and resume the VM),
 #   VGPIO_GUEST_CHARDEV (extra options for the vhost-user chardev, e.g. reconnect-ms=1000, or server=on,wait=on
 #   to have QEMU listen on SOCKET for a back end that connects, such as vgpio serve --connect).
 set -euo pipefail
@@ -36,6 +37,7 @@ if [ "$socket" != "-" ]; then
     args+=(-chardev "socket,id=vgpio,path=$socket${VGPIO_GUEST_CHARDEV:+,$VGPIO_GUEST_CHARDEV}"
            -device vhost-user-gpio-pci,chardev=vgpio,id=vgpio0)
 fi
+[ -n "${VGPIO_GUEST_QMP:-}" ] && args+=(-qmp "unix:$VGPIO_GUEST_QMP,server=on,wait=off")
 [ -f /usr/share/qemu/qboot.rom ] && args+=(-bios /usr/share/qemu/qboot.rom)
 args+=(
     -kernel "$VGPIO_GUEST_KERNEL" -initrd "$initrd"

@@ -8,6 +8,7 @@ import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.IrqType;
+import dev.vgpio.protocol.VirtioGpio;
 import dev.vgpio.vhostuser.VhostUserServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -205,6 +206,45 @@ class InterruptGuestTest {
     }
 
     /** The edges gpiomon printed in phase {@code edge}. */
+    /**
+     * The VM paused (QMP {@code stop}) while gpiomon waits, an edge during the pause, then {@code cont}: QEMU stops
+     * the rings and starts them again at the same indexes, and the guest still waits for the interrupt buffer the
+     * daemon held. The edge of the pause reaches gpiomon after the resume, and so does the next one.
+     */
+    @Test
+    void aPausedVmGetsTheEdgeOfThePauseAndTheNextOnes() throws Exception {
+        String scenario = """
+                gpiomon --banner -e rising -F 'EV %%E' -c gpiochip0 %d &
+                sleep 600
+                """.formatted(BUTTON);
+        Path qmpSocket = dir.resolve("qmp.sock");
+        try (GuestVm vm = new GuestVm(dir, "paused", scenario, server.path(),
+                java.util.Map.of("VGPIO_GUEST_QMP", qmpSocket.toString()));
+                Qmp qmp = Qmp.connect(qmpSocket, Duration.ofSeconds(30))) {
+            vm.await("Monitoring", LinuxGuestTest.BOOT);
+            await("the daemon to hold the interrupt buffer").atMost(Duration.ofSeconds(10))
+                    .until(() -> device.isUnmasked(BUTTON));
+            chip.drive(BUTTON, 1);
+            vm.await("EV rising", Duration.ofSeconds(10));
+            chip.drive(BUTTON, 0);
+            await("the buffer queued again").atMost(Duration.ofSeconds(10)).until(() -> device.isUnmasked(BUTTON));
+
+            qmp.execute("stop");
+            await("QEMU to stop the rings").atMost(Duration.ofSeconds(10))
+                    .until(() -> !server.session().isActive(VirtioGpio.EVENTQ));
+            chip.drive(BUTTON, 1); // during the pause
+            chip.drive(BUTTON, 0);
+            qmp.execute("cont");
+            vm.await("EV rising", Duration.ofSeconds(10));
+            await("the buffer queued again").atMost(Duration.ofSeconds(10)).until(() -> device.isUnmasked(BUTTON));
+            chip.drive(BUTTON, 1);
+            vm.await("EV rising", Duration.ofSeconds(10));
+            assertThat(vm.output().stream().filter(l -> l.startsWith("EV ")).toList())
+                    .containsExactly("EV rising", "EV rising", "EV rising");
+        }
+        assertThat(server.isRunning()).isTrue();
+    }
+
     private static List<String> events(List<String> out, String edge) {
         int from = out.indexOf("VGPIO-MARK phase " + edge);
         int to = -1;
