@@ -1,0 +1,252 @@
+package dev.vgpio.conformance;
+
+import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
+import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+
+import dev.vgpio.memory.GuestMemory;
+import dev.vgpio.memory.GuestMemoryException;
+import dev.vgpio.protocol.GpioConfig;
+import dev.vgpio.protocol.GpioRequest;
+import dev.vgpio.protocol.MessageType;
+import dev.vgpio.protocol.VirtioGpio;
+import dev.vgpio.vhostuser.VhostUserFrontend;
+import dev.vgpio.virtio.VirtioException;
+import dev.vgpio.virtio.VirtioFeature;
+import dev.vgpio.virtqueue.QueueConfig;
+import dev.vgpio.virtqueue.SplitRing;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A guest that breaks the rules: vgpio's own front end ({@link VhostUserFrontend}) sets up the connection and both
+ * queues as QEMU would, then the guest writes whatever it likes into the rings it shares with the back end
+ * ({@link RawRing}) and kicks. It also sends well-formed requests the same raw way, to see whether a ring still
+ * works.
+ *
+ * <p>Nothing here waits on time: {@link #sync()} is a barrier through the back end's one serving thread (two
+ * GET_CONFIG round trips), after which every kick sent before it has been served, so what the device did (or did
+ * not do) is already in the rings.
+ */
+final class HostileGuest implements AutoCloseable {
+    static final int QSIZE = 64;
+    static final long MEMORY = 1 << 20;
+    /** Well-formed request slots: slot {@code s} uses descriptors {@code 2s} and {@code 2s + 1}. */
+    static final int SLOTS = QSIZE / 2;
+    static final int FILL = 0xee;
+
+    /** What the front end's eventfds and socket say since the last look. */
+    record Signals(boolean called, boolean error, boolean hungUp) {
+    }
+
+    final VhostUserFrontend frontend;
+    final GuestMemory memory;
+    final long negotiated;
+    final RawRing requestq;
+    final RawRing eventq;
+    /** A 256 KiB area for buffers and indirect tables; {@link #area} hands out pieces of it. */
+    final long scratch;
+    private final long requests;
+    private final long responses;
+    private final long irqRequests;
+    private final long irqResponses;
+    private long areaNext;
+    private final boolean[] error = new boolean[2];
+    private boolean hungUp;
+
+    private HostileGuest(VhostUserFrontend frontend, long negotiated) throws IOException {
+        this.frontend = frontend;
+        this.memory = frontend.memory();
+        this.negotiated = negotiated;
+        QueueConfig rq = QueueConfig.contiguous(frontend.allocate(QueueConfig.contiguousBytes(QSIZE), 4096), QSIZE);
+        QueueConfig eq = QueueConfig.contiguous(frontend.allocate(QueueConfig.contiguousBytes(QSIZE), 4096), QSIZE);
+        requests = frontend.allocate(16L * SLOTS, 16);
+        responses = frontend.allocate(16L * SLOTS, 16);
+        irqRequests = frontend.allocate(16L * SLOTS, 16);
+        irqResponses = frontend.allocate(16L * SLOTS, 16);
+        scratch = frontend.allocate(256 << 10, 4096);
+        areaNext = scratch;
+        try {
+            for (QueueConfig c : new QueueConfig[] {rq, eq}) {
+                memory.fill(c.descTable(), SplitRing.descTableSize(QSIZE), (byte) 0);
+                memory.fill(c.availRing(), SplitRing.availRingSize(QSIZE), (byte) 0);
+                memory.fill(c.usedRing(), SplitRing.usedRingSize(QSIZE), (byte) 0);
+            }
+        } catch (GuestMemoryException e) {
+            throw new IOException(e);
+        }
+        requestq = new RawRing(memory, rq);
+        eventq = new RawRing(memory, eq);
+        frontend.startQueue(VirtioGpio.REQUESTQ, rq);
+        if ((negotiated & 1) != 0) {
+            frontend.startQueue(VirtioGpio.EVENTQ, eq);
+        }
+    }
+
+    /**
+     * Connects and starts both queues, negotiating VERSION_1, VIRTIO_GPIO_F_IRQ, INDIRECT_DESC and (if
+     * {@code eventIdx}) EVENT_IDX.
+     */
+    static HostileGuest connect(Path socket, boolean eventIdx) throws IOException {
+        VhostUserFrontend f = VhostUserFrontend.connect(socket, Duration.ofSeconds(5), MEMORY);
+        try {
+            long want = VirtioFeature.VERSION_1.mask() | VirtioFeature.RING_INDIRECT_DESC.mask() | 1
+                    | (eventIdx ? VirtioFeature.RING_EVENT_IDX.mask() : 0);
+            long negotiated = f.negotiate(f.offeredFeatures() & want);
+            return new HostileGuest(f, negotiated);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** {@code bytes} of the scratch area, 16-byte aligned, filled with {@link #FILL}. */
+    long area(long bytes) throws GuestMemoryException {
+        long at = areaNext;
+        areaNext = (areaNext + bytes + 15) & ~15L;
+        if (areaNext > scratch + (256 << 10)) {
+            throw new IllegalStateException("scratch area exhausted");
+        }
+        memory.fill(at, bytes, (byte) FILL);
+        return at;
+    }
+
+    /** A request in the scratch area; returns its address. */
+    long request(MessageType type, int gpio, long value) throws GuestMemoryException {
+        return request(type.code(), gpio, value);
+    }
+
+    long request(int type, int gpio, long value) throws GuestMemoryException {
+        long at = area(GpioRequest.SIZE);
+        memory.write(at, GpioRequest.toBytes(type, gpio & 0xffff, value), 0, GpioRequest.SIZE);
+        return at;
+    }
+
+    /** The ring of queue {@code q}. */
+    RawRing ring(int q) {
+        return q == VirtioGpio.REQUESTQ ? requestq : eventq;
+    }
+
+    void kick(int q) throws IOException {
+        frontend.notifyDevice(q);
+    }
+
+    /**
+     * A barrier through the back end's serving thread: when it returns, every kick sent before it has been served.
+     * Two round trips, because the thread may handle the first message before a kick reported in the same wake-up.
+     *
+     * @throws VirtioException with reason CLOSED if the back end dropped the connection
+     */
+    GpioConfig sync() throws IOException {
+        frontend.readConfig(0, GpioConfig.SIZE);
+        return GpioConfig.fromBytes(frontend.readConfig(0, GpioConfig.SIZE));
+    }
+
+    /** Whether the back end signalled the call, the err fd of queue {@code q}, or hung up, since the last look. */
+    Signals signals(int q) {
+        boolean called = false;
+        boolean err = false;
+        try {
+            called = frontend.awaitNotification(q, Duration.ZERO);
+            // an error found while a call was pending too is reported by the next look
+            called |= frontend.awaitNotification(q, Duration.ZERO);
+        } catch (VirtioException e) {
+            if (e.reason() == PROTOCOL_VIOLATION) {
+                err = true;
+            } else if (e.reason() == CLOSED) {
+                hungUp = true;
+            } else {
+                throw new IllegalStateException(e);
+            }
+        }
+        error[q] |= err;
+        return new Signals(called, err, hungUp);
+    }
+
+    /** Whether the err fd of queue {@code q} was ever signalled on this connection (looked at by {@link #signals}). */
+    boolean errorSeen(int q) {
+        signals(q);
+        return error[q];
+    }
+
+    // ---- well-formed requests, written the raw way
+
+    /** Puts a well-formed request in slot {@code slot} on the requestq (not published); returns its head. */
+    int offerRequest(int slot, int type, int gpio, long value) throws GuestMemoryException {
+        long req = requests + 16L * slot;
+        long resp = responses + 16L * slot;
+        memory.write(req, GpioRequest.toBytes(type, gpio & 0xffff, value), 0, GpioRequest.SIZE);
+        memory.fill(resp, 2, (byte) FILL);
+        int head = 2 * slot;
+        requestq.descriptor(head, req, GpioRequest.SIZE, SplitRing.DESC_F_NEXT, head + 1);
+        requestq.descriptor(head + 1, resp, 2, SplitRing.DESC_F_WRITE, 0);
+        requestq.offer(head);
+        return head;
+    }
+
+    int offerRequest(int slot, MessageType type, int gpio, long value) throws GuestMemoryException {
+        return offerRequest(slot, type.code(), gpio, value);
+    }
+
+    /** The status byte of the response in slot {@code slot}. */
+    int status(int slot) throws GuestMemoryException {
+        return memory.readU8(responses + 16L * slot);
+    }
+
+    /** The value byte of the response in slot {@code slot}. */
+    int value(int slot) throws GuestMemoryException {
+        return memory.readU8(responses + 16L * slot + 1);
+    }
+
+    /** Puts a well-formed interrupt pair for {@code gpio} in slot {@code slot} on the eventq; returns its head. */
+    int offerIrq(int slot, int gpio) throws GuestMemoryException {
+        long req = irqRequests + 16L * slot;
+        long resp = irqResponses + 16L * slot;
+        memory.writeU16(req, gpio & 0xffff);
+        memory.writeU8(resp, FILL);
+        int head = 2 * slot;
+        eventq.descriptor(head, req, 2, SplitRing.DESC_F_NEXT, head + 1);
+        eventq.descriptor(head + 1, resp, 1, SplitRing.DESC_F_WRITE, 0);
+        eventq.offer(head);
+        return head;
+    }
+
+    /** The status byte of the interrupt pair in slot {@code slot}. */
+    int irqStatus(int slot) throws GuestMemoryException {
+        return memory.readU8(irqResponses + 16L * slot);
+    }
+
+    /**
+     * Sends one well-formed request on a fresh slot after everything else and says whether the requestq still
+     * answers it: published, kicked, and looked at after a {@link #sync()}.
+     *
+     * @return the response as {@code status << 8 | value}, or -1 if the device did not use the chain
+     */
+    int probe(int slot, MessageType type, int gpio, long value) throws IOException {
+        try {
+            int before = requestq.usedIdx();
+            offerRequest(slot, type, gpio, value);
+            requestq.publish();
+            kick(VirtioGpio.REQUESTQ);
+            sync();
+            int after = requestq.usedIdx();
+            for (int p = before; p != after; p = (p + 1) & 0xffff) {
+                if (requestq.used(p).id() == 2 * slot) {
+                    return status(slot) << 8 | value(slot);
+                }
+            }
+            return -1;
+        } catch (GuestMemoryException e) {
+            throw new IOException(e);
+        }
+    }
+
+    boolean eventIdx() {
+        return VirtioFeature.RING_EVENT_IDX.in(negotiated);
+    }
+
+    @Override
+    public void close() {
+        frontend.close();
+    }
+}
