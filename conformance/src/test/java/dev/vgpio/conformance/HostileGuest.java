@@ -66,17 +66,14 @@ final class HostileGuest implements AutoCloseable {
         irqResponses = frontend.allocate(16L * SLOTS, 16);
         scratch = frontend.allocate(256 << 10, 4096);
         areaNext = scratch;
+        requestq = new RawRing(memory, rq);
+        eventq = new RawRing(memory, eq);
         try {
-            for (QueueConfig c : new QueueConfig[] {rq, eq}) {
-                memory.fill(c.descTable(), SplitRing.descTableSize(QSIZE), (byte) 0);
-                memory.fill(c.availRing(), SplitRing.availRingSize(QSIZE), (byte) 0);
-                memory.fill(c.usedRing(), SplitRing.usedRingSize(QSIZE), (byte) 0);
-            }
+            requestq.reset();
+            eventq.reset();
         } catch (GuestMemoryException e) {
             throw new IOException(e);
         }
-        requestq = new RawRing(memory, rq);
-        eventq = new RawRing(memory, eq);
         frontend.startQueue(VirtioGpio.REQUESTQ, rq);
         if ((negotiated & 1) != 0) {
             frontend.startQueue(VirtioGpio.EVENTQ, eq);
@@ -125,6 +122,24 @@ final class HostileGuest implements AutoCloseable {
     /** The ring of queue {@code q}. */
     RawRing ring(int q) {
         return q == VirtioGpio.REQUESTQ ? requestq : eventq;
+    }
+
+    /**
+     * Resets queue {@code q} on this connection, as a driver does with a queue the device gave up on: stops it
+     * (GET_VRING_BASE), zeroes its rings and sets it up again from index 0.
+     *
+     * @return where the back end had stopped (its next available index)
+     */
+    int resetQueue(int q) throws IOException {
+        int base = frontend.stopQueue(q);
+        try {
+            ring(q).reset();
+        } catch (GuestMemoryException e) {
+            throw new IOException(e);
+        }
+        frontend.startQueue(q, ring(q).config);
+        error[q] = false;
+        return base;
     }
 
     void kick(int q) throws IOException {

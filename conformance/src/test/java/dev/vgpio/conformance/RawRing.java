@@ -29,6 +29,14 @@ final class RawRing {
         this.size = config.size();
     }
 
+    /** Zeroes the three parts of the ring and starts offering from index 0 again (a driver resetting it). */
+    void reset() throws GuestMemoryException {
+        memory.fill(config.descTable(), SplitRing.descTableSize(size), (byte) 0);
+        memory.fill(config.availRing(), SplitRing.availRingSize(size), (byte) 0);
+        memory.fill(config.usedRing(), SplitRing.usedRingSize(size), (byte) 0);
+        availShadow = 0;
+    }
+
     /** Writes descriptor {@code index} of the table (or, for an index past it, wherever the address lands). */
     void descriptor(int index, long addr, long length, int flags, int next) throws GuestMemoryException {
         long d = config.descTable() + (long) SplitRing.DESC_SIZE * index;
