@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
-import dev.vgpio.driver.Answer;
-import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.GpioResponseN;
@@ -48,15 +46,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileGuestTest {
-    /** Lines 0 and 1 are the conformance suite's, 2 and 3 the rows' scratch lines, 4 to 7 hold a known state. */
-    static final List<String> NAMES = List.of("LED", "BUTTON", "SCRATCH_A", "SCRATCH_B", "OUT_HIGH", "OUT_LOW",
-            "IRQ_RISING", "IN_HIGH");
-    static final int SCRATCH_A = 2;
-    static final int SCRATCH_B = 3;
-    static final int OUT_HIGH = 4;
-    static final int OUT_LOW = 5;
-    static final int IRQ_RISING = 6;
-    static final int IN_HIGH = 7;
+    static final List<String> NAMES = KnownLines.NAMES;
+    static final int SCRATCH_A = KnownLines.SCRATCH_A;
+    static final int SCRATCH_B = KnownLines.SCRATCH_B;
+    static final int OUT_HIGH = KnownLines.OUT_HIGH;
+    static final int OUT_LOW = KnownLines.OUT_LOW;
+    static final int IRQ_RISING = KnownLines.IRQ_RISING;
+    static final int IN_HIGH = KnownLines.IN_HIGH;
     /** The slot {@link HostileGuest#probe} uses (descriptors 62 and 63); the rows leave it alone. */
     static final int PROBE_SLOT = HostileGuest.SLOTS - 1;
     /** The conformance checks run after every row: quick ones, covering names, requests and interrupts. */
@@ -133,16 +129,7 @@ class HostileGuestTest {
         socket = dir.resolve("gpio.sock");
         sim = new SimulatedChip("hostile", NAMES);
         server = new VhostUserServer(socket, new VirtioGpioDevice(new GpioController(sim)), "hostile").start();
-        Session s = session("known state");
-        try (s) {
-            ok(s, MessageType.SET_VALUE, OUT_HIGH, 1);
-            ok(s, MessageType.SET_DIRECTION, OUT_HIGH, Direction.OUT.code());
-            ok(s, MessageType.SET_DIRECTION, OUT_LOW, Direction.OUT.code());
-            ok(s, MessageType.SET_DIRECTION, IRQ_RISING, Direction.IN.code());
-            ok(s, MessageType.SET_IRQ_TYPE, IRQ_RISING, IrqType.EDGE_RISING.code());
-            ok(s, MessageType.SET_DIRECTION, IN_HIGH, Direction.IN.code());
-        }
-        sim.drive(IN_HIGH, 1);
+        KnownLines.set(sim, target());
         assertLinesIntact("before the first row");
     }
 
@@ -210,43 +197,8 @@ class HostileGuestTest {
         return Target.vhostUser(socket).withInput(VgpioBackEndTest.driving(sim)).withQuiet(Duration.ofMillis(60));
     }
 
-    private Session session(String what) throws IOException {
-        return Session.open(target(), what, true, new Observations());
-    }
-
-    private static int ok(Session s, MessageType type, int gpio, long value) throws IOException {
-        Answer a = s.call(type.code(), gpio, value);
-        assertThat(a.status()).as("%s for line %d", type, gpio).isZero();
-        return a.value();
-    }
-
-    /**
-     * Lines 0 to 3 released, the known state of lines 4 to 7 as set before the first row: seen by the chip and
-     * by a well-behaved front end.
-     */
     private void assertLinesIntact(String when) throws Exception {
-        for (int line = 0; line <= SCRATCH_B; line++) {
-            assertThat(sim.getDirection(line)).as("%s: line %d direction", when, line).isEqualTo(Direction.NONE);
-            assertThat(sim.edgeDetection(line)).as("%s: line %d edge detection", when, line).isEqualTo(Edge.NONE);
-        }
-        assertThat(sim.getDirection(OUT_HIGH)).as("%s: OUT_HIGH", when).isEqualTo(Direction.OUT);
-        assertThat(sim.observe(OUT_HIGH)).as("%s: OUT_HIGH level", when).isEqualTo(1);
-        assertThat(sim.getDirection(OUT_LOW)).as("%s: OUT_LOW", when).isEqualTo(Direction.OUT);
-        assertThat(sim.observe(OUT_LOW)).as("%s: OUT_LOW level", when).isZero();
-        assertThat(sim.getDirection(IRQ_RISING)).as("%s: IRQ_RISING", when).isEqualTo(Direction.IN);
-        assertThat(sim.edgeDetection(IRQ_RISING)).as("%s: IRQ_RISING edge", when).isEqualTo(Edge.RISING);
-        assertThat(sim.getDirection(IN_HIGH)).as("%s: IN_HIGH", when).isEqualTo(Direction.IN);
-        try (Session s = session("line state " + when)) {
-            int[] want = {0, 0, 0, 0, Direction.OUT.code(), Direction.OUT.code(), Direction.IN.code(),
-                Direction.IN.code()};
-            for (int line = 0; line < want.length; line++) {
-                assertThat(ok(s, MessageType.GET_DIRECTION, line, 0)).as("%s: GET_DIRECTION %d", when, line)
-                        .isEqualTo(want[line]);
-            }
-            assertThat(ok(s, MessageType.GET_VALUE, OUT_HIGH, 0)).as("%s: GET_VALUE OUT_HIGH", when).isEqualTo(1);
-            assertThat(ok(s, MessageType.GET_VALUE, OUT_LOW, 0)).as("%s: GET_VALUE OUT_LOW", when).isZero();
-            assertThat(ok(s, MessageType.GET_VALUE, IN_HIGH, 0)).as("%s: GET_VALUE IN_HIGH", when).isEqualTo(1);
-        }
+        KnownLines.assertIntact(sim, target(), when);
     }
 
     // ---- judging what the device did
@@ -449,6 +401,20 @@ class HostileGuestTest {
                             DESC_F_INDIRECT, 0);
                     g.requestq.offer(0);
                     return kickAndJudge(g, 0, -1);
+                }));
+        c.add(row("request and response in 1-byte pieces", "GET_VALUE of IN_HIGH as 8 readable descriptors of"
+                + " 1 byte, the response as 2 writable ones", new Outcome.Answered(1, 0, 2), g -> {
+                    long req = g.request(MessageType.GET_VALUE, IN_HIGH, 0);
+                    long resp = g.area(2);
+                    for (int i = 0; i < 10; i++) {
+                        boolean writable = i >= 8;
+                        g.requestq.descriptor(i, writable ? resp + i - 8 : req + i, 1,
+                                (writable ? DESC_F_WRITE : 0) | (i < 9 ? DESC_F_NEXT : 0), i + 1);
+                    }
+                    g.requestq.offer(0);
+                    Outcome o = kickAndJudge(g, 0, resp);
+                    return g.memory.readU8(resp + 1) == 1 ? o : new Outcome.Unexpected("value byte "
+                            + g.memory.readU8(resp + 1));
                 }));
         // ---- loops and links
         c.add(row("descriptor linked to itself", "descriptor 0 has NEXT and next = 0", new Outcome.ReturnedEmpty(1),
