@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,6 +95,10 @@ class HostileGuestTest {
 
         /** Interrupt pairs the device returned INVALID and VALID, and those it still holds. */
         record Pairs(int invalid, int valid, int held) implements Outcome {
+        }
+
+        /** While the guest kept the ring busy, the front end's messages were answered and an interrupt came. */
+        record StillAnswers() implements Outcome {
         }
 
         /** Anything else, described. */
@@ -570,6 +576,10 @@ class HostileGuestTest {
                     }
                     return judge(g, 0, 0, -1);
                 }));
+        c.add(row("a ring kept full from another thread", "a guest thread re-offers one chain whenever fewer than"
+                + " 64 are outstanding, while the front end sends 20 messages (64 requests served between each two)"
+                + " and an interrupt fires",
+                new Outcome.StillAnswers(), this::flood));
         // ---- notification suppression
         c.add(row("used_event never reached (EVENT_IDX)", "1,000 requests polled with used_event kept 32,768"
                 + " behind, so that no used index ever matches", new Outcome.Polled(1000, 1), g -> {
@@ -754,6 +764,64 @@ class HostileGuestTest {
         }
     }
 
+    /**
+     * A guest thread keeps the requestq busy (GET_VALUE of IN_HIGH, one chain offered again and again) while this
+     * thread sends GET_CONFIG twenty times, each after another 64 requests were served, and has IRQ_RISING fire:
+     * the serving thread must get back to its other work (a front end's message times out after 5 s).
+     */
+
+    private Outcome flood(HostileGuest g) throws Exception {
+        long resp = g.area(2);
+        g.requestq.descriptor(0, g.request(MessageType.GET_VALUE, IN_HIGH, 0), 8, DESC_F_NEXT, 1);
+        g.requestq.descriptor(1, resp, 2, DESC_F_WRITE, 0);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong offered = new AtomicLong();
+        Exception[] failed = new Exception[1];
+        Thread feeder = Thread.ofPlatform().name("hostile-feeder").start(() -> {
+            try {
+                while (!stop.get()) {
+                    if (((g.requestq.availIdx() - g.requestq.usedIdx()) & 0xffff) < HostileGuest.QSIZE) {
+                        g.requestq.offer(0);
+                        g.requestq.publish();
+                        offered.incrementAndGet();
+                    } else {
+                        g.kick(VirtioGpio.REQUESTQ);
+                    }
+                }
+            } catch (Exception e) {
+                failed[0] = e;
+            }
+        });
+        try {
+            g.kick(VirtioGpio.REQUESTQ);
+            for (int i = 0; i < 20; i++) {
+                // a full ring's worth served between two messages: the flood goes on while they are answered
+                long mark = offered.get();
+                await("64 more requests served").atMost(Duration.ofSeconds(10)).pollInSameThread()
+                        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                        .until(() -> offered.get() >= mark + HostileGuest.QSIZE || failed[0] != null);
+                g.sync();
+            }
+            g.offerIrq(0, IRQ_RISING);
+            g.eventq.publish();
+            g.kick(VirtioGpio.EVENTQ);
+            g.sync();
+            sim.drive(IRQ_RISING, 1);
+            g.sync();
+            sim.drive(IRQ_RISING, 0);
+        } finally {
+            stop.set(true);
+            feeder.join();
+        }
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        if (g.eventq.usedIdx() != 1 || g.irqStatus(0) != IrqStatus.VALID.code()) {
+            return new Outcome.Unexpected("the interrupt did not come while the ring was kept full");
+        }
+        return new Outcome.StillAnswers();
+    }
+
     /** Enables and disables SCRATCH_B's interrupt {@code times} times, then shows it still interrupts. */
     private Outcome toggle(HostileGuest g, int times) throws Exception {
         int line = SCRATCH_B;
@@ -816,6 +884,8 @@ class HostileGuestTest {
                     + (calls == 1 ? "" : "s");
             case Outcome.Pairs(int invalid, int valid, int held) -> invalid + " pairs INVALID, " + valid
                     + " VALID, " + held + " held";
+            case Outcome.StillAnswers() -> "served, and meanwhile the front end's messages were answered and the"
+                    + " interrupt delivered";
             case Outcome.Unexpected(String what) -> "UNEXPECTED: " + what;
         };
     }
