@@ -60,7 +60,7 @@ class HostileGuestTest {
     /** The conformance checks run after every row: quick ones, covering names, requests and interrupts. */
     static final Set<String> QUICK_CHECKS = Set.of("features.version-1", "config.ngpio", "config.names-size",
             "names.answer", "names.format", "requestq.get-direction", "requestq.set-direction",
-            "requestq.out-of-range", "requestq.order-same-line", "eventq.disable-returns", "irq.edge-delivered",
+            "requestq.out-of-range", "requestq.order-same-line", "irq.edge-delivered",
             "requestq.used-length", "requestq.status", "eventq.used-length");
 
     /** What the device did about a row's misbehaviour. */
