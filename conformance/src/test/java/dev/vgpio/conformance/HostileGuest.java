@@ -2,6 +2,7 @@ package dev.vgpio.conformance;
 
 import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
 import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
+import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestMemoryException;
@@ -17,6 +18,8 @@ import dev.vgpio.virtqueue.SplitRing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A guest that breaks the rules: vgpio's own front end ({@link VhostUserFrontend}) sets up the connection and both
@@ -24,9 +27,13 @@ import java.time.Duration;
  * ({@link RawRing}) and kicks. It also sends well-formed requests the same raw way, to see whether a ring still
  * works.
  *
- * <p>Nothing here waits on time: {@link #sync()} is a barrier through the back end's one serving thread (two
- * GET_CONFIG round trips), after which every kick sent before it has been served, so what the device did (or did
- * not do) is already in the rings.
+ * <p>Nothing here waits on time: {@link #sync()} is a barrier through the back end's one serving thread, after
+ * which every kick and input edge before it has been served, so what the device did (or did not do) is already in
+ * the rings. The barrier is itself a kick: an interrupt pair for line 65535 (which does not exist, so the device
+ * returns it at once) in the eventq's last slot, kicked, and waited for on the used ring. Kick eventfds are watched
+ * edge-triggered, and epoll reports edge-triggered events in the order they arrived, so the barrier's kick is served
+ * after every kick and wakeup signalled before it. (A message round trip is no barrier: the connection is watched
+ * level-triggered and may be reported, and several messages read, before a kick that came first.)
  */
 final class HostileGuest implements AutoCloseable {
     static final int QSIZE = 64;
@@ -34,6 +41,13 @@ final class HostileGuest implements AutoCloseable {
     /** Well-formed request slots: slot {@code s} uses descriptors {@code 2s} and {@code 2s + 1}. */
     static final int SLOTS = QSIZE / 2;
     static final int FILL = 0xee;
+    /** The eventq slot of {@link #sync()}'s barrier pair (descriptors 62 and 63 of the eventq). */
+    static final int BARRIER_SLOT = SLOTS - 1;
+    static final int BARRIER_HEAD = 2 * BARRIER_SLOT;
+
+    /** One element the eventq returned. */
+    record Event(int id, long length, int status) {
+    }
 
     /** What the front end's eventfds and socket say since the last look. */
     record Signals(boolean called, boolean error, boolean hungUp) {
@@ -53,6 +67,10 @@ final class HostileGuest implements AutoCloseable {
     private long areaNext;
     private final boolean[] error = new boolean[2];
     private boolean hungUp;
+    private final boolean eventqStarted;
+    /** The eventq used position up to which {@link #sync()} has looked for its barrier pairs. */
+    private int barrierScan;
+    private final List<Event> events = new ArrayList<>();
 
     private HostileGuest(VhostUserFrontend frontend, long negotiated) throws IOException {
         this.frontend = frontend;
@@ -75,7 +93,8 @@ final class HostileGuest implements AutoCloseable {
             throw new IOException(e);
         }
         frontend.startQueue(VirtioGpio.REQUESTQ, rq);
-        if ((negotiated & 1) != 0) {
+        eventqStarted = (negotiated & 1) != 0;
+        if (eventqStarted) {
             frontend.startQueue(VirtioGpio.EVENTQ, eq);
         }
     }
@@ -139,6 +158,10 @@ final class HostileGuest implements AutoCloseable {
         }
         frontend.startQueue(q, ring(q).config);
         error[q] = false;
+        if (q == VirtioGpio.EVENTQ) {
+            barrierScan = 0;
+            events.clear();
+        }
         return base;
     }
 
@@ -147,14 +170,77 @@ final class HostileGuest implements AutoCloseable {
     }
 
     /**
-     * A barrier through the back end's serving thread: when it returns, every kick sent before it has been served.
-     * Two round trips, because the thread may handle the first message before a kick reported in the same wake-up.
+     * A barrier through the back end's serving thread: when it returns, every kick and input edge signalled before
+     * it has been served (see the class comment). While the eventq is broken (its err fd was seen), the err fd is
+     * the only sign left and the barrier ends when it is seen; then, until the eventq is reset, a GET_CONFIG round
+     * trip is all it does.
      *
      * @throws VirtioException with reason CLOSED if the back end dropped the connection
      */
     GpioConfig sync() throws IOException {
-        frontend.readConfig(0, GpioConfig.SIZE);
+        if (eventqStarted && !error[VirtioGpio.EVENTQ]) {
+            try {
+                offerIrq(BARRIER_SLOT, 0xffff);
+                eventq.publish();
+            } catch (GuestMemoryException e) {
+                throw new IOException(e);
+            }
+            kick(VirtioGpio.EVENTQ);
+            boolean[] closed = {false};
+            await("the barrier pair back on the eventq").atMost(Duration.ofSeconds(10)).pollInSameThread()
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofNanos(50_000)).until(() -> {
+                        if (barrierBack()) {
+                            return true;
+                        }
+                        Signals s = signals(VirtioGpio.EVENTQ);
+                        closed[0] = s.hungUp();
+                        return s.hungUp() || error[VirtioGpio.EVENTQ];
+                    });
+            if (closed[0]) {
+                throw new VirtioException(CLOSED, "the back end closed the connection");
+            }
+        }
         return GpioConfig.fromBytes(frontend.readConfig(0, GpioConfig.SIZE));
+    }
+
+    /**
+     * Records what the eventq's used ring got since the last look (its ring has 64 entries; each barrier adds one
+     * and the rows queue a few pairs between two barriers, so nothing is overwritten unseen); true if a barrier
+     * pair came back.
+     */
+    private boolean barrierBack() throws GuestMemoryException {
+        boolean back = false;
+        int used = eventq.usedIdx();
+        while (barrierScan != used) {
+            RawRing.Used u = eventq.used(barrierScan);
+            barrierScan = (barrierScan + 1) & 0xffff;
+            if (u.id() == BARRIER_HEAD) {
+                back = true;
+            } else {
+                int slot = u.id() / 2;
+                int status = slot < SLOTS ? memory.readU8(irqResponses + 16L * slot) : -1;
+                events.add(new Event(u.id(), u.length(), status));
+            }
+        }
+        return back;
+    }
+
+    /** The requestq's used elements from ring position {@code from} to now. */
+    List<RawRing.Used> usedRequests(int from) throws GuestMemoryException {
+        List<RawRing.Used> got = new ArrayList<>();
+        for (int p = from, now = requestq.usedIdx(); p != now; p = (p + 1) & 0xffff) {
+            got.add(requestq.used(p));
+        }
+        return got;
+    }
+
+    /**
+     * Every element the eventq returned since the connection (or the eventq's reset), in order, as seen by the
+     * barriers so far, without the barriers' own: the head, the used length, and the status byte of the pair's
+     * response if it was one of {@link #offerIrq}'s (else -1).
+     */
+    List<Event> events() {
+        return List.copyOf(events);
     }
 
     /** Whether the back end signalled the call, the err fd of queue {@code q}, or hung up, since the last look. */
