@@ -4,6 +4,7 @@ import dev.vgpio.sys.FdSet;
 import dev.vgpio.sys.MemFd;
 import dev.vgpio.sys.UnixSocket;
 import dev.vgpio.vhostuser.VhostUser;
+import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.VirtioGpio;
 import java.lang.foreign.Arena;
@@ -25,7 +26,7 @@ final class KilledFrontEnd {
         MID_PAYLOAD,
         /** Both queues set up, GET_VALUE of LINE on the requestq, kicked: the test holds the answer back. */
         MID_REQUEST,
-        /** Both queues set up, an interrupt pair for LINE queued and taken by the device. */
+        /** Both queues set up, LINE's rising-edge interrupt enabled, a pair for it queued and taken by the device. */
         HOLDING_PAIR
     }
 
@@ -49,6 +50,10 @@ final class KilledFrontEnd {
             }
             case HOLDING_PAIR -> {
                 HostileGuest g = HostileGuest.connect(socket, true);
+                g.offerRequest(0, MessageType.SET_IRQ_TYPE, line, IrqType.EDGE_RISING.code());
+                g.requestq.publish();
+                g.kick(VirtioGpio.REQUESTQ);
+                g.sync();
                 g.offerIrq(0, line);
                 g.eventq.publish();
                 g.kick(VirtioGpio.EVENTQ);
