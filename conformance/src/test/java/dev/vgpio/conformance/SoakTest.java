@@ -29,6 +29,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -128,17 +129,25 @@ class SoakTest {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             long connections = server.connections();
             ProcessResources[] after = new ProcessResources[1];
-            await("the same fds, Java threads and guest mappings as before").atMost(Duration.ofSeconds(30))
-                    .pollInSameThread().pollInterval(Duration.ofMillis(100)).until(() -> {
-                        after[0] = ProcessResources.now();
-                        return after[0].fds() == before.fds() && after[0].javaThreads() == before.javaThreads()
-                                && after[0].memfdMaps() == before.memfdMaps();
-                    });
+            try {
+                await("the same fds, Java threads and guest mappings as before").atMost(Duration.ofSeconds(30))
+                        .pollInSameThread().pollInterval(Duration.ofMillis(100)).until(() -> {
+                            after[0] = ProcessResources.now();
+                            return after[0].fds() == before.fds() && after[0].javaThreads() == before.javaThreads()
+                                    && after[0].memfdMaps() == before.memfdMaps();
+                        });
+            } catch (ConditionTimeoutException e) {
+                // the assertions below say what differs
+            }
             ProcessResources a = after[0];
             System.out.printf("soak: %d cycles in %d ms (%s), %d connections, %d requests served%n", CYCLES,
                     took.toMillis(), counts, connections, device.requestsServed());
             System.out.println("soak: before " + before);
             System.out.println("soak: after  " + a);
+            assertThat(a.fds()).as("open fds (%s)", openFds()).isEqualTo(before.fds());
+            assertThat(a.javaThreads()).as("Java threads (%s)", Thread.getAllStackTraces().keySet()).isEqualTo(
+                    before.javaThreads());
+            assertThat(a.memfdMaps()).as("guest memory mappings").isEqualTo(before.memfdMaps());
             assertThat(a.osThreads()).as("OS threads").isBetween(before.osThreads() - OS_THREAD_TOLERANCE,
                     before.osThreads() + OS_THREAD_TOLERANCE);
             assertThat(a.maps()).as("mapped regions").isBetween(before.maps() - MAPS_TOLERANCE,
@@ -151,6 +160,23 @@ class SoakTest {
     }
 
     /** One cycle: one connection, which the daemon has accepted and seen go when this returns. */
+    /** What each open fd is, for a failure message. */
+    private static List<String> openFds() {
+        List<String> fds = new ArrayList<>();
+        try (var dirs = Files.list(Path.of("/proc/self/fd"))) {
+            dirs.forEach(f -> {
+                try {
+                    fds.add(f.getFileName() + " -> " + Files.readSymbolicLink(f));
+                } catch (java.io.IOException e) {
+                    fds.add(f.getFileName() + " (gone)");
+                }
+            });
+        } catch (java.io.IOException e) {
+            fds.add(e.toString());
+        }
+        return fds;
+    }
+
     private void cycle(Kind kind) throws Exception {
         long connection = server.connections() + 1;
         switch (kind) {
