@@ -42,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A hostile guest against vgpio's real back end: one {@link VhostUserServer} over a {@link VirtioGpioDevice} of a
  * simulated chip, on a real Unix socket, for the whole table. Each row connects a {@link HostileGuest}, breaks the
  * split ring's rules in one way, and records what the device did (judged from the rings, the eventfds and the
- * socket after a barrier through the serving thread, {@link HostileGuest#sync()}, never from time). After each row the same daemon must serve a
- * well-behaved front end with every line as it was, and pass a quick part of the conformance suite; after the
- * table, the whole suite. {@code target/hostile-guest.md} gets the table with the outcomes seen.
+ * socket after a barrier through the serving thread, {@link HostileGuest#sync()}, never from time). After each row
+ * the same daemon must serve a well-behaved front end with every line as it was, and pass a quick part of the
+ * conformance suite; after the table, the whole suite. {@code target/hostile-guest.md} gets the table with the
+ * outcomes seen.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileGuestTest {

@@ -118,7 +118,12 @@ class SoakTest {
             for (Kind k : Kind.values()) {
                 cycle(k); // warm-up: every class loaded, every code path run once, a process reaper thread
             }
-            ProcessResources before = ProcessResources.now();
+            // the server says it is no longer connected just before the session unmaps the guest memory
+            ProcessResources[] idle = new ProcessResources[1];
+            await("no guest memory mapped while no front end is connected").atMost(Duration.ofSeconds(30))
+                    .pollInSameThread().pollInterval(Duration.ofMillis(20))
+                    .until(() -> (idle[0] = ProcessResources.now()).memfdMaps() == 0);
+            ProcessResources before = idle[0];
             Map<Kind, Integer> counts = new EnumMap<>(Kind.class);
             long start = System.nanoTime();
             for (int i = 0; i < CYCLES; i++) {
