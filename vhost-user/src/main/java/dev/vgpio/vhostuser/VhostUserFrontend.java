@@ -216,6 +216,35 @@ public final class VhostUserFrontend implements VirtioTransport {
         }
     }
 
+    /**
+     * Stops queue {@code index} as a driver resetting one queue does: GET_VRING_BASE, then its kick, call and err
+     * eventfds are closed, so that {@link #startQueue} can set it up again (from index 0, over rings the caller
+     * has reset). Does nothing for a queue that is not started. No thread may be waiting on the queue
+     * ({@link #awaitNotification}) meanwhile.
+     *
+     * @return the back end's next available index for the queue, where it stopped
+     */
+    public synchronized int stopQueue(int index) throws VirtioException {
+        if (index < 0 || index >= MAX_QUEUES || kick[index] == null) {
+            return 0;
+        }
+        state(VhostUser.GET_VRING_BASE, index, 0, false);
+        int got = reply(VhostUser.GET_VRING_BASE);
+        if (got != VringState.SIZE) {
+            throw new ProtocolException("back end answered GET_VRING_BASE with a " + got + "-byte payload; expected "
+                    + VringState.SIZE);
+        }
+        int base = VringState.num(payload);
+        closeQuietly(kick[index]);
+        closeQuietly(call[index]);
+        closeQuietly(err[index]);
+        waits[index].close();
+        kick[index] = call[index] = err[index] = null;
+        waits[index] = null;
+        waitEvents[index] = null;
+        return base;
+    }
+
     @Override
     public void notifyDevice(int index) throws VirtioException {
         try {

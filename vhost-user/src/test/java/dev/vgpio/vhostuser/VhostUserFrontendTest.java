@@ -10,13 +10,16 @@ import dev.vgpio.driver.EdgeEvent;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.LineRequest;
 import dev.vgpio.driver.LineSettings;
+import dev.vgpio.driver.RequestRing;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.IrqType;
+import dev.vgpio.protocol.MessageType;
 import dev.vgpio.sys.FdSet;
 import dev.vgpio.sys.UnixSocket;
 import dev.vgpio.virtio.VirtioException;
 import dev.vgpio.virtio.VirtioException.Reason;
+import dev.vgpio.virtio.VirtioFeature;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -70,6 +73,35 @@ class VhostUserFrontendTest {
             assertThat(server.session().isActive(0)).isFalse();
             assertThat(server.isConnected()).isFalse();
         }
+    }
+
+    @Test
+    void aQueueStoppedWithGetVringBaseCanBeStartedAgainOnTheSameConnection() throws Exception {
+        SimulatedChip sim = SimulatedChip.withLines("sim", 2, "L");
+        Path path = dir.resolve("gpio.sock");
+        try (VhostUserServer server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t")
+                .start();
+                VhostUserFrontend f = VhostUserFrontend.connect(path, Duration.ofSeconds(2), 1 << 20)) {
+            f.negotiate(f.offeredFeatures() & VirtioFeature.VERSION_1.mask());
+            assertThat(answer(f, new RequestRing(f, 0, 16, false))).isZero();
+            assertThat(f.stopQueue(0)).as("the next available index").isEqualTo(1);
+            assertThat(server.session().isActive(0)).isFalse();
+            assertThat(answer(f, new RequestRing(f, 0, 16, false))).as("a new ring, from index 0").isZero();
+            assertThat(server.connections()).isEqualTo(1);
+            assertThat(f.stopQueue(1)).as("a queue never started").isZero();
+        }
+    }
+
+    /** Sends GET_DIRECTION of line 0 and returns the status of the answer. */
+    private static int answer(VhostUserFrontend f, RequestRing ring) throws Exception {
+        ring.submit(MessageType.GET_DIRECTION.code(), 0, 0);
+        ring.kick(0);
+        int[] status = {-1};
+        for (int waits = 0; waits < 50 && status[0] < 0; waits++) {
+            f.awaitNotification(0, Duration.ofMillis(100));
+            ring.drain((slot, s, value, length) -> status[0] = s);
+        }
+        return status[0];
     }
 
     /** A fake back end that accepts one connection and then behaves as {@code script} says. */

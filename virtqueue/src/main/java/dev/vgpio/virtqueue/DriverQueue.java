@@ -311,40 +311,51 @@ public final class DriverQueue {
     /**
      * Collects every used element, frees its descriptors and hands it to {@code handler}.
      *
+     * <p>With EVENT_IDX (and {@link #setRearmOnDrain re-arming}) used_event is then moved to the last element
+     * collected, and the used index read again after a full fence: an element the device put while this drain ran
+     * was judged against the old used_event, so the device may not notify for it, and it is collected here.
+     *
      * @return the number of elements collected
      * @throws BrokenQueueException if the device returned a head that is not in flight (it would corrupt the
      *     free list), or moved the used index further than the queue size
      */
     public int drainUsed(UsedHandler handler) throws GuestMemoryException, BrokenQueueException {
-        int usedIdx = rings.usedIdx();
-        if (((usedIdx - lastUsed) & 0xffff) > size) {
-            throw new BrokenQueueException(String.format(
-                    "device moved the used index from %d to %d, more than the queue size %d", lastUsed, usedIdx,
-                    size));
-        }
         int n = 0;
-        while (lastUsed != usedIdx) {
-            long elem = rings.usedEntry(lastUsed);
-            long id = elem & 0xffff_ffffL;
-            int len = (int) (elem >>> 32);
-            if (id >= size || !inFlight[(int) id]) {
+        while (true) {
+            int usedIdx = rings.usedIdx();
+            if (((usedIdx - lastUsed) & 0xffff) > size) {
                 throw new BrokenQueueException(String.format(
-                        "device returned descriptor %d on the used ring, which the driver did not make available",
-                        id));
+                        "device moved the used index from %d to %d, more than the queue size %d", lastUsed,
+                        usedIdx, size));
             }
-            lastUsed = (lastUsed + 1) & 0xffff;
-            release((int) id);
-            n++;
-            handler.onUsed((int) id, len);
-        }
-        if (eventIdx && rearmOnDrain) {
+            while (lastUsed != usedIdx) {
+                long elem = rings.usedEntry(lastUsed);
+                long id = elem & 0xffff_ffffL;
+                int len = (int) (elem >>> 32);
+                if (id >= size || !inFlight[(int) id]) {
+                    throw new BrokenQueueException(String.format(
+                            "device returned descriptor %d on the used ring, which the driver did not make"
+                                    + " available", id));
+                }
+                lastUsed = (lastUsed + 1) & 0xffff;
+                release((int) id);
+                n++;
+                handler.onUsed((int) id, len);
+            }
+            if (!eventIdx || !rearmOnDrain) {
+                return n;
+            }
             rings.setUsedEvent(lastUsed);
+            GuestMemory.fullFence(); // used_event visible before the used index is read again
+            if (rings.usedIdx() == lastUsed) {
+                return n;
+            }
         }
-        return n;
     }
 
     /**
-     * Collects at most one used element (see {@link #drainUsed}).
+     * Collects at most one used element (see {@link #drainUsed}). A caller that drains with it calls it until it
+     * returns 0, which reads the used index after used_event was moved.
      *
      * @return 1 if an element was handed to {@code handler}, 0 if none was waiting
      */
@@ -369,6 +380,7 @@ public final class DriverQueue {
         release((int) id);
         if (eventIdx && rearmOnDrain) {
             rings.setUsedEvent(lastUsed);
+            GuestMemory.fullFence(); // before the caller reads the used index again (see drainUsed)
         }
         handler.onUsed((int) id, len);
         return 1;
