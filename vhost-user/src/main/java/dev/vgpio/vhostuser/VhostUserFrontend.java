@@ -186,6 +186,7 @@ public final class VhostUserFrontend implements VirtioTransport {
             throw new IllegalArgumentException("queue " + index + " is not one of the " + MAX_QUEUES
                     + " this front end serves");
         }
+        releaseQueueFds(index); // set up again without a stop (the back end should refuse): no fd is leaked
         if (!memTableSent) {
             int n = MemoryTable.write(payload, List.of(new MemoryRegion(GPA_BASE, size, userAddress(GPA_BASE), 0)));
             send(VhostUser.SET_MEM_TABLE, n, new int[] {memFd}, true);
@@ -235,6 +236,14 @@ public final class VhostUserFrontend implements VirtioTransport {
                     + VringState.SIZE);
         }
         int base = VringState.num(payload);
+        releaseQueueFds(index);
+        return base;
+    }
+
+    private void releaseQueueFds(int index) {
+        if (kick[index] == null) {
+            return;
+        }
         closeQuietly(kick[index]);
         closeQuietly(call[index]);
         closeQuietly(err[index]);
@@ -242,7 +251,6 @@ public final class VhostUserFrontend implements VirtioTransport {
         kick[index] = call[index] = err[index] = null;
         waits[index] = null;
         waitEvents[index] = null;
-        return base;
     }
 
     @Override
