@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +74,13 @@ public record ServeConfig(@JsonProperty("devices") List<Device> devices) {
             } catch (IllegalArgumentException e) {
                 throw new IOException(where + ": " + e.getMessage(), e);
             }
-            specs.add(new DeviceSpec(dir.resolve(d.socket()), chip));
+            Path socket;
+            try {
+                socket = dir.resolve(d.socket());
+            } catch (InvalidPathException e) {
+                throw new IOException(where + ": \"socket\" is not a valid path: " + e.getReason(), e);
+            }
+            specs.add(new DeviceSpec(socket, chip));
         }
         return specs;
     }
