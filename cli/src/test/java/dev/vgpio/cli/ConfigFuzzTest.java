@@ -2,6 +2,7 @@ package dev.vgpio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.vgpio.protocol.LineNames;
 import java.io.IOException;
@@ -44,6 +45,9 @@ class ConfigFuzzTest {
         }
     }
 
+    /** JSON's and the config's words: Jazzer does not instrument Jackson (a jar), so it cannot learn them there. */
+    @DictionaryEntries({"{\"devices\": [", "{\"socket\": ", "\"chip\": ", "\"label\": ", "\"lines\": [", "]}",
+        "null", "true", "1e999", "\\u0000", "\\ud800", "\\", "sim:", "@", "\"\"", ", "})
     @FuzzTest
     void serveConfig(byte[] bytes) throws IOException {
         Files.write(file, bytes);
@@ -63,6 +67,7 @@ class ConfigFuzzTest {
         }
     }
 
+    @DictionaryEntries({"sim", "sim:", "@", ",", "65535", "65536", "\u0000", "\u00e9"})
     @FuzzTest
     void chipSpec(byte[] bytes) {
         String spec = new String(bytes, StandardCharsets.UTF_8);
