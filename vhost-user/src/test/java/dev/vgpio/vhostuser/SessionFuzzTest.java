@@ -97,12 +97,16 @@ class SessionFuzzTest {
         } catch (IOException e) {
             throw new ExceptionInInitializerError(e);
         }
+        PIPE2 = libc("pipe2", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        OPEN = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
+
+    /** A C library function the harness needs and vgpio's sys module does not offer (it makes no pipes). */
+    @SuppressWarnings("restricted")
+    private static MethodHandle libc(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         Linker linker = Linker.nativeLinker();
-        PIPE2 = linker.downcallHandle(linker.defaultLookup().find("pipe2").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        OPEN = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
+        return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, options);
     }
 
     @AfterAll
