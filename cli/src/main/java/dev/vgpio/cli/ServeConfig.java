@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +34,15 @@ public record ServeConfig(@JsonProperty("devices") List<Device> devices) {
     public static List<DeviceSpec> load(Path file) throws IOException {
         ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (CharacterCodingException e) {
+            throw new IOException("config file " + file + " is not UTF-8 text", e);
+        }
         ServeConfig config;
         try {
-            config = mapper.readValue(Files.readString(file), ServeConfig.class);
+            config = mapper.readValue(text, ServeConfig.class);
         } catch (JsonProcessingException e) {
             throw new IOException("config file " + file + ": " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""), e);
@@ -66,7 +74,13 @@ public record ServeConfig(@JsonProperty("devices") List<Device> devices) {
             } catch (IllegalArgumentException e) {
                 throw new IOException(where + ": " + e.getMessage(), e);
             }
-            specs.add(new DeviceSpec(dir.resolve(d.socket()), chip));
+            Path socket;
+            try {
+                socket = dir.resolve(d.socket());
+            } catch (InvalidPathException e) {
+                throw new IOException(where + ": \"socket\" is not a valid path: " + e.getReason(), e);
+            }
+            specs.add(new DeviceSpec(socket, chip));
         }
         return specs;
     }
