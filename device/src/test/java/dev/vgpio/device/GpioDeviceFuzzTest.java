@@ -1,5 +1,6 @@
 package dev.vgpio.device;
 
+import dev.vgpio.virtqueue.FuzzInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;

@@ -1,5 +1,6 @@
 package dev.vgpio.vhostuser;
 
+import dev.vgpio.virtqueue.FuzzInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -63,8 +64,6 @@ class SessionFuzzTest {
     static final int QSIZE = 64;
     static final long BUFS = GPA + 0x2_0000;
     private static final String MEMFD_NAME = "vgpio-fuzz";
-    /** Whether SET_VRING_CALL/ERR still take any descriptor; see {@link #knownFinding}. Set false once fixed. */
-    private static final boolean CALL_FD_UNCHECKED = true;
     private static final int MAX_MESSAGES = 48;
     private static final int V1 = Header.FLAG_VERSION;
     private static final long[] MEMFD_SIZES = {0, 4096, 5000, 0x1_0000, MAIN_SIZE, 1L << 32};
@@ -198,11 +197,7 @@ class SessionFuzzTest {
     private static void step(FuzzInput in, Run run) throws Throwable {
         int op = in.u8();
         if (op >= 0xf0 && op < 0xf8) {
-            try {
-                run.session.kicked(op & 1);
-            } catch (IllegalStateException e) {
-                knownFinding(e, run);
-            }
+            run.session.kicked(op & 1);
             return;
         }
         if (op >= 0xf8 && op < 0xff) {
@@ -236,27 +231,9 @@ class SessionFuzzTest {
             assertThat(e.getMessage()).isNotBlank();
             disconnect(run);
             return -2;
-        } catch (IllegalStateException e) {
-            knownFinding(e, run);
-            return -2;
         } finally {
             run.fds.closeAll();
         }
-    }
-
-    /**
-     * Issue 10's open finding: a call or err fd that is not an eventfd (here a pipe end) is accepted by
-     * SET_VRING_CALL/ERR and fails only when the device signals it, as an {@link IllegalStateException} out of
-     * {@code handle} or {@code kicked} (the server catches it and drops the connection). Tolerated, as the server
-     * does, while {@link #CALL_FD_UNCHECKED}; the seed {@code call-fd-is-a-pipe} reproduces it.
-     */
-    private static void knownFinding(IllegalStateException e, Run run) {
-        boolean known = CALL_FD_UNCHECKED && e.getCause() instanceof LinuxException
-                && e.getMessage().startsWith("cannot signal the front end's eventfd");
-        if (!known) {
-            throw e;
-        }
-        disconnect(run);
     }
 
     private static void disconnect(Run run) {
