@@ -3,7 +3,6 @@ package dev.vgpio.vhostuser;
 import static dev.vgpio.protocol.MessageType.GET_DIRECTION;
 import static dev.vgpio.protocol.MessageType.GET_VALUE;
 import static dev.vgpio.protocol.MessageType.SET_DIRECTION;
-import static dev.vgpio.protocol.MessageType.SET_IRQ_TYPE;
 import static dev.vgpio.protocol.MessageType.SET_VALUE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -115,10 +114,8 @@ class HostileFrontEndTest {
     void memoryTruncatedUnderAHeldInterruptBufferEndsThatConnectionOnly() throws Exception {
         start();
         try (TestFrontend f = connectAndDriveLine0()) {
-            f.request(SET_DIRECTION, 1, Direction.IN.code());
-            f.request(SET_IRQ_TYPE, 1, 1);
-            long buf = TestFrontend.BUFS + 0xf000;
-            f.queueInterruptBuffer(1, buf);
+            f.watchRisingEdges(1);
+            long buf = TestFrontend.IRQ_BUF;
             await("the back end to hold the buffer").atMost(WITHIN)
                     .until(() -> f.eventq.inFlightChains() == 1 && server.session().isActive(1));
             f.request(GET_DIRECTION, 1, 0); // the eventq kick has been served once this is answered
@@ -195,10 +192,8 @@ class HostileFrontEndTest {
     void aFrontEndThatDripsAMessageNeitherHoldsTheLoopNorGetsAnAnswer() throws Exception {
         start(ServerOptions.DEFAULTS.withMessageTimeout(Duration.ofSeconds(2)));
         try (TestFrontend f = connectAndDriveLine0()) {
-            f.request(SET_DIRECTION, 1, Direction.IN.code());
-            f.request(SET_IRQ_TYPE, 1, 1);
-            long buf = TestFrontend.BUFS + 0xf000;
-            f.queueInterruptBuffer(1, buf);
+            f.watchRisingEdges(1);
+            long buf = TestFrontend.IRQ_BUF;
             Header.write(f.msg, VhostUser.GET_FEATURES, Header.FLAG_VERSION, 0);
             f.socket.sendFully(f.msg, 0, 5, null, 0); // 5 of the header's 12 bytes, and then nothing for a while
             chip.drive(1, 1);

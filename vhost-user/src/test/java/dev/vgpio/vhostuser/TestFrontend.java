@@ -197,6 +197,19 @@ final class TestFrontend implements AutoCloseable {
         }
     }
 
+    /** Where {@link #watchRisingEdges} queues its interrupt pair. */
+    static final long IRQ_BUF = BUFS + 0xf000;
+
+    /**
+     * Makes {@code line} an input with a rising-edge interrupt and queues its interrupt pair at {@link #IRQ_BUF}
+     * ({@link #queueInterruptBuffer}).
+     */
+    void watchRisingEdges(int line) throws Exception {
+        request(MessageType.SET_DIRECTION, line, dev.vgpio.protocol.Direction.IN.code());
+        request(MessageType.SET_IRQ_TYPE, line, dev.vgpio.protocol.IrqType.EDGE_RISING.code());
+        queueInterruptBuffer(line, IRQ_BUF);
+    }
+
     /**
      * Makes an interrupt pair for {@code line} available on the eventq and kicks it: the request at {@code buf},
      * the one-byte response at {@code buf + 8}, preset to 0xee so that an answer shows.

@@ -238,10 +238,8 @@ class VhostUserServerTest {
     @Test
     void interruptsTravelOnTheEventqWhenTheHostDrivesAnInput() throws Exception {
         try (TestFrontend f = connect()) {
-            f.request(SET_DIRECTION, 1, Direction.IN.code());
-            f.request(dev.vgpio.protocol.MessageType.SET_IRQ_TYPE, 1, 1);
-            long buf = TestFrontend.BUFS + 0xf000;
-            f.queueInterruptBuffer(1, buf);
+            f.watchRisingEdges(1);
+            long buf = TestFrontend.IRQ_BUF;
             Thread.sleep(50);
             chip.drive(1, 1);
             List<int[]> used = new java.util.ArrayList<>();
@@ -261,10 +259,8 @@ class VhostUserServerTest {
     @Test
     void aPausedVmGetsTheInterruptThatCameDuringThePause() throws Exception {
         try (TestFrontend f = connect()) {
-            f.request(SET_DIRECTION, 1, Direction.IN.code());
-            f.request(dev.vgpio.protocol.MessageType.SET_IRQ_TYPE, 1, 1);
-            long buf = TestFrontend.BUFS + 0xf000;
-            f.queueInterruptBuffer(1, buf);
+            f.watchRisingEdges(1);
+            long buf = TestFrontend.IRQ_BUF;
             await("the back end to take the buffer").atMost(Duration.ofSeconds(5))
                     .until(() -> eventqTaken(f));
             int requestBase = f.vringBase(0);
