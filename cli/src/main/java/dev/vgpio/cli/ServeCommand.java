@@ -84,6 +84,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a new connection may stay silent before it is closed (default ${DEFAULT-VALUE}).")
     Duration handshakeTimeout;
 
+    @Option(names = "--state-dir", paramLabel = "DIR", description = {
+        "Keep each device's line state (directions, output levels, driven inputs) in DIR/<socket name>.state",
+        "so that a restarted daemon starts where the last one stopped (a runtime directory such as /run/vgpio)."})
+    Path stateDir;
+
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "512M",
             description = "Guest memory size shown in the printed QEMU options (default ${DEFAULT-VALUE}).")
     String memory;
@@ -115,11 +120,17 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (stateDir != null && !java.nio.file.Files.isDirectory(stateDir)) {
+            throw new ParameterException(spec.commandLine(), "--state-dir " + stateDir + " is not a directory");
+        }
         List<AutoCloseable> running = new ArrayList<>();
         try {
             for (int i = 0; i < devices.size(); i++) {
                 DeviceSpec d = devices.get(i);
                 SimulatedChip chip = d.chip().create();
+                if (stateDir != null) {
+                    running.add(StateFile.open(stateDir.resolve(d.socket().getFileName() + ".state"), chip));
+                }
                 VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(chip));
                 String name = "gpio" + i;
                 running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(chip)));

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code vgpio serve} SIGTERMed and started again on the same socket while QEMU stays up, with QEMU the client and
  * no {@code reconnect-ms}, as {@code scripts/guest/run-guest.sh} and the README start it. QEMU 10.0.2 stops the
  * device and never connects again, so the guest's next request waits for ever (the driver has no timeout): this
- * shows exactly that, and that the daemon side is clean, its new socket serving a new VM while the old one waits.
+ * shows exactly that, and that the daemon side is clean, its new socket serving a new VM while the old one waits;
+ * with {@code --state-dir} the new daemon starts with the lines as the old one left them, the held output at 1.
  */
 class DaemonRestartGuestTest {
     private static final Duration DAEMON_START = Duration.ofSeconds(20);
@@ -70,7 +71,8 @@ class DaemonRestartGuestTest {
     @Test
     void aRestartedDaemonLeavesTheRunningGuestWaitingForEverAndServesTheNextVm() throws Exception {
         Path socket = dir.resolve("vgpio.sock");
-        Process first = serve("serve1.err");
+        Path state = Files.createDirectories(dir.resolve("state"));
+        Process first = serve("serve1.err", "listening on", "--state-dir", state.toString());
         Process second = null;
         String scenario = """
                 echo 5 > /proc/sys/kernel/hung_task_timeout_secs
@@ -103,10 +105,11 @@ class DaemonRestartGuestTest {
                     Duration.ofSeconds(10));
             assertThat(vm.isAlive()).as("QEMU stays up").isTrue();
 
-            second = serve("serve2.err");
+            second = serve("serve2.err", "listening on", "--state-dir", state.toString());
             assertThat(socket).as("the new daemon's socket").exists();
-            assertThat(buzzer()).as("a new daemon process starts from the chip's defaults")
-                    .contains("level=0 direction=released");
+            assertThat(buzzer()).as("--state-dir: the new daemon starts with the line as the old one left it")
+                    .contains("level=1 direction=output");
+            assertThat(read(dir.resolve("serve2.err"))).contains("restored the lines of");
 
             vm.send("go");
             vm.await("VGPIO-MARK restarted", Duration.ofSeconds(30));
@@ -141,8 +144,8 @@ class DaemonRestartGuestTest {
                 List<String> out = vm2.scenarioOutput();
                 assertThat(vm2.output()).contains("VGPIO-SCENARIO-EXIT 0");
                 assertThat(out).contains("gpiochip0 [virtio0] (8 lines)", "VGPIO-MARK set 0", "\"2\"=inactive");
-                assertThat(out).as("BUZZER as the new daemon has it: released, which a guest sees as an input")
-                        .anyMatch(l -> l.matches("gpiochip0 5\\s+\"BUZZER\"\\s+input\\s*"));
+                assertThat(out).as("BUZZER as the new daemon restored it: an output")
+                        .anyMatch(l -> l.matches("gpiochip0 5\\s+\"BUZZER\"\\s+output\\s*"));
             }
             assertThat(vm.isAlive()).as("the first VM still waits").isTrue();
             assertThat(read(dir.resolve("serve2.err"))).contains("front end connected (connection 1)");

@@ -1,0 +1,200 @@
+package dev.vgpio.cli;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vgpio.lines.LineException;
+import dev.vgpio.lines.LineStateListener;
+import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Direction;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A simulated chip's line state kept in a file, so that a restarted daemon starts with each line's direction, output
+ * level and host-driven level as the last one left them ({@code vgpio serve --state-dir}). Restored before the
+ * device is built; written by a thread of its own shortly after every change a driver makes (never on the request
+ * path) and once more on close, with what the host drove. Written atomically (a temporary file renamed over it); a
+ * file that another user could have written, or that was saved for other lines, is refused at start-up.
+ */
+final class StateFile implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StateFile.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Changes that come close together are written once, this long after the first. */
+    private static final long COALESCE_MILLIS = 50;
+
+    /** One line as saved. {@code direction} is in, out or none. */
+    record Line(int offset, String name, String direction, int value, int driven) {
+    }
+
+    /** The file's content. */
+    record Saved(String label, List<Line> lines) {
+    }
+
+    private final Path file;
+    private final SimulatedChip chip;
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private final Semaphore changed = new Semaphore(0);
+    private final LineStateListener listener = (offset, direction, level) -> markDirty();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    private StateFile(Path file, SimulatedChip chip) {
+        this.file = file;
+        this.chip = chip;
+        this.writer = Thread.ofPlatform().name("vgpio-state").daemon(true).unstarted(this::writeLoop);
+    }
+
+    /**
+     * Restores {@code chip} from {@code file} if it exists, then keeps the file up to date until closed.
+     *
+     * @throws IOException with a message naming the file if it cannot be trusted, read or applied
+     */
+    static StateFile open(Path file, SimulatedChip chip) throws IOException {
+        StateFile s = new StateFile(file, chip);
+        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            s.restore();
+        }
+        chip.addStateListener(s.listener);
+        s.writer.start();
+        s.write(); // the file exists from the start, and says what the lines are now
+        return s;
+    }
+
+    private void restore() throws IOException {
+        checkTrusted();
+        Saved saved;
+        try {
+            saved = JSON.readValue(file.toFile(), Saved.class);
+        } catch (JacksonException e) {
+            throw new IOException("state file " + file + " is not a saved line state (" + e.getOriginalMessage()
+                    + "); remove it to start from the chip's defaults", e);
+        }
+        List<String> names = chip.lineNames();
+        if (saved.lines() == null || saved.lines().size() != names.size()) {
+            throw new IOException("state file " + file + " was saved for " + (saved.lines() == null ? 0
+                    : saved.lines().size()) + " lines, this chip has " + names.size()
+                    + "; remove it or serve the chip it was saved for");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            Line l = saved.lines().get(i);
+            if (l.offset() != i || !names.get(i).equals(l.name())) {
+                throw new IOException("state file " + file + " has line " + l.offset() + " \"" + l.name()
+                        + "\" where this chip has line " + i + " \"" + names.get(i)
+                        + "\"; remove it or serve the chip it was saved for");
+            }
+        }
+        try {
+            for (Line l : saved.lines()) {
+                chip.drive(l.offset(), l.driven());
+                chip.setDirection(l.offset(), direction(l), l.value());
+            }
+        } catch (LineException | IllegalArgumentException e) {
+            throw new IOException("state file " + file + " cannot be applied: " + e.getMessage(), e);
+        }
+        LOG.info("restored the lines of \"{}\" from {}", chip.label(), file);
+    }
+
+    private Direction direction(Line l) {
+        return switch (l.direction() == null ? "" : l.direction().toLowerCase(Locale.ROOT)) {
+            case "in" -> Direction.IN;
+            case "out" -> Direction.OUT;
+            case "none" -> Direction.NONE;
+            default -> throw new IllegalArgumentException("line " + l.offset() + " has direction '" + l.direction()
+                    + "', not in, out or none");
+        };
+    }
+
+    /** Only a regular file of this user's that nobody else may write is read: it decides what the outputs drive. */
+    private void checkTrusted() throws IOException {
+        PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        Object uid = Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Object mine = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        boolean othersMayWrite = a.permissions().contains(PosixFilePermission.GROUP_WRITE)
+                || a.permissions().contains(PosixFilePermission.OTHERS_WRITE);
+        if (!a.isRegularFile() || !uid.equals(mine) || othersMayWrite) {
+            throw new IOException("state file " + file + " is not a regular file of this user's that only it may"
+                    + " write (it is " + PosixFilePermissions.toString(a.permissions()) + ", owner "
+                    + a.owner().getName() + "); refusing to take line levels from it");
+        }
+    }
+
+    private void markDirty() {
+        if (!dirty.getAndSet(true)) {
+            changed.release();
+        }
+    }
+
+    private void writeLoop() {
+        while (!closed) {
+            try {
+                changed.acquire();
+                if (closed) {
+                    return;
+                }
+                TimeUnit.MILLISECONDS.sleep(COALESCE_MILLIS);
+                write();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot save the line state to {}: {}", file, e.getMessage());
+            }
+        }
+    }
+
+    private synchronized void write() throws IOException {
+        dirty.set(false);
+        List<Line> lines = new ArrayList<>();
+        List<String> names = chip.lineNames();
+        try {
+            for (int i = 0; i < names.size(); i++) {
+                Direction d = chip.getDirection(i);
+                lines.add(new Line(i, names.get(i), d.name().toLowerCase(Locale.ROOT),
+                        d == Direction.OUT ? chip.getValue(i) : 0, chip.drivenLevel(i)));
+            }
+        } catch (LineException e) {
+            throw new IOException("cannot read the lines of \"" + chip.label() + "\": " + e.getMessage(), e);
+        }
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".vgpio-state-", ".tmp");
+        try {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), new Saved(chip.label(), lines));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Stops watching and writes the state as it is now, host-driven levels included. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        chip.removeStateListener(listener);
+        changed.release();
+        try {
+            writer.join(1000);
+            write();
+        } catch (IOException e) {
+            LOG.warn("cannot save the line state to {}: {}", file, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
