@@ -84,6 +84,8 @@ final class Libc {
         static final MethodHandle MEMFD_CREATE = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
         static final MethodHandle OPEN = link("open", true,
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle IOCTL = link("ioctl", true,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
         static final MethodHandle RENAMEAT2 = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
         static final MethodHandle UMASK = link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         static final MethodHandle GETEUID = link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
@@ -355,6 +357,15 @@ final class Libc {
         MemorySegment c = H.capture();
         try {
             return H.result((int) H.OPEN.invokeExact(c, path, flags, 0), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int ioctl(int fd, long request, MemorySegment arg) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.IOCTL.invokeExact(c, fd, request, arg), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
