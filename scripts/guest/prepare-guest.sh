@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a small Linux guest (Debian 6.1 kernel + stock gpio-virtio driver built out of
-# tree + busybox + libgpiod v2 tools) for vgpio's QEMU integration tests.
+# tree + busybox + libgpiod v2 tools) for vgpio's QEMU integration tests. It also carries
+# gpio-sim and gpio-aggregator (built out of tree as well), the virtio-9p modules and the
+# libc parts a host JDK shared in over 9p needs (see run-guest.sh: VGPIO_GUEST_SHARE, VGPIO_GUEST_JDK).
 #
 # Runs as root. Idempotent: a second run that finds everything in place does no apt or
 # network access and finishes in about a second. Progress goes to stderr; the last line
@@ -18,7 +20,15 @@
 #   /lib/modules/vgpio_level_irq.ko  level-triggered IRQ consumer (insmod ... line=N trigger=high|low)
 #   /usr/bin/vgpio-echo              static uAPI v2 edge-to-output echo for latency tests
 # The stamp covers this script and the helpers' sources, so editing either rebuilds.
-# See docs: /work/shared/docs/qemu-guest.md (sections 1-4).
+# What /init does, in order:
+#   - insmods lib/modules/load-order (the virtio chain and gpio_virtio), then
+#     lib/modules/load-order-sim (configfs gpio_sim gpio_aggregator) and mounts configfs at
+#     /sys/kernel/config: no simulated chip exists until a scenario creates one there;
+#   - when QEMU exports a virtio-9p share, insmods lib/modules/load-order-9p and mounts each
+#     share read-only at /mnt/<mount_tag> (run-guest.sh's tags: host, jdk);
+#   - waits (up to 5 s) for /dev/gpiochip0 only when a virtio-gpio device is present, prints
+#     VGPIO-GUEST-READY, runs /scenario.sh if there is one and powers off.
+# See docs: /work/shared/docs/qemu-guest.md (sections 1-4, 6 and 7).
 set -euo pipefail
 
 # ---------------------------------------------------------------- settings
@@ -30,6 +40,10 @@ BACKPORTS_FILE="/etc/apt/sources.list.d/bookworm-backports.sources"
 HOST_PKGS=(gcc-12 make xz-utils cpio binutils libelf1 gzip libc6-dev linux-libc-dev)
 # Doc load order; dependencies read from modinfo are inserted before their users.
 VIRTIO_MODULES=(virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci)
+SIM_MODULES=(configfs gpio_sim gpio_aggregator)       # gpio_sim and gpio_aggregator are built here
+NINEP_MODULES=(9pnet 9pnet_virtio netfs fscache 9p)
+# what Temurin's java, libjli, libjvm and libjava need beyond the tools' closure (zlib is bundled)
+JDK_LIBS=(libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1)
 GPIOD_TOOLS=(gpiodetect gpioinfo gpioget gpioset gpiomon gpionotify)
 
 CACHE="${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}"
@@ -296,11 +310,14 @@ while IFS= read -r -d '' l; do
     case "$t" in /usr/*) ln -sfn "$KROOT$t" "$l" ;; esac
 done < <(find "$KROOT/usr/src" -maxdepth 2 -type l -print0)
 
-log "extracting drivers/gpio/gpio-virtio.c from linux-source-$SERIES (takes a while)"
+SRC_FILES=(drivers/gpio/gpio-virtio.c drivers/gpio/gpio-sim.c drivers/gpio/gpiolib.h
+           drivers/gpio/gpio-aggregator.c kernel/irq/irq_sim.c)
+log "extracting ${SRC_FILES[*]} from linux-source-$SERIES (takes a while)"
 dpkg-deb --fsys-tarfile "$(deb_of "linux-source-$SERIES")" \
     | tar -xO "./usr/src/linux-source-$SERIES.tar.xz" | xz -dc \
-    | tar -x -C "$BUILD" "linux-source-$SERIES/drivers/gpio/gpio-virtio.c" \
-    || die "cannot extract drivers/gpio/gpio-virtio.c from linux-source-$SERIES"
+    | tar -x -C "$BUILD" "${SRC_FILES[@]/#/linux-source-$SERIES/}" \
+    || die "cannot extract ${SRC_FILES[*]} from linux-source-$SERIES"
+SRC="$BUILD/linux-source-$SERIES"
 cp "$BUILD/linux-source-$SERIES/drivers/gpio/gpio-virtio.c" "$MODDIR/"
 echo 'obj-m += gpio-virtio.o' > "$MODDIR/Kbuild"
 
@@ -310,6 +327,36 @@ if ! make -C "$HDR" M="$MODDIR" -j"$(nproc)" modules > "$BUILD/module-build.log"
     die "module build failed (gpio-virtio.ko); full log: $BUILD/module-build.log"
 fi
 [ -s "$MODDIR/gpio-virtio.ko" ] || die "module build failed: $MODDIR/gpio-virtio.ko not produced"
+
+build_module() {   # build_module DIR NAME: make the Kbuild in DIR, expect DIR/NAME.ko
+    log "building $2.ko"
+    if ! make -C "$HDR" M="$1" -j"$(nproc)" modules > "$BUILD/$2-build.log" 2>&1; then
+        tail -n 30 "$BUILD/$2-build.log" >&2
+        die "module build failed ($2.ko); full log: $BUILD/$2-build.log"
+    fi
+    [ -s "$1/$2.ko" ] || die "module build failed: $1/$2.ko not produced"
+}
+
+# gpio-sim.ko (docs §6): Debian builds neither GPIO_SIM nor the IRQ_SIM it selects, so irq_sim.c is linked
+# into the module. It calls the non-exported irq_to_desc() once, to run the simple flow handler of the
+# interrupt: generic_handle_irq() runs the same handler through an exported symbol. The source is renamed
+# so that the module keeps the name gpio-sim; gpiolib.h is gpiolib's private header, included by "".
+SIMDIR="$BUILD/gpio-sim"
+mkdir -p "$SIMDIR"
+cp "$SRC/drivers/gpio/gpio-sim.c" "$SIMDIR/gpio-sim-main.c"
+cp "$SRC/drivers/gpio/gpiolib.h" "$SIMDIR/"
+sed 's/handle_simple_irq(irq_to_desc(\([a-z_]*\)))/generic_handle_irq(\1)/' "$SRC/kernel/irq/irq_sim.c" \
+    > "$SIMDIR/irq_sim.c"
+grep -q 'irq_to_desc' "$SIMDIR/irq_sim.c" \
+    && die "irq_sim.c still calls irq_to_desc() (the source changed; adapt the rewrite in $SELF)"
+printf 'obj-m += gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n' > "$SIMDIR/Kbuild"
+build_module "$SIMDIR" gpio-sim
+
+AGGDIR="$BUILD/gpio-aggregator"
+mkdir -p "$AGGDIR"
+cp "$SRC/drivers/gpio/gpio-aggregator.c" "$AGGDIR/"
+echo 'obj-m += gpio-aggregator.o' > "$AGGDIR/Kbuild"
+build_module "$AGGDIR" gpio-aggregator
 
 # test helper module, same headers and Kbuild approach (not in the /init load order)
 LIRQDIR="$BUILD/vgpio_level_irq"
@@ -355,12 +402,20 @@ BUILTIN="$KMODS/lib/modules/$KVER/modules.builtin"
 
 # Extract the doc's modules in one pass; further dependencies on demand.
 first=()
-for m in "${VIRTIO_MODULES[@]}"; do [ -n "${MODPATH[$m]:-}" ] && first+=("${MODPATH[$m]}"); done
+for m in "${VIRTIO_MODULES[@]}" "${SIM_MODULES[@]}" "${NINEP_MODULES[@]}"; do
+    [ -n "${MODPATH[$m]:-}" ] && first+=("${MODPATH[$m]}")
+done
 [ "${#first[@]}" -gt 0 ] && extract_from_kdeb "${first[@]}"
 
 STAGE_MODS="$BUILD/stage-modules"
 mkdir -p "$STAGE_MODS"
-cp "$MODDIR/gpio-virtio.ko" "$STAGE_MODS/gpio_virtio.ko"
+# the modules built here, stripped of the debug info an out-of-tree build keeps (~10x size; the deb's
+# modules are already stripped)
+declare -A BUILT=([gpio_virtio]="$MODDIR/gpio-virtio.ko" [gpio_sim]="$SIMDIR/gpio-sim.ko"
+                  [gpio_aggregator]="$AGGDIR/gpio-aggregator.ko")
+for m in "${!BUILT[@]}"; do
+    strip --strip-debug -o "$STAGE_MODS/$m.ko" "${BUILT[$m]}" || die "strip of ${BUILT[$m]} failed"
+done
 
 is_builtin() {   # module name (underscores) listed in modules.builtin
     sed -e 's#.*/##' -e 's/\.ko$//' -e 's/-/_/g' "$BUILTIN" | grep -qxF -- "$1"
@@ -373,8 +428,8 @@ visit() {   # depth-first: dependencies first
     local m="$1" f dep deps
     [ -n "${STATE[$m]:-}" ] && return 0
     STATE[$m]=visiting
-    if [ "$m" = gpio_virtio ]; then
-        f="$STAGE_MODS/gpio_virtio.ko"
+    if [ -n "${BUILT[$m]:-}" ]; then
+        f="$STAGE_MODS/$m.ko"
     elif [ -n "${MODPATH[$m]:-}" ]; then
         f="$KMODS/${MODPATH[$m]#./}"
         [ -f "$f" ] || extract_from_kdeb "${MODPATH[$m]}"
@@ -397,13 +452,24 @@ visit() {   # depth-first: dependencies first
 }
 for m in "${VIRTIO_MODULES[@]}"; do visit "$m"; done
 visit gpio_virtio
+CORE_ORDER=("${ORDER[@]}")
+# the later groups only list what the earlier ones have not loaded yet
+ORDER=()
+for m in "${SIM_MODULES[@]}"; do visit "$m"; done
+SIM_ORDER=("${ORDER[@]}")
+ORDER=()
+for m in "${NINEP_MODULES[@]}"; do visit "$m"; done
+NINEP_ORDER=("${ORDER[@]}")
+ORDER=("${CORE_ORDER[@]}")
 [ "${#BUILTINS[@]}" -eq 0 ] || log "built into the kernel (not loaded): ${BUILTINS[*]}"
-log "module load order: ${ORDER[*]}"
+log "module load order: ${CORE_ORDER[*]}; then ${SIM_ORDER[*]}; with a 9p share: ${NINEP_ORDER[*]}"
 
 want_magic="$(modinfo_field "$STAGE_MODS/${ORDER[0]}.ko" vermagic)"
-have_magic="$(modinfo_field "$STAGE_MODS/gpio_virtio.ko" vermagic)"
-[ "$want_magic" = "$have_magic" ] \
-    || die "gpio-virtio.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
+for m in "${!BUILT[@]}"; do
+    have_magic="$(modinfo_field "$STAGE_MODS/$m.ko" vermagic)"
+    [ "$want_magic" = "$have_magic" ] \
+        || die "$m.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
+done
 have_magic="$(modinfo_field "$LIRQDIR/vgpio_level_irq.ko" vermagic)"
 [ "$want_magic" = "$have_magic" ] \
     || die "vgpio_level_irq.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
@@ -451,7 +517,7 @@ todo=()
 for t in "${GPIOD_TOOLS[@]}"; do
     todo+=($(readelf -d "$ROOT/usr/bin/$t" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'))
 done
-todo+=(ld-linux-x86-64.so.2)
+todo+=(ld-linux-x86-64.so.2 "${JDK_LIBS[@]}")
 declare -A HAVE_LIB=()
 while [ "${#todo[@]}" -gt 0 ]; do
     l="${todo[0]}"; todo=("${todo[@]:1}")
@@ -464,12 +530,12 @@ ln -sfn /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$ROOT/lib64/ld-linux-x86-64.
 log "libs: ${!HAVE_LIB[*]}"
 
 cp "$STAGE_MODS"/*.ko "$ROOT/lib/modules/"
-# the out-of-tree build keeps debug info (~10x size); the deb's modules are already stripped
-strip --strip-debug "$ROOT/lib/modules/gpio_virtio.ko" || die "strip of gpio_virtio.ko failed"
 cp "$LIRQDIR/vgpio_level_irq.ko" "$ROOT/lib/modules/vgpio_level_irq.ko"
 strip --strip-debug "$ROOT/lib/modules/vgpio_level_irq.ko" || die "strip of vgpio_level_irq.ko failed"
 install -m 0755 "$ECHO_BIN" "$ROOT/usr/bin/vgpio-echo"
-printf '%s\n' "${ORDER[@]}" > "$ROOT/lib/modules/load-order"
+printf '%s\n' "${CORE_ORDER[@]}" > "$ROOT/lib/modules/load-order"
+printf '%s\n' "${SIM_ORDER[@]}" > "$ROOT/lib/modules/load-order-sim"
+printf '%s\n' "${NINEP_ORDER[@]}" > "$ROOT/lib/modules/load-order-9p"
 
 echo 'root:x:0:0:root:/root:/bin/sh' > "$ROOT/etc/passwd"
 echo 'root:x:0:'                     > "$ROOT/etc/group"
@@ -485,11 +551,33 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 # stdout/stderr of init and of everything it runs go straight to the console (ttyS0)
 exec </dev/console >/dev/console 2>&1
-for m in $(cat /lib/modules/load-order); do
-    insmod "/lib/modules/$m.ko" || echo "VGPIO-GUEST-INSMOD-FAILED $m"
-done
+load() {   # load ORDER_FILE: insmod its modules in order, if the file is there
+    [ -f "$1" ] || return 0
+    for m in $(cat "$1"); do
+        insmod "/lib/modules/$m.ko" || echo "VGPIO-GUEST-INSMOD-FAILED $m"
+    done
+}
+has_virtio() {   # has_virtio ID: a virtio device of that id (0x0029 gpio, 0x0009 9p) is present
+    grep -qsx "$1" /sys/bus/virtio/devices/*/device
+}
+load /lib/modules/load-order
+# gpio-sim and gpio-aggregator: loaded always, they make no chip until configfs or new_device says so
+load /lib/modules/load-order-sim
+[ -d /sys/kernel/config ] && mount -t configfs configfs /sys/kernel/config
+# the virtio-9p shares of run-guest.sh, read-only, at /mnt/<mount_tag>
+if has_virtio 0x0009; then
+    load /lib/modules/load-order-9p
+    for t in /sys/bus/virtio/drivers/9pnet_virtio/virtio*/mount_tag; do
+        [ -f "$t" ] || continue
+        tag="$(tr -d '\000' < "$t")"
+        case "$tag" in ''|*[!A-Za-z0-9_-]*) echo "VGPIO-GUEST-9P-BAD-TAG $tag"; continue ;; esac
+        mkdir -p "/mnt/$tag"
+        mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose "$tag" "/mnt/$tag" \
+            || echo "VGPIO-GUEST-9P-MOUNT-FAILED $tag"
+    done
+fi
 i=0
-while [ ! -e /dev/gpiochip0 ] && [ "$i" -lt 50 ]; do
+while has_virtio 0x0029 && [ ! -e /dev/gpiochip0 ] && [ "$i" -lt 50 ]; do
     sleep 0.1
     i=$((i + 1))
 done
@@ -516,11 +604,13 @@ mv -f "$CACHE/base.cpio.gz.tmp" "$CACHE/base.cpio.gz"
 cp "$KMODS/boot/vmlinuz-$KVER" "$CACHE/vmlinuz.tmp" && mv -f "$CACHE/vmlinuz.tmp" "$CACHE/vmlinuz"
 
 # ---------------------------------------------------------------- 5. outputs
-modlist="$(IFS=,; echo "${ORDER[*]}")"
+modlist="$(IFS=,; echo "${CORE_ORDER[*]}")"
 {
     echo "VGPIO_GUEST_KPKG_VERSION=$(ver_of "$KDEB_PKG")"
     echo "VGPIO_GUEST_LIBGPIOD_VERSION=$GPIOD_VER"
     echo "VGPIO_GUEST_MODULES=$modlist"
+    echo "VGPIO_GUEST_SIM_MODULES=$(IFS=,; echo "${SIM_ORDER[*]}")"
+    echo "VGPIO_GUEST_NINEP_MODULES=$(IFS=,; echo "${NINEP_ORDER[*]}")"
     echo "VGPIO_GUEST_CACHE=$CACHE"
 } > "$CACHE/.env.build"
 write_env "$KVER"

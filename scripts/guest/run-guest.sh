@@ -9,7 +9,10 @@
 #   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_APPEND (extra kernel command line),
 #   VGPIO_GUEST_QMP (a Unix socket path for a QMP monitor, to pause and resume the VM),
 #   VGPIO_GUEST_CHARDEV (extra options for the vhost-user chardev, e.g. reconnect-ms=1000, or server=on,wait=on
-#   to have QEMU listen on SOCKET for a back end that connects, such as vgpio serve --connect).
+#   to have QEMU listen on SOCKET for a back end that connects, such as vgpio serve --connect),
+#   VGPIO_GUEST_SHARE (a host directory exported read-only over virtio-9p, mount_tag host; the guest's /init
+#   mounts it at /mnt/host), VGPIO_GUEST_JDK (a host JDK's home, such as $JAVA_HOME, exported the same way with
+#   mount_tag jdk at /mnt/jdk: a scenario runs /mnt/jdk/bin/java; give the guest VGPIO_GUEST_MEM=1G).
 set -euo pipefail
 
 die() { printf 'run-guest: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -38,6 +41,18 @@ if [ "$socket" != "-" ]; then
            -device vhost-user-gpio-pci,chardev=vgpio,id=vgpio0)
 fi
 [ -n "${VGPIO_GUEST_QMP:-}" ] && args+=(-qmp "unix:$VGPIO_GUEST_QMP,server=on,wait=off")
+share() {   # share TAG DIR: a read-only virtio-9p export (QEMU's option syntax doubles a comma in a value)
+    [ -d "$2" ] || die "not a directory: $2 (to share as 9p tag $1)"
+    local path
+    path="$(readlink -f "$2")"
+    args+=(-fsdev "local,id=fs_$1,path=${path//,/,,},security_model=none,readonly=on"
+           -device "virtio-9p-pci,fsdev=fs_$1,mount_tag=$1")
+}
+[ -n "${VGPIO_GUEST_SHARE:-}" ] && share host "$VGPIO_GUEST_SHARE"
+if [ -n "${VGPIO_GUEST_JDK:-}" ]; then
+    [ -x "$VGPIO_GUEST_JDK/bin/java" ] || die "no bin/java in VGPIO_GUEST_JDK=$VGPIO_GUEST_JDK"
+    share jdk "$VGPIO_GUEST_JDK"
+fi
 [ -f /usr/share/qemu/qboot.rom ] && args+=(-bios /usr/share/qemu/qboot.rom)
 args+=(
     -kernel "$VGPIO_GUEST_KERNEL" -initrd "$initrd"
