@@ -1,5 +1,6 @@
 package dev.vgpio.it;
 
+import dev.vgpio.sys.Errno;
 import dev.vgpio.sys.GpioChipFd;
 import dev.vgpio.sys.GpioLineFd;
 import dev.vgpio.sys.GpioUapi;
@@ -27,8 +28,6 @@ final class HostChipChecker {
     static final String LABEL = "sim-bank-a";
     static final int LINES = 8;
     static final String CONSUMER = "vgpio:test";
-    /** Linux's EBUSY (asm-generic/errno-base.h). */
-    static final int EBUSY = 16;
     /** The checks, in the order they run; the host test expects an {@code ok} marker for each. */
     static final List<String> CHECKS = List.of("chip-info", "line-names", "output-request", "output-info",
             "output-set", "busy", "busy-others-work", "release", "edges-config", "no-event-yet", "input-follows-pull",
@@ -127,7 +126,8 @@ final class HostChipChecker {
             try (GpioLineFd again = chip.requestLine(3, GpioUapi.FLAG_OUTPUT, 0, 0, "vgpio:again")) {
                 throw new AssertionError("a second request of held line 3 succeeded (fd " + again.fd() + ")");
             } catch (LinuxException e) {
-                expect(e.errno() == EBUSY, "want EBUSY (" + EBUSY + "), got " + e.errno() + ": " + e.getMessage());
+                expect(e.errno() == Errno.EBUSY, "want EBUSY (" + Errno.EBUSY + "), got " + e.errno() + ": "
+                        + e.getMessage());
                 return "errno=" + e.errno();
             }
         });

@@ -10,6 +10,8 @@ public final class Errno {
     public static final int EINTR = 4;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
+    public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
     public static final int EINVAL = 22;
     public static final int EPIPE = 32;
     public static final int EADDRINUSE = 98;

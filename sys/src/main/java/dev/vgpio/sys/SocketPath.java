@@ -33,7 +33,6 @@ public final class SocketPath {
     static final int O_CLOEXEC = 0x80000;
     static final int AT_FDCWD = -100;
     static final int RENAME_NOREPLACE = 1;
-    static final int EEXIST = 17;
     private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
     /** Binds a socket of some kind at a path. */
@@ -167,7 +166,7 @@ public final class SocketPath {
                 r = Libc.renameat2(AT_FDCWD, arena.allocateFrom(from.toString()), AT_FDCWD,
                         arena.allocateFrom(to.toString()), 0);
             }
-            if (r == -EEXIST) {
+            if (r == -Errno.EEXIST) {
                 throw new IOException("something appeared at " + to + " while the socket was being created; "
                         + "another process is using that path");
             }
