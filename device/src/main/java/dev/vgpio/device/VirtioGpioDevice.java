@@ -172,7 +172,8 @@ public final class VirtioGpioDevice implements VirtioDevice {
             }
             case VirtioGpio.EVENTQ -> {
                 boolean resumes = eventStoppedAt >= 0 && queue.nextAvail() == eventStoppedAt
-                        && eventStatusAddress.length == queue.size();
+                        && eventStatusAddress.length == queue.size()
+                        && ((queue.nextAvail() - queue.nextUsed()) & 0xffff) == keptBuffers();
                 if (!resumes) {
                     forgetHeldBuffers();
                     eventStatusAddress = new long[queue.size()];
@@ -243,6 +244,29 @@ public final class VirtioGpioDevice implements VirtioDevice {
             }
             default -> throw new IllegalArgumentException("virtio-gpio has no queue " + index);
         }
+    }
+
+    /**
+     * The front end went away: buffers held for its eventq belong to a ring that no longer exists, whatever index
+     * the next front end starts at. A reconnecting front end offers them again from its used index.
+     */
+    @Override
+    public void driverGone() {
+        if (eventq == null) {
+            forgetHeldBuffers();
+        }
+    }
+
+    /** Buffers the device still holds for a stopped eventq: held by the controller, or completed meanwhile. */
+    private int keptBuffers() {
+        int n = 0;
+        for (int gpio = 0; gpio < controller.config().ngpio(); gpio++) {
+            n += controller.isUnmasked(gpio) ? 1 : 0;
+        }
+        for (int status : deferredStatus) {
+            n += status >= 0 ? 1 : 0;
+        }
+        return n;
     }
 
     /** Held buffers will not be served again: the controller forgets them; undelivered edges latch again. */

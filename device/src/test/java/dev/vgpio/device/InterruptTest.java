@@ -320,6 +320,25 @@ class InterruptTest {
                 new int[] {BUTTON, VALID, 1});
     }
 
+    /**
+     * A front end that disconnects while the device holds its buffer: whatever index the next one starts the eventq
+     * at, nothing is written into its rings for the old buffer (a hostile front end could choose the index).
+     */
+    @Test
+    void buffersHeldForAFrontEndThatWentAwayAreNeverReturnedToTheNext() throws Exception {
+        enable(IrqType.EDGE_RISING);
+        guest.unmask(BUTTON);
+        guest.stopQueues();
+        guest.virtio.driverGone();
+        assertThat(guest.virtio.controller().isUnmasked(BUTTON)).isFalse();
+        drive(1); // latched, not completed into the old buffer
+        guest.startAgainWhereStopped(); // the same index, as a hostile front end could arrange
+        assertThat(guest.events()).as("nothing returned into the new rings").isEmpty();
+        guest.unmask(BUTTON);
+        assertThat(guest.events()).as("the latched edge, in a buffer of the new front end")
+                .containsExactly(new int[] {BUTTON, VALID, 1});
+    }
+
     @Test
     void disableWhileAnEventIsInFlightReturnsNothingMoreAndForgetsTheLine() throws Exception {
         enable(IrqType.EDGE_BOTH);

@@ -337,6 +337,7 @@ public final class VhostUserSession {
     /** The connection went away: stop every ring, drop the memory and fds; the device keeps its state. */
     public void disconnected() {
         reset();
+        device.driverGone();
     }
 
     private void reset() {

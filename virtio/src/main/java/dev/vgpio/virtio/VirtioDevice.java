@@ -72,4 +72,12 @@ public interface VirtioDevice {
 
     /** Runs on the transport's thread after a wakeup. */
     void onWakeup();
+
+    /**
+     * The driver's side of the transport is gone for good (a vhost-user front end disconnected), after its queues
+     * were stopped: nothing the device held for that driver's rings may be used again. A queue stop alone (a paused
+     * VM) does not mean that.
+     */
+    default void driverGone() {
+    }
 }
