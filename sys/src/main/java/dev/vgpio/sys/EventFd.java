@@ -20,9 +20,16 @@ public final class EventFd implements AutoCloseable {
     }
 
     private final OwnedFd fd;
+    /** Received from a peer ({@link #adoptChecked}): its open file, and so its O_NONBLOCK, is shared. */
+    private final boolean shared;
 
     private EventFd(int fd) {
+        this(fd, false);
+    }
+
+    private EventFd(int fd, boolean shared) {
         this.fd = new OwnedFd(fd);
+        this.shared = shared;
     }
 
     /** A new eventfd with counter 0, non-blocking and close-on-exec. */
@@ -62,7 +69,7 @@ public final class EventFd implements AutoCloseable {
             throw new java.io.IOException("fd " + fd + " is " + kind + ", not an eventfd");
         }
         Fds.setNonBlocking(fd, true);
-        return new EventFd(fd);
+        return new EventFd(fd, true);
     }
 
     /** The descriptor, or -1 once closed. */
@@ -70,9 +77,17 @@ public final class EventFd implements AutoCloseable {
         return fd.get();
     }
 
-    /** Adds 1 to the counter. A counter already at its maximum (EAGAIN) is left as it is: it is signalled anyway. */
+    /**
+     * Adds 1 to the counter. A counter already at its maximum (EAGAIN) is left as it is: it is signalled anyway.
+     * On an eventfd from a peer, which shares O_NONBLOCK with this process, the flag is checked first: a peer that
+     * cleared it is refused with EAGAIN rather than given a write that could block (a peer that clears it between
+     * the check and the write, with its counter at the maximum, still can; see docs/hardening.md).
+     */
     public void signal() throws LinuxException {
         int f = fd.get();
+        if (shared && !Fds.isNonBlocking(f)) {
+            throw new LinuxException("write(eventfd " + f + "): the peer made it blocking", Errno.EAGAIN);
+        }
         while (true) {
             long r = Libc.write(f, ONE, 8);
             if (r >= 0 || r == -Errno.EAGAIN) {

@@ -63,6 +63,16 @@ public final class Fds {
         }
     }
 
+    /** Whether {@code O_NONBLOCK} is set on the open file of {@code fd}. */
+    public static boolean isNonBlocking(int fd) throws LinuxException {
+        Libc.requireSupported();
+        int flags = Libc.fcntl(fd, F_GETFL, 0);
+        if (flags < 0) {
+            throw new LinuxException("fcntl(fd " + fd + ", F_GETFL)", -flags);
+        }
+        return (flags & O_NONBLOCK) != 0;
+    }
+
     /** Sets or clears {@code O_NONBLOCK}. */
     public static void setNonBlocking(int fd, boolean on) throws LinuxException {
         Libc.requireSupported();

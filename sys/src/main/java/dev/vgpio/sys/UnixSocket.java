@@ -68,7 +68,13 @@ public final class UnixSocket implements AutoCloseable {
      * ({@link SocketPath#bindPrivately}). {@code path} must not exist ({@link SocketPath#claim} frees it).
      */
     public static UnixSocket listenPrivately(Path path, int backlog, SocketAccess access) throws IOException {
+        pathBytes(path); // the path it will be reached by must fit sockaddr_un, not only the one it is bound at
         return SocketPath.bindPrivately(path, access, at -> bindAt(at, path, backlog));
+    }
+
+    /** Refuses a path that cannot be connected to (too long for {@code sockaddr_un}, empty, or holding a NUL). */
+    public static void checkPath(Path path) {
+        pathBytes(path);
     }
 
     private static UnixSocket bindAt(Path at, Path path, int backlog) throws LinuxException {

@@ -225,10 +225,14 @@ public final class VhostUserServer implements AutoCloseable {
             fatal = e;
             LOG.error("{}: event loop failed: {}", name, e.toString(), e);
         } finally {
-            shutdown();
-            finished.countDown();
-            if (!closeCalled) {
-                onFatal.accept(fatal != null ? fatal : new IllegalStateException(name + ": serving thread stopped"));
+            try {
+                shutdown();
+            } finally {
+                finished.countDown();
+                if (!closeCalled) {
+                    onFatal.accept(fatal != null ? fatal
+                            : new IllegalStateException(name + ": serving thread stopped"));
+                }
             }
         }
     }
@@ -374,8 +378,10 @@ public final class VhostUserServer implements AutoCloseable {
         }
         connection = s;
         connections++;
-        handshakeDeadline = System.nanoTime() + options.handshakeTimeout().toNanos();
-        if (handshakeDeadline == 0) {
+        // a front end that accepted this back end's connection (client mode) may rightly say nothing until its
+        // guest starts the device; one that connected must speak first
+        handshakeDeadline = client ? 0 : System.nanoTime() + options.handshakeTimeout().toNanos();
+        if (!client && handshakeDeadline == 0) {
             handshakeDeadline = 1;
         }
         LOG.info("{}: front end connected (connection {})", name, connections);
@@ -483,10 +489,13 @@ public final class VhostUserServer implements AutoCloseable {
         }
         try {
             if (!finished.await(5, TimeUnit.SECONDS)) {
+                // stop stays open: closing it would take it out of the epoll set, and the thread would never see it
                 LOG.warn("{}: the serving thread did not stop within 5 seconds", name);
+                return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return;
         }
         stop.close();
     }

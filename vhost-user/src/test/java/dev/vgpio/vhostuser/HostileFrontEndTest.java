@@ -156,6 +156,28 @@ class HostileFrontEndTest {
         expectRecovered();
     }
 
+    /** The front end shares the call fd's open file: it clears O_NONBLOCK again after handing it over. */
+    @Test
+    void aCallFdMadeBlockingAgainByTheFrontEndEndsTheConnectionInsteadOfBlocking() throws Exception {
+        start();
+        try (TestFrontend f = connectAndDriveLine0()) {
+            Fds.setNonBlocking(f.call[0].fd(), false);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment max = arena.allocate(ValueLayout.JAVA_LONG);
+                max.set(ValueLayout.JAVA_LONG, 0, 0xffff_ffff_ffff_fffeL);
+                assertThat(Fds.write(f.call[0].fd(), max, 8)).isEqualTo(8);
+            }
+            long buf = TestFrontend.BUFS + 0x8000;
+            f.memory.write(buf, GpioRequest.toBytes(GET_VALUE.code(), 0, 0), 0, 8);
+            f.requestq.begin().readable(buf, 8).writable(buf + 16, 2).submit();
+            f.requestq.publish();
+            f.kick[0].signal();
+            await("the back end to drop the connection rather than block").atMost(WITHIN)
+                    .until(() -> !server.isConnected());
+        }
+        expectRecovered();
+    }
+
     @Test
     void aCallFdThatIsAPipeIsRefusedWhenItArrives() throws Exception {
         start();
