@@ -123,13 +123,21 @@ final class ServeCommand implements Callable<Integer> {
         if (stateDir != null && !java.nio.file.Files.isDirectory(stateDir)) {
             throw new ParameterException(spec.commandLine(), "--state-dir " + stateDir + " is not a directory");
         }
-        List<AutoCloseable> running = new ArrayList<>();
+        List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // registered before anything starts: a serving thread that dies during start-up (exit 70) still stops the rest
+        Thread hook = new Thread(() -> {
+            closeAll(running);
+            stopped.countDown();
+        }, "vgpio-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             for (int i = 0; i < devices.size(); i++) {
                 DeviceSpec d = devices.get(i);
                 SimulatedChip chip = d.chip().create();
-                if (stateDir != null) {
-                    running.add(StateFile.open(stateDir.resolve(d.socket().getFileName() + ".state"), chip));
+                StateFile state = stateDir == null ? null
+                        : StateFile.open(stateDir.resolve(StateFile.nameFor(d.socket())), chip);
+                if (state != null) {
+                    running.add(state);
                 }
                 VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(chip));
                 String name = "gpio" + i;
@@ -137,17 +145,16 @@ final class ServeCommand implements Callable<Integer> {
                 VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
                         : new VhostUserServer(d.socket(), device, name, options);
                 running.add(server.onFatal(ServeCommand::fatal).start());
+                if (state != null) {
+                    state.watch();
+                }
             }
         } catch (IOException | IllegalArgumentException e) {
+            Runtime.getRuntime().removeShutdownHook(hook);
             closeAll(running);
             throw e;
         }
         printAttachHelp(out, devices);
-        Thread hook = new Thread(() -> {
-            closeAll(running);
-            stopped.countDown();
-        }, "vgpio-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return 0;
     }

@@ -46,6 +46,15 @@ final class StateFile implements AutoCloseable {
     record Saved(String label, List<Line> lines) {
     }
 
+    /**
+     * The state file's name for a device socket: its whole absolute path with {@code /} as {@code _} and {@code _}
+     * as {@code __} (so two sockets never share a file), then {@code .state}; e.g. {@code _run_vm1_gpio.sock.state}.
+     */
+    static String nameFor(Path socket) {
+        String p = socket.toAbsolutePath().normalize().toString();
+        return p.replace("_", "__").replace('/', '_') + ".state";
+    }
+
     private final Path file;
     private final SimulatedChip chip;
     private final AtomicBoolean dirty = new AtomicBoolean();
@@ -53,6 +62,7 @@ final class StateFile implements AutoCloseable {
     private final LineStateListener listener = (offset, direction, level) -> markDirty();
     private final Thread writer;
     private volatile boolean closed;
+    private boolean watching;
 
     private StateFile(Path file, SimulatedChip chip) {
         this.file = file;
@@ -61,7 +71,7 @@ final class StateFile implements AutoCloseable {
     }
 
     /**
-     * Restores {@code chip} from {@code file} if it exists, then keeps the file up to date until closed.
+     * Restores {@code chip} from {@code file} if it exists; {@link #watch()} then keeps the file up to date until closed.
      *
      * @throws IOException with a message naming the file if it cannot be trusted, read or applied
      */
@@ -70,10 +80,21 @@ final class StateFile implements AutoCloseable {
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             s.restore();
         }
-        chip.addStateListener(s.listener);
-        s.writer.start();
-        s.write(); // the file exists from the start, and says what the lines are now
         return s;
+    }
+
+    /**
+     * Starts keeping the file up to date; called once the device's socket is this daemon's, so that a second
+     * daemon started on the same socket by mistake (which fails there) never writes over the first one's file.
+     */
+    StateFile watch() throws IOException {
+        if (!watching) {
+            watching = true;
+            chip.addStateListener(listener);
+            writer.start();
+            write(); // the file exists from the start, and says what the lines are now
+        }
+        return this;
     }
 
     private void restore() throws IOException {
@@ -186,6 +207,9 @@ final class StateFile implements AutoCloseable {
             return;
         }
         closed = true;
+        if (!watching) {
+            return;
+        }
         chip.removeStateListener(listener);
         changed.release();
         try {

@@ -29,7 +29,7 @@ class StateFileTest {
     void aNewChipStartsWithTheLinesTheLastOneLeft() throws Exception {
         Path file = dir.resolve("gpio.sock.state");
         SimulatedChip first = chip();
-        try (StateFile s = StateFile.open(file, first)) {
+        try (StateFile s = StateFile.open(file, first).watch()) {
             first.setDirection(0, Direction.OUT, 1); // as a driver's SET_VALUE + SET_DIRECTION(OUT) do
             first.setDirection(3, Direction.IN, 0);
             first.drive(1, 1); // the host presses BUTTON
@@ -52,23 +52,38 @@ class StateFileTest {
     @Test
     void aFileForOtherLinesIsRefusedWithWhatDiffers() throws Exception {
         Path file = dir.resolve("s.state");
-        StateFile.open(file, SimulatedChip.withLines("other", 4, "X")).close();
+        StateFile.open(file, SimulatedChip.withLines("other", 4, "X")).watch().close();
         assertThatThrownBy(() -> StateFile.open(file, chip())).isInstanceOf(IOException.class)
                 .hasMessageContaining("has line 0 \"X0\" where this chip has line 0 \"LED\"");
         Files.delete(file);
-        StateFile.open(file, SimulatedChip.withLines("small", 2, "X")).close();
+        StateFile.open(file, SimulatedChip.withLines("small", 2, "X")).watch().close();
         assertThatThrownBy(() -> StateFile.open(file, chip())).hasMessageContaining("saved for 2 lines");
     }
 
     @Test
     void aFileAnotherUserMayWriteIsNotTrusted() throws Exception {
         Path file = dir.resolve("s.state");
-        StateFile.open(file, chip()).close();
+        StateFile.open(file, chip()).watch().close();
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-rw-"));
         assertThatThrownBy(() -> StateFile.open(file, chip())).hasMessageContaining("refusing to take line levels");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         Files.setOwner(file, file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
         assertThatThrownBy(() -> StateFile.open(file, chip())).hasMessageContaining("owner nobody");
+    }
+
+    @Test
+    void twoSocketsOfTheSameNameInTwoDirectoriesGetTwoFiles() {
+        assertThat(StateFile.nameFor(Path.of("/run/vm1/gpio.sock")))
+                .isEqualTo("_run_vm1_gpio.sock.state")
+                .isNotEqualTo(StateFile.nameFor(Path.of("/run/vm2/gpio.sock")));
+        assertThat(StateFile.nameFor(Path.of("/a_b/c"))).isNotEqualTo(StateFile.nameFor(Path.of("/a/b_c")));
+    }
+
+    @Test
+    void aFileIsNotWrittenBeforeTheDaemonOwnsItsSocket() throws Exception {
+        Path file = dir.resolve("n.state");
+        StateFile.open(file, chip()).close();
+        assertThat(file).doesNotExist();
     }
 
     @Test

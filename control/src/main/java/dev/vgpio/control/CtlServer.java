@@ -3,6 +3,7 @@ package dev.vgpio.control;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.sys.SocketAccess;
 import dev.vgpio.sys.SocketPath;
+import dev.vgpio.sys.UnixSocket;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -53,6 +54,7 @@ public final class CtlServer implements AutoCloseable {
     public CtlServer(Path path, HostControl control) throws IOException {
         this.path = path;
         this.control = control;
+        UnixSocket.checkPath(path);
         SocketPath.claim(path);
         server = SocketPath.bindPrivately(path, SocketAccess.OWNER, at -> {
             ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
