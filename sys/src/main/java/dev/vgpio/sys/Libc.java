@@ -86,6 +86,8 @@ final class Libc {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
         static final MethodHandle IOCTL = link("ioctl", true,
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle LINK = errno("link", JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle UNLINK = errno("unlink", JAVA_INT, ADDRESS);
         static final MethodHandle RENAMEAT2 = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
         static final MethodHandle UMASK = link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         static final MethodHandle GETEUID = link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
@@ -366,6 +368,24 @@ final class Libc {
         MemorySegment c = H.capture();
         try {
             return H.result((int) H.IOCTL.invokeExact(c, fd, request, arg), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int link(MemorySegment oldPath, MemorySegment newPath) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.LINK.invokeExact(c, oldPath, newPath), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int unlink(MemorySegment path) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.UNLINK.invokeExact(c, path), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }

@@ -2,6 +2,7 @@ package dev.vgpio.sys;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -162,9 +163,13 @@ public final class SocketPath {
         try (Arena arena = Arena.ofConfined()) {
             int r = Libc.renameat2(AT_FDCWD, arena.allocateFrom(from.toString()), AT_FDCWD,
                     arena.allocateFrom(to.toString()), RENAME_NOREPLACE);
-            if (r == -Errno.EINVAL) { // a file system without RENAME_NOREPLACE: the target was claimed just before
-                r = Libc.renameat2(AT_FDCWD, arena.allocateFrom(from.toString()), AT_FDCWD,
-                        arena.allocateFrom(to.toString()), 0);
+            if (r == -Errno.EINVAL) {
+                // a file system without RENAME_NOREPLACE: a hard link also fails if the target exists, atomically
+                MemorySegment f = arena.allocateFrom(from.toString());
+                r = Libc.link(f, arena.allocateFrom(to.toString()));
+                if (r == 0) {
+                    Libc.unlink(f);
+                }
             }
             if (r == -Errno.EEXIST) {
                 throw new IOException("something appeared at " + to + " while the socket was being created; "

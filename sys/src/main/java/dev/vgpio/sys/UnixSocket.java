@@ -28,6 +28,7 @@ public final class UnixSocket implements AutoCloseable {
     static final int AF_UNIX = 1;
     static final int SOCK_STREAM = 1;
     static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOCK_NONBLOCK = 0x800;
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
     static final int SHUT_RDWR = 2;
@@ -98,14 +99,30 @@ public final class UnixSocket implements AutoCloseable {
 
     /** A socket connected to the listener at {@code path}. */
     public static UnixSocket connect(Path path) throws LinuxException {
+        return connect(path, false);
+    }
+
+    /**
+     * A non-blocking socket connected to the listener at {@code path}, or null if the listener's backlog is full
+     * (it does not accept): unlike {@link #connect(Path)}, this never waits for the listener.
+     */
+    public static UnixSocket connectWithoutWaiting(Path path) throws LinuxException {
+        return connect(path, true);
+    }
+
+    private static UnixSocket connect(Path path, boolean nonBlocking) throws LinuxException {
         byte[] name = pathBytes(path);
-        int fd = newSocket();
+        int fd = nonBlocking ? newSocket(SOCK_NONBLOCK) : newSocket();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment address = sockaddr(arena, name);
             int r;
             do {
                 r = Libc.connect(fd, address, 2 + name.length + 1);
             } while (r == -Errno.EINTR);
+            if (r == -Errno.EAGAIN && nonBlocking) {
+                Fds.closeQuietly(fd);
+                return null;
+            }
             if (r < 0) {
                 throw new LinuxException("connect(" + path + ")", -r);
             }
@@ -113,7 +130,9 @@ public final class UnixSocket implements AutoCloseable {
             Fds.closeQuietly(fd);
             throw e;
         }
-        return new UnixSocket(fd, path);
+        UnixSocket s = new UnixSocket(fd, path);
+        s.nonBlocking = nonBlocking;
+        return s;
     }
 
     /** Two sockets connected to each other ({@code socketpair}). */
@@ -429,7 +448,11 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     private static int newSocket() throws LinuxException {
-        int fd = Libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        return newSocket(0);
+    }
+
+    private static int newSocket(int flags) throws LinuxException {
+        int fd = Libc.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
         if (fd < 0) {
             throw new LinuxException("socket(AF_UNIX)", -fd);
         }

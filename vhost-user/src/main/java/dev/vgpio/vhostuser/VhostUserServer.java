@@ -44,6 +44,8 @@ public final class VhostUserServer implements AutoCloseable {
     private static final long KICK = 16;
     /** At most this many messages of one front end in a row before the loop looks at its other work. */
     private static final int MESSAGES_PER_TURN = 32;
+    /** How long the listener is not watched after an accept failed. */
+    private static final int LISTEN_PAUSE_MILLIS = 200;
     /** How often a client-mode back end tries to reach its front end. */
     private static final int RECONNECT_MILLIS = 200;
 
@@ -65,6 +67,8 @@ public final class VhostUserServer implements AutoCloseable {
     private volatile UnixSocket connection;
     /** When the current connection must have sent its first complete message ({@link System#nanoTime()}), or 0. */
     private long handshakeDeadline;
+    /** When to watch the listener again after an accept failed ({@link System#nanoTime()}), or 0. */
+    private long listenPausedUntil;
     private Thread thread;
     private volatile long connections;
     private volatile long faults;
@@ -303,17 +307,24 @@ public final class VhostUserServer implements AutoCloseable {
         if (connection != null && in.isPartial()) {
             deadline = Math.min(deadline, in.startedNanos() + options.messageTimeout().toNanos());
         }
+        if (listenPausedUntil != 0) {
+            deadline = Math.min(deadline, listenPausedUntil);
+        }
         if (deadline == Long.MAX_VALUE) {
             return client && connection == null ? RECONNECT_MILLIS : -1;
         }
         return (int) Math.clamp((deadline - now + 999_999) / 1_000_000, 0, Integer.MAX_VALUE);
     }
 
-    private void expireDeadlines() {
+    private void expireDeadlines() throws IOException {
+        long now = System.nanoTime();
+        if (listenPausedUntil != 0 && now - listenPausedUntil >= 0) {
+            listenPausedUntil = 0;
+            epoll.add(listener.fd(), Epoll.IN, LISTEN);
+        }
         if (connection == null) {
             return;
         }
-        long now = System.nanoTime();
         if (in.isPartial() && now - in.startedNanos() >= options.messageTimeout().toNanos()) {
             LOG.warn("{}: the front end sent {} bytes of a message and not the rest within {}; closing the"
                     + " connection", name, in.progress(), ServerOptions.human(options.messageTimeout()));
@@ -334,7 +345,15 @@ public final class VhostUserServer implements AutoCloseable {
     private void tryConnect() throws IOException {
         UnixSocket s;
         try {
-            s = UnixSocket.connect(path);
+            s = UnixSocket.connectWithoutWaiting(path); // a front end that does not accept must not hold the loop
+            if (s == null) {
+                if (!waitingLogged) {
+                    LOG.info("{}: the front end at {} does not accept connections now; trying again",
+                            name, path.toAbsolutePath());
+                    waitingLogged = true;
+                }
+                return;
+            }
         } catch (LinuxException e) {
             if (e.errno() != Errno.ENOENT && e.errno() != Errno.ECONNREFUSED) {
                 throw e;
@@ -354,7 +373,11 @@ public final class VhostUserServer implements AutoCloseable {
         try {
             s = listener.accept();
         } catch (LinuxException e) {
-            LOG.warn("{}: accept failed: {}", name, e.getMessage()); // EMFILE and the like: try again next time
+            // out of descriptors (EMFILE, ENFILE) or the like: the listener stays readable, so stop watching it for
+            // a while rather than spin; pending connections wait in the backlog
+            LOG.warn("{}: accept failed: {}; not accepting for {} ms", name, e.getMessage(), LISTEN_PAUSE_MILLIS);
+            epoll.remove(listener.fd());
+            listenPausedUntil = System.nanoTime() + LISTEN_PAUSE_MILLIS * 1_000_000L;
             return;
         }
         if (s == null) {

@@ -312,6 +312,27 @@ class VhostUserServerTest {
         }
     }
 
+    /** A front end that listens but does not accept (its backlog is full) must not hold the connecting loop. */
+    @Test
+    void clientModeDoesNotWaitForAFrontEndThatDoesNotAccept() throws Exception {
+        Path qemu = dir.resolve("frozen.sock");
+        List<UnixSocket> queued = new java.util.ArrayList<>();
+        try (UnixSocket listening = UnixSocket.listen(qemu, 0)) {
+            UnixSocket s;
+            while ((s = UnixSocket.connectWithoutWaiting(qemu)) != null) {
+                queued.add(s); // fill the backlog: nobody accepts
+            }
+            VhostUserServer client = VhostUserServer.connecting(qemu,
+                    new VirtioGpioDevice(new GpioController(SimulatedChip.withLines("c", 2, "C"))), "frozen").start();
+            Thread.sleep(500); // a few connection attempts (every 200 ms)
+            client.close();
+            assertThat(client.isRunning()).as("the loop was not stuck in connect()").isFalse();
+            assertThat(client.connections()).isZero();
+        } finally {
+            queued.forEach(UnixSocket::close);
+        }
+    }
+
     @Test
     void eventqIsNotServedWithoutTheIrqFeature() throws Exception {
         try (TestFrontend f = new TestFrontend(path)) {
