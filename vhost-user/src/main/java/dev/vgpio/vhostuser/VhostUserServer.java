@@ -67,6 +67,12 @@ public final class VhostUserServer implements AutoCloseable {
     private volatile UnixSocket connection;
     /** When the current connection must have sent its first complete message ({@link System#nanoTime()}), or 0. */
     private long handshakeDeadline;
+    /** A reply the front end has not taken yet: its length in {@link #out}, how much went, and when it started. */
+    private int replyLength;
+    private int replySent;
+    private long replyStarted;
+    /** The connection is watched for room to send (the rest of a reply), not for messages. */
+    private boolean awaitingOut;
     /** When to watch the listener again after an accept failed ({@link System#nanoTime()}), or 0. */
     private long listenPausedUntil;
     private Thread thread;
@@ -310,6 +316,9 @@ public final class VhostUserServer implements AutoCloseable {
         if (listenPausedUntil != 0) {
             deadline = Math.min(deadline, listenPausedUntil);
         }
+        if (connection != null && replyLength > 0) {
+            deadline = Math.min(deadline, replyStarted + options.messageTimeout().toNanos());
+        }
         if (deadline == Long.MAX_VALUE) {
             return client && connection == null ? RECONNECT_MILLIS : -1;
         }
@@ -325,7 +334,11 @@ public final class VhostUserServer implements AutoCloseable {
         if (connection == null) {
             return;
         }
-        if (in.isPartial() && now - in.startedNanos() >= options.messageTimeout().toNanos()) {
+        if (replyLength > 0 && now - replyStarted >= options.messageTimeout().toNanos()) {
+            LOG.warn("{}: the front end took {} of the {} bytes of a reply and not the rest within {}; closing the"
+                    + " connection", name, replySent, replyLength, ServerOptions.human(options.messageTimeout()));
+            disconnect();
+        } else if (in.isPartial() && now - in.startedNanos() >= options.messageTimeout().toNanos()) {
             LOG.warn("{}: the front end sent {} bytes of a message and not the rest within {}; closing the"
                     + " connection", name, in.progress(), ServerOptions.human(options.messageTimeout()));
             disconnect();
@@ -420,7 +433,13 @@ public final class VhostUserServer implements AutoCloseable {
                 disconnect();
                 return;
             }
-            for (int m = 0; m < MESSAGES_PER_TURN && connection != null; m++) {
+            if (replyLength > 0) {
+                if ((events & Epoll.OUT) != 0) {
+                    sendReply();
+                }
+                return; // nothing more is read until the front end has taken its reply
+            }
+            for (int m = 0; m < MESSAGES_PER_TURN && connection != null && replyLength == 0; m++) {
                 if (!in.readFrom(connection, System.nanoTime())) {
                     return;
                 }
@@ -452,7 +471,34 @@ public final class VhostUserServer implements AutoCloseable {
         int replySize = session.handle(request, in.flags(), in.payload(), in.payloadSize(), in.fds(), outPayload);
         if (replySize >= 0) {
             Header.write(out, request, Header.FLAG_VERSION | Header.FLAG_REPLY, replySize);
-            connection.sendWithin(out, 0, Header.SIZE + replySize, options.messageTimeout());
+            replyLength = Header.SIZE + replySize;
+            replySent = 0;
+            replyStarted = System.nanoTime();
+            sendReply();
+        }
+    }
+
+    /**
+     * Sends what the socket takes of the pending reply without waiting. If some is left, the loop stops reading the
+     * connection and waits for it to be writable (within the message timeout) while it goes on serving the rest.
+     */
+    private void sendReply() throws IOException {
+        while (replySent < replyLength) {
+            long n = connection.send(out, replySent, replyLength - replySent, null, 0);
+            if (n < 0) {
+                if (!awaitingOut) {
+                    epoll.modify(connection.fd(), Epoll.OUT | Epoll.RDHUP, CONNECTION);
+                    awaitingOut = true;
+                }
+                return;
+            }
+            replySent += (int) n;
+        }
+        replyLength = 0;
+        replySent = 0;
+        if (awaitingOut) {
+            awaitingOut = false;
+            epoll.modify(connection.fd(), Epoll.IN | Epoll.RDHUP, CONNECTION);
         }
     }
 
@@ -468,6 +514,9 @@ public final class VhostUserServer implements AutoCloseable {
         connection.close();
         connection = null;
         handshakeDeadline = 0;
+        replyLength = 0;
+        replySent = 0;
+        awaitingOut = false;
         in.clear();
         session.disconnected();
         LOG.info("{}: the device keeps its state; {} {}", name,

@@ -243,22 +243,42 @@ class HostileFrontEndTest {
     }
 
     @Test
-    void aFrontEndThatNeverReadsItsRepliesIsClosed() throws Exception {
-        start(ServerOptions.DEFAULTS.withMessageTimeout(Duration.ofSeconds(1)));
+    void aFrontEndThatNeverReadsItsRepliesNeitherHoldsTheLoopNorStaysConnected() throws Exception {
+        start(ServerOptions.DEFAULTS.withMessageTimeout(Duration.ofSeconds(4)));
         try (TestFrontend f = connectAndDriveLine0()) {
-            f.socket.setSendTimeout(Duration.ofSeconds(3));
+            f.watchRisingEdges(1);
+            long buf = TestFrontend.IRQ_BUF;
+            await("the back end to hold the buffer").atMost(WITHIN).until(() -> chip.edgeDetection(1)
+                    != dev.vgpio.lines.Edge.NONE);
+            f.request(GET_VALUE, 0, 0); // the eventq kick has been served once this is answered
             Header.write(f.msg, VhostUser.GET_FEATURES, Header.FLAG_VERSION, 0);
-            int sent = 0;
-            try {
-                while (sent < 1_000_000) {
-                    f.socket.sendFully(f.msg, 0, Header.SIZE, null, 0);
-                    sent++;
+            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+            Thread flood = Thread.ofPlatform().start(() -> {
+                try {
+                    while (sent.get() < 1_000_000) {
+                        f.socket.sendFully(f.msg, 0, Header.SIZE, null, 0);
+                        sent.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    // the back end stopped reading, then closed the connection
                 }
-            } catch (IOException e) {
-                // the back end stopped reading (its reply could not go out), then closed the connection
-            }
-            assertThat(sent).isLessThan(1_000_000);
-            await().atMost(WITHIN).until(() -> !server.isConnected());
+            });
+            int[] last = {-1};
+            await("the back end to stop reading").atMost(WITHIN).pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        int now = sent.get();
+                        boolean still = now == last[0];
+                        last[0] = now;
+                        return still;
+                    });
+            assertThat(server.isConnected()).isTrue();
+            chip.drive(1, 1);
+            await("the interrupt, while a reply waits to be taken").atMost(Duration.ofSeconds(2))
+                    .until(() -> f.memory.readU8(buf + 8) == 1);
+            await("the message deadline").atMost(WITHIN).until(() -> !server.isConnected());
+            f.socket.shutdown();
+            flood.join(5000);
+            assertThat(sent.get()).isLessThan(1_000_000);
         }
         expectRecovered();
     }
