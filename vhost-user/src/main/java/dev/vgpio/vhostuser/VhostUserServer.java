@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * mode 0600 (or 0660 for a group, {@link ServerOptions#access()}) and is never reachable by others on the way; a
  * stale file left by a dead process is replaced, a live one is refused.
  *
- * <p>Nothing a front end does can stop the loop: messages are received piece by piece on a non-blocking connection
- * with a deadline for each ({@link ServerOptions#messageTimeout()}) and one for the first
- * ({@link ServerOptions#handshakeTimeout()}); its eventfds are checked and never block; and a fault in the memory
- * it shares (a memfd it truncated) ends that connection only. If the loop itself fails, the server calls its
+ * <p>A front end cannot hold the loop: messages are received and replies sent piece by piece on a non-blocking
+ * connection with a deadline for each ({@link ServerOptions#messageTimeout()}) and one for the first
+ * ({@link ServerOptions#handshakeTimeout()}); its eventfds are checked and kept non-blocking (a narrow race
+ * remains, docs/hardening.md); and a fault in the memory it shares (a memfd it truncated) ends that connection
+ * only. If the loop itself fails, the server calls its
  * {@linkplain #onFatal fatal handler}, so a daemon can exit rather than live on without its device.
  *
  * <p>In client mode ({@link #connecting}) the front end listens (QEMU's {@code -chardev socket,server=on}) and
