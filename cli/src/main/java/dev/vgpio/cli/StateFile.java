@@ -71,7 +71,8 @@ final class StateFile implements AutoCloseable {
     }
 
     /**
-     * Restores {@code chip} from {@code file} if it exists; {@link #watch()} then keeps the file up to date until closed.
+     * Restores {@code chip} from {@code file} if it exists; {@link #watch()} then keeps the file up to date until
+     * closed.
      *
      * @throws IOException with a message naming the file if it cannot be trusted, read or applied
      */

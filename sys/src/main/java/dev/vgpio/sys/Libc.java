@@ -88,7 +88,8 @@ final class Libc {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
         static final MethodHandle LINK = errno("link", JAVA_INT, ADDRESS, ADDRESS);
         static final MethodHandle UNLINK = errno("unlink", JAVA_INT, ADDRESS);
-        static final MethodHandle RENAMEAT2 = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle RENAMEAT2 =
+                errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
         static final MethodHandle UMASK = link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         static final MethodHandle GETEUID = link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
         static final MethodHandle SYSCONF = link("sysconf", false, FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
