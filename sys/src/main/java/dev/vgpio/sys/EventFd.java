@@ -22,6 +22,13 @@ public final class EventFd implements AutoCloseable {
     private final OwnedFd fd;
     /** Received from a peer ({@link #adoptChecked}): its open file, and so its O_NONBLOCK, is shared. */
     private final boolean shared;
+    /** While a signal of a shared eventfd writes: when it started ({@link System#nanoTime()} with bit 0 set). */
+    private volatile long signalSince;
+    /** The guard drained the counter under a write the peer made wait. */
+    private volatile boolean rescued;
+    private final Object guardLock = new Object();
+    /** A duplicate the guard reads through, closed with this one. */
+    private int guardFd = -1;
 
     private EventFd(int fd) {
         this(fd, false);
@@ -69,7 +76,10 @@ public final class EventFd implements AutoCloseable {
             throw new java.io.IOException("fd " + fd + " is " + kind + ", not an eventfd");
         }
         Fds.setNonBlocking(fd, true);
-        return new EventFd(fd, true);
+        EventFd e = new EventFd(fd, true);
+        e.guardFd = Fds.dup(fd);
+        PeerEventFdGuard.watch(e);
+        return e;
     }
 
     /** The descriptor, or -1 once closed. */
@@ -80,14 +90,38 @@ public final class EventFd implements AutoCloseable {
     /**
      * Adds 1 to the counter. A counter already at its maximum (EAGAIN) is left as it is: it is signalled anyway.
      * On an eventfd from a peer, which shares O_NONBLOCK with this process, the flag is checked first: a peer that
-     * cleared it is refused with EAGAIN rather than given a write that could block (a peer that clears it between
-     * the check and the write, with its counter at the maximum, still can; see docs/hardening.md).
+     * cleared it is refused with EAGAIN rather than given a write that could block. A peer that clears it between
+     * the check and the write, with its counter at the maximum, makes the write wait at most about 150 ms: the
+     * {@link PeerEventFdGuard} drains the counter, and the signal fails with EAGAIN so that the caller drops it.
      */
     public void signal() throws LinuxException {
+        signal(true);
+    }
+
+    /** {@link #signal()}, optionally without the flag check (tests stand in for a peer that wins the race). */
+    void signal(boolean checkFlag) throws LinuxException {
         int f = fd.get();
-        if (shared && !Fds.isNonBlocking(f)) {
+        if (!shared) {
+            write(f);
+            return;
+        }
+        if (checkFlag && !Fds.isNonBlocking(f)) {
             throw new LinuxException("write(eventfd " + f + "): the peer made it blocking", Errno.EAGAIN);
         }
+        signalSince = System.nanoTime() | 1;
+        try {
+            write(f);
+        } finally {
+            signalSince = 0;
+        }
+        if (rescued) {
+            rescued = false;
+            throw new LinuxException("write(eventfd " + f + "): the peer made it wait (its counter was drained to"
+                    + " let it through)", Errno.EAGAIN);
+        }
+    }
+
+    private static void write(int f) throws LinuxException {
         while (true) {
             long r = Libc.write(f, ONE, 8);
             if (r >= 0 || r == -Errno.EAGAIN) {
@@ -95,6 +129,20 @@ public final class EventFd implements AutoCloseable {
             }
             if (r != -Errno.EINTR) {
                 throw new LinuxException("write(eventfd " + f + ")", (int) -r);
+            }
+        }
+    }
+
+    /** Called by the guard: drains the counter if a signal has waited too long. */
+    void rescueIfStuck(long now, MemorySegment iov) {
+        long since = signalSince;
+        if (since == 0 || now - since < PeerEventFdGuard.STUCK_NANOS) {
+            return;
+        }
+        synchronized (guardLock) {
+            if (guardFd >= 0) {
+                rescued = true;
+                PeerEventFdGuard.drain(guardFd, iov);
             }
         }
     }
@@ -125,6 +173,13 @@ public final class EventFd implements AutoCloseable {
     /** Closes the descriptor; later calls do nothing. */
     @Override
     public void close() {
+        if (shared) {
+            PeerEventFdGuard.unwatch(this);
+            synchronized (guardLock) {
+                Fds.closeQuietly(guardFd);
+                guardFd = -1;
+            }
+        }
         fd.close();
     }
 

@@ -86,6 +86,8 @@ final class Libc {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
         static final MethodHandle IOCTL = link("ioctl", true,
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle PREADV2 =
+                errno("preadv2", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
         static final MethodHandle LINK = errno("link", JAVA_INT, ADDRESS, ADDRESS);
         static final MethodHandle UNLINK = errno("unlink", JAVA_INT, ADDRESS);
         static final MethodHandle RENAMEAT2 =
@@ -369,6 +371,15 @@ final class Libc {
         MemorySegment c = H.capture();
         try {
             return H.result((int) H.IOCTL.invokeExact(c, fd, request, arg), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static long preadv2(int fd, MemorySegment iov, int count, long offset, int flags) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((long) H.PREADV2.invokeExact(c, fd, iov, count, offset, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }

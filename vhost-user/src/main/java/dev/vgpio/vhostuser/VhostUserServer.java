@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A front end cannot hold the loop: messages are received and replies sent piece by piece on a non-blocking
  * connection with a deadline for each ({@link ServerOptions#messageTimeout()}) and one for the first
- * ({@link ServerOptions#handshakeTimeout()}); its eventfds are checked and kept non-blocking (a narrow race
- * remains, docs/hardening.md); and a fault in the memory it shares (a memfd it truncated) ends that connection
- * only. If the loop itself fails, the server calls its
+ * ({@link ServerOptions#handshakeTimeout()}); its eventfds are checked and kept non-blocking (a signal it makes
+ * wait anyway is let through by a guard within about 150 ms, and ends the connection); and a fault in the memory it
+ * shares (a memfd it truncated) ends that connection only. If the loop itself fails, the server calls its
  * {@linkplain #onFatal fatal handler}, so a daemon can exit rather than live on without its device.
  *
  * <p>In client mode ({@link #connecting}) the front end listens (QEMU's {@code -chardev socket,server=on}) and
