@@ -8,10 +8,13 @@ import dev.vgpio.lines.LineStateListener;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -102,7 +105,15 @@ final class StateFile implements AutoCloseable {
         checkTrusted();
         Saved saved;
         try {
-            saved = JSON.readValue(file.toFile(), Saved.class);
+            byte[] bytes;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                ByteBuffer b = ByteBuffer.allocate((int) Math.min(ch.size(), 16 << 20));
+                while (b.hasRemaining() && ch.read(b) > 0) {
+                    // the whole file, which a chip of 65535 lines keeps well under 16 MiB
+                }
+                bytes = java.util.Arrays.copyOf(b.array(), b.position());
+            }
+            saved = JSON.readValue(bytes, Saved.class);
         } catch (JacksonException e) {
             throw new IOException("state file " + file + " is not a saved line state (" + e.getOriginalMessage()
                     + "); remove it to start from the chip's defaults", e);
@@ -194,7 +205,11 @@ final class StateFile implements AutoCloseable {
         }
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".vgpio-state-", ".tmp");
         try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), new Saved(chip.label(), lines));
+            byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Saved(chip.label(), lines));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(json));
+                ch.force(true); // on the disk before it replaces the old state: a power cut leaves one or the other
+            }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
