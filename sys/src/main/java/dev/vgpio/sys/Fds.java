@@ -63,6 +63,36 @@ public final class Fds {
         }
     }
 
+    /**
+     * The type of the file system {@code fd}'s file lives on ({@code tmpfs}, {@code ext4}, {@code fuse.sshfs}...),
+     * found in /proc without touching the file itself, so that a file system whose daemon does not answer cannot
+     * make this wait; the empty string for files on no mounted file system (memfds, pipes, eventfds).
+     */
+    public static String fileSystemType(int fd) throws LinuxException {
+        Libc.requireSupported();
+        String mountId = null;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith("mnt_id:")) {
+                    mountId = line.substring(7).trim();
+                }
+            }
+            if (mountId == null) {
+                return "";
+            }
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/mountinfo"))) {
+                String[] f = line.split(" ");
+                if (f.length > 0 && f[0].equals(mountId)) {
+                    int dash = java.util.Arrays.asList(f).indexOf("-");
+                    return dash >= 0 && dash + 1 < f.length ? f[dash + 1] : "";
+                }
+            }
+            return "";
+        } catch (java.io.IOException e) {
+            throw new LinuxException("read(/proc/self/fdinfo/" + fd + ")", Errno.EBADF);
+        }
+    }
+
     /** Whether {@code O_NONBLOCK} is set on the open file of {@code fd}. */
     public static boolean isNonBlocking(int fd) throws LinuxException {
         Libc.requireSupported();

@@ -81,4 +81,31 @@ class FdsTest {
         a.close();
         b.close();
     }
+
+    @Test
+    void theFileSystemOfAFileIsFoundWithoutTouchingIt() throws Exception {
+        int memfd = MemFd.create("fs-test", 4096);
+        try {
+            org.assertj.core.api.Assertions.assertThat(Fds.fileSystemType(memfd)).as("a memfd is on no mount")
+                    .isEmpty();
+        } finally {
+            Fds.closeQuietly(memfd);
+        }
+        java.nio.file.Path file = java.nio.file.Path.of("/proc/version");
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            int fd = -1;
+            try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+                for (java.nio.file.Path p : fds.toList()) {
+                    try {
+                        if (java.nio.file.Files.readSymbolicLink(p).equals(file)) {
+                            fd = Integer.parseInt(p.getFileName().toString());
+                        }
+                    } catch (java.io.IOException e) {
+                        // gone meanwhile
+                    }
+                }
+            }
+            org.assertj.core.api.Assertions.assertThat(Fds.fileSystemType(fd)).isEqualTo("proc");
+        }
+    }
 }

@@ -29,12 +29,26 @@ final class MappedMemory implements AutoCloseable {
      *
      * @throws ProtocolException if a region overlaps another, is larger than its fd, or cannot be mapped
      */
+    /** File systems served over a network or by a user process: a page fault there can wait for ever. */
+    private static final java.util.Set<String> REMOTE = java.util.Set.of("nfs", "nfs4", "cifs", "smb3", "9p",
+            "ceph", "glusterfs", "afs", "virtiofs");
+
+    /** Refuses guest memory on a file system served by a user process or over a network. */
+    static void checkFileSystem(int region, String fs) throws ProtocolException {
+        if (fs.startsWith("fuse") || REMOTE.contains(fs)) {
+            throw new ProtocolException(String.format("memory region %d is a file on a %s file system, whose"
+                    + " server could stall every access; guest memory must be a memfd or on tmpfs, hugetlbfs"
+                    + " or a local disk", region, fs));
+        }
+    }
+
     static MappedMemory map(List<MemoryRegion> regions, int[] fds) throws ProtocolException {
         List<MappedRegion> mappings = new ArrayList<>();
         List<GuestRegion> guest = new ArrayList<>();
         try {
             for (int i = 0; i < regions.size(); i++) {
                 MemoryRegion r = regions.get(i);
+                checkFileSystem(i, Fds.fileSystemType(fds[i])); // before fstat, which such a file system could stall
                 long fileSize = Fds.fileSize(fds[i]);
                 if (fileSize > 0 && fileSize < r.mmapOffset() + r.size()) {
                     throw new ProtocolException(String.format(
