@@ -368,6 +368,32 @@ public final class GpioController {
     }
 
     /**
+     * Makes this record of each line's direction and output value agree with the lines where they differ: a
+     * request cut short between changing a line and recording it (a fault in the transport's memory, raised a
+     * little after the access) leaves the two apart. A value set before a direction (held for a released line)
+     * stays.
+     *
+     * @return how many lines had to be corrected
+     */
+    public int resyncFromLines() {
+        int corrected = 0;
+        for (int gpio = 0; gpio < ngpio; gpio++) {
+            try {
+                Direction d = lines.getDirection(gpio);
+                int v = d == Direction.OUT ? lines.getValue(gpio) : value[gpio];
+                if (direction[gpio] != d.code() || value[gpio] != v) {
+                    direction[gpio] = (byte) d.code();
+                    value[gpio] = (byte) v;
+                    corrected++;
+                }
+            } catch (LineException e) {
+                LOG.warn("{}: cannot read line {} back: {}", lines.label(), gpio, e.getMessage());
+            }
+        }
+        return corrected;
+    }
+
+    /**
      * An edge interrupt of {@code gpio} was delivered into a buffer that never reached the driver (its ring went
      * away with its front end): it is latched again, so that the next buffer the driver queues gets it.
      */

@@ -255,6 +255,11 @@ public final class VirtioGpioDevice implements VirtioDevice {
         if (eventq == null) {
             forgetHeldBuffers();
         }
+        int corrected = controller.resyncFromLines();
+        if (corrected > 0) {
+            LOG.warn("the record of {} lines differed from the lines after the front end went away; corrected",
+                    corrected);
+        }
     }
 
     /** Buffers the device still holds for a stopped eventq: held by the controller, or completed meanwhile. */

@@ -225,4 +225,21 @@ class GpioControllerTest {
             inner.close();
         }
     }
+
+    /** A request cut short after the line changed but before it was recorded (a late memory fault) is repaired. */
+    @Test
+    void theRecordFollowsTheLinesWhereACutShortRequestLeftThemApart() throws Exception {
+        SimulatedChip c = SimulatedChip.withLines("r", 3, "R");
+        GpioController g = new GpioController(c);
+        g.handle(dev.vgpio.protocol.MessageType.SET_VALUE.code(), 2, 1); // held for a released line
+        c.setDirection(0, dev.vgpio.protocol.Direction.OUT, 1); // the line changed, the record did not
+        assertThat(g.direction(0)).isEqualTo(dev.vgpio.protocol.Direction.NONE);
+        assertThat(g.resyncFromLines()).isOne();
+        assertThat(g.direction(0)).isEqualTo(dev.vgpio.protocol.Direction.OUT);
+        assertThat(GpioController.response(g.handle(dev.vgpio.protocol.MessageType.GET_VALUE.code(), 0, 0)))
+                .isEqualTo(dev.vgpio.protocol.GpioResponse.pack(0, 1));
+        g.handle(dev.vgpio.protocol.MessageType.SET_DIRECTION.code(), 2, dev.vgpio.protocol.Direction.OUT.code());
+        assertThat(c.observe(2)).as("the value held for the released line stayed").isEqualTo(1);
+        assertThat(g.resyncFromLines()).isZero();
+    }
 }
