@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "virtio-gpio devices, drivers and tools.%n"
                 + "A VMM hands GPIO lines to a guest through vhost-user; vgpio serves them from simulated or real chips.",
         subcommands = {ServeCommand.class, CtlCommand.class, DetectCommand.class, InfoCommand.class,
-            GetCommand.class, SetCommand.class, MonCommand.class, ConformCommand.class, BenchCommand.class,
+            GetCommand.class, SetCommand.class, MonCommand.class, ListHostCommand.class, ConformCommand.class,
+            BenchCommand.class,
             VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {

@@ -56,8 +56,13 @@ class HostChipGuestTest {
                   dev.vgpio.it.HostChipChecker $chip /sys/devices/platform/$dev/$chip sim-a
                 rc=$?
                 echo "VGPIO-MARK checker-exit $rc"
+                /mnt/jdk/bin/java --enable-native-access=ALL-UNNAMED -jar /mnt/host/vgpio.jar list-host
+                echo "VGPIO-MARK list-host-exit $?"
                 exit $rc
                 """.formatted(HostChipChecker.LABEL, sysEntry);
+        Path cliJar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
+        assertThat(cliJar).as("the CLI jar is built before the integration tests run").exists();
+        Files.copy(cliJar, share.resolve("vgpio.jar"));
         Map<String, String> env = Map.of("VGPIO_GUEST_SHARE", share.toString(),
                 "VGPIO_GUEST_JDK", System.getProperty("java.home"), "VGPIO_GUEST_MEM", "1G");
         try (GuestVm vm = new GuestVm(dir, "hostchip", scenario, Path.of("-"), env)) {
@@ -73,6 +78,15 @@ class HostChipGuestTest {
                         .anyMatch(l -> l.startsWith("CHECK ok " + check + " "));
             }
             assertThat(out).as(console).contains("CHECKER-DONE failures=0", "VGPIO-MARK checker-exit 0");
+            // vgpio list-host, run in the guest against the same chip, lists it as gpiodetect and gpioinfo would
+            assertThat(out).as(console).anyMatch(l -> l.matches("gpiochip\\d+ \\[" + HostChipChecker.LABEL
+                    + "\\] \\(8 lines\\)"));
+            for (int i = 0; i < 8; i++) {
+                int line = i;
+                assertThat(out).as(console).anyMatch(l -> l.startsWith(String.format("\tline %3d:\t\"sim-a%d\"\t",
+                        line, line)));
+            }
+            assertThat(out).as(console).contains("VGPIO-MARK list-host-exit 0");
             assertThat(vm.output()).as(console).contains("VGPIO-SCENARIO-EXIT 0");
         }
     }
