@@ -36,7 +36,6 @@ public final class UnixSocket implements AutoCloseable {
     static final int SO_SNDTIMEO = 21;
     static final int ENOTCONN = 107;
     static final int ECONNABORTED = 103;
-    static final int ETIMEDOUT = 110;
     static final short POLLIN = 1;
     static final short POLLOUT = 4;
     /** The size of {@code sockaddr_un.sun_path}; a path needs one byte less for its terminating NUL. */
@@ -310,30 +309,6 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
-    /**
-     * Sends exactly {@code length} bytes on a non-blocking socket, waiting at most {@code timeout} in all for the
-     * peer to make room: a peer that stops reading cannot hold the caller. The descriptors go with the first part.
-     *
-     * @throws LinuxException with ETIMEDOUT if the peer did not take it all in time
-     */
-    public void sendWithin(MemorySegment buf, long offset, long length, Duration timeout) throws IOException {
-        checkRange(buf, offset, length);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long done = 0;
-        while (done < length) {
-            long n = send(buf, offset + done, length - done, null, 0);
-            if (n >= 0) {
-                done += n;
-                continue;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !await(POLLOUT, (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000))) {
-                throw new LinuxException("sendmsg(" + describe() + ", the peer took no data for " + timeout + ")",
-                        ETIMEDOUT);
-            }
-        }
-    }
-
     /** Sets or clears {@code O_NONBLOCK}; use this rather than {@link Fds#setNonBlocking}, so that EAGAIN reads right. */
     public void setNonBlocking(boolean on) throws LinuxException {
         Fds.setNonBlocking(fd.get(), on);
@@ -399,21 +374,15 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     private void await(short events) throws IOException {
-        await(events, -1);
-    }
-
-    /** Waits up to {@code timeoutMillis} (-1: for ever) for {@code events}; false if the time ran out. */
-    private boolean await(short events, int timeoutMillis) throws IOException {
         int f = openFd();
         MemorySegment pollfd = Libc.scratch();
         pollfd.set(ValueLayout.JAVA_INT, 0, f);
         pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
         pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-        int r = Libc.poll(pollfd, 1, timeoutMillis);
+        int r = Libc.poll(pollfd, 1, -1);
         if (r < 0 && r != -Errno.EINTR) {
             throw new LinuxException("poll(" + describe() + ")", -r);
         }
-        return r != 0;
     }
 
     private void setTimeout(int option, String name, Duration timeout) throws LinuxException {

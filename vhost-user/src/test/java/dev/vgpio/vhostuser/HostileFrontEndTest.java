@@ -12,16 +12,13 @@ import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
-import dev.vgpio.protocol.GpioRequest;
 import dev.vgpio.sys.EventFd;
 import dev.vgpio.sys.Fds;
 import dev.vgpio.sys.UnixSocket;
 import dev.vgpio.virtio.VirtioDevice;
 import dev.vgpio.virtqueue.DeviceQueue;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,9 +96,7 @@ class HostileFrontEndTest {
         TestFrontend f = connectAndDriveLine0();
         try (f) {
             long buf = TestFrontend.BUFS + 0x8000;
-            f.memory.write(buf, GpioRequest.toBytes(GET_VALUE.code(), 0, 0), 0, 8);
-            f.requestq.begin().readable(buf, 8).writable(buf + 16, 2).submit();
-            f.requestq.publish();
+            f.queueRequest(buf, GET_VALUE.code(), 0, 0, 2);
             Fds.ftruncate(f.memFd, 0); // from here on neither side may touch that memory
             f.kick[0].signal();
             await("the fault to be seen").atMost(WITHIN).until(() -> server.memoryFaults() == 1);
@@ -131,18 +126,12 @@ class HostileFrontEndTest {
         start();
         try (TestFrontend f = connectAndDriveLine0(); EventFd full = EventFd.create()) {
             Fds.setNonBlocking(full.fd(), false);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment max = arena.allocate(ValueLayout.JAVA_LONG);
-                max.set(ValueLayout.JAVA_LONG, 0, 0xffff_ffff_ffff_fffeL);
-                assertThat(Fds.write(full.fd(), max, 8)).isEqualTo(8);
-            }
+            TestFrontend.fillCounter(full);
             f.vringFd(VhostUser.SET_VRING_CALL, 0, full);
             // answered although the call fd cannot take another signal; the test sees used entries by polling
             long buf = TestFrontend.BUFS + 0x8000;
             for (int i = 0; i < 3; i++) {
-                f.memory.write(buf, GpioRequest.toBytes(GET_VALUE.code(), 0, 0), 0, 8);
-                f.requestq.begin().readable(buf, 8).writable(buf + 16, 2).submit();
-                f.requestq.publish();
+                f.queueRequest(buf, GET_VALUE.code(), 0, 0, 2);
                 f.kick[0].signal();
                 List<Integer> used = new ArrayList<>();
                 await("an answer").atMost(WITHIN).until(() -> {
@@ -162,15 +151,9 @@ class HostileFrontEndTest {
         start();
         try (TestFrontend f = connectAndDriveLine0()) {
             Fds.setNonBlocking(f.call[0].fd(), false);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment max = arena.allocate(ValueLayout.JAVA_LONG);
-                max.set(ValueLayout.JAVA_LONG, 0, 0xffff_ffff_ffff_fffeL);
-                assertThat(Fds.write(f.call[0].fd(), max, 8)).isEqualTo(8);
-            }
+            TestFrontend.fillCounter(f.call[0]);
             long buf = TestFrontend.BUFS + 0x8000;
-            f.memory.write(buf, GpioRequest.toBytes(GET_VALUE.code(), 0, 0), 0, 8);
-            f.requestq.begin().readable(buf, 8).writable(buf + 16, 2).submit();
-            f.requestq.publish();
+            f.queueRequest(buf, GET_VALUE.code(), 0, 0, 2);
             f.kick[0].signal();
             await("the back end to drop the connection rather than block").atMost(WITHIN)
                     .until(() -> !server.isConnected());

@@ -172,12 +172,8 @@ final class TestFrontend implements AutoCloseable {
 
     int[] request(int type, int gpio, long value, int responseSize) throws IOException {
         long buf = BUFS + 0x100L * (slot++ % 256);
-        byte[] req = GpioRequest.toBytes(type, gpio, value);
         try {
-            memory.write(buf, req, 0, 8);
-            memory.fill(buf + 16, 0x80, (byte) 0xee);
-            requestq.begin().readable(buf, 8).writable(buf + 16, responseSize).submit();
-            requestq.publish();
+            queueRequest(buf, type, gpio, value, responseSize);
             if (requestq.kickNeeded()) {
                 kick[0].signal();
             }
@@ -220,6 +216,32 @@ final class TestFrontend implements AutoCloseable {
         eventq.begin().readable(buf, 2).writable(buf + 8, 1).submit();
         eventq.publish();
         kick[1].signal();
+    }
+
+    /**
+     * Puts a request on the requestq and publishes it without kicking: the request at {@code buf}, the response
+     * room ({@code responseSize} bytes, preset to 0xee) at {@code buf + 16}.
+     */
+    void queueRequest(long buf, int type, int gpio, long value, int responseSize)
+            throws dev.vgpio.memory.GuestMemoryException {
+        memory.write(buf, GpioRequest.toBytes(type, gpio, value), 0, 8);
+        memory.fill(buf + 16, 0x80, (byte) 0xee);
+        requestq.begin().readable(buf, 8).writable(buf + 16, responseSize).submit();
+        requestq.publish();
+    }
+
+    /**
+     * Sets the counter of {@code fd} (a front end's own eventfd) to its maximum, so that a write of 1 would have to
+     * wait (or fail with EAGAIN).
+     */
+    static void fillCounter(EventFd fd) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment max = a.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
+            max.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0xffff_ffff_ffff_fffeL);
+            if (dev.vgpio.sys.Fds.write(fd.fd(), max, 8) != 8) {
+                throw new IOException("the counter of " + fd + " did not take the value");
+            }
+        }
     }
 
     /** GET_VRING_BASE for a queue. */
