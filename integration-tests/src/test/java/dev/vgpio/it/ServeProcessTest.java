@@ -30,13 +30,7 @@ class ServeProcessTest {
 
     @Test
     void vgpioServeServesTheBuiltInChipToAGuestAndStopsOnSigterm() throws Exception {
-        Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
-        assertThat(jar).as("the CLI jar is built before the integration tests run").exists();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process daemon = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-jar",
-                jar.toString(), "serve").directory(dir.toFile())
-                .redirectOutput(dir.resolve("serve.out").toFile())
-                .redirectError(dir.resolve("serve.err").toFile()).start();
+        Process daemon = serve(List.of(), "serve");
         Path socket = dir.resolve("vgpio.sock");
         try {
             await("vgpio serve to create ./vgpio.sock").atMost(Duration.ofSeconds(10))
@@ -74,12 +68,8 @@ class ServeProcessTest {
 
     @Test
     void withAnOpenUmaskAndSilentFrontEndsTheDaemonStaysPrivateAndStopsOnSigterm() throws Exception {
-        Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process daemon = new ProcessBuilder("sh", "-c", "umask 000; exec \"$0\" \"$@\"", java.toString(),
-                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve", "--handshake-timeout", "1s")
-                .directory(dir.toFile()).redirectOutput(dir.resolve("serve.out").toFile())
-                .redirectError(dir.resolve("serve.err").toFile()).start();
+        Process daemon = serve(List.of("sh", "-c", "umask 000; exec \"$0\" \"$@\""), "serve",
+                "--handshake-timeout", "1s");
         Path socket = dir.resolve("vgpio.sock");
         try {
             await("vgpio serve to listen").atMost(Duration.ofSeconds(10))
@@ -106,6 +96,22 @@ class ServeProcessTest {
         try (var left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".vgpio-"));
         }
+    }
+
+    /**
+     * Starts {@code vgpio ARGS} from the CLI jar in the test directory, its output in serve.out and serve.err,
+     * through {@code wrapper} (a command that runs the rest, such as a shell that sets the umask) if one is given.
+     */
+    private Process serve(List<String> wrapper, String... args) throws IOException {
+        Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
+        assertThat(jar).as("the CLI jar is built before the integration tests run").exists();
+        List<String> command = new java.util.ArrayList<>(wrapper);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(dir.resolve("serve.out").toFile())
+                .redirectError(dir.resolve("serve.err").toFile()).start();
     }
 
     private static String read(Path p) throws IOException {
