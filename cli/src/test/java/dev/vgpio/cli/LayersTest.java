@@ -41,7 +41,7 @@ class LayersTest {
                 .whereLayer("virtqueue").mayOnlyAccessLayers("memory")
                 .whereLayer("virtio").mayOnlyAccessLayers("memory", "virtqueue")
                 .whereLayer("protocol").mayOnlyAccessLayers("memory", "virtqueue", "virtio")
-                .whereLayer("lines").mayOnlyAccessLayers("protocol")
+                .whereLayer("lines").mayOnlyAccessLayers("sys", "protocol")
                 .whereLayer("device").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "lines")
                 .whereLayer("driver").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol")
                 .whereLayer("vhost-user").mayOnlyAccessLayers("sys", "memory", "virtqueue", "virtio")

@@ -1,5 +1,6 @@
 package dev.vgpio.device;
 
+import dev.vgpio.lines.LineEventListener;
 import dev.vgpio.memory.GuestMemoryException;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioFeatures;
@@ -41,6 +42,8 @@ public final class VirtioGpioDevice implements VirtioDevice {
 
     private final GpioController controller;
     private final EdgeInbox inbox = new EdgeInbox(4096);
+    /** Edges read on this thread (from the lines' {@code eventFd}) go straight to the controller. */
+    private final LineEventListener direct;
     private final MemorySegment scratch;
     private final MemorySegment namesResponse;
     private final MemorySegment config;
@@ -79,6 +82,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
         controller.config().encode(config, 0);
         controller.setIrqSink(this::returnIrqBuffer);
         controller.lines().setEventListener(inbox);
+        this.direct = (gpio, rising, timestampNanos) -> controller.onEdge(gpio, rising);
     }
 
     public GpioController controller() {
@@ -317,6 +321,18 @@ public final class VirtioGpioDevice implements VirtioDevice {
     @Override
     public void onWakeup() {
         inbox.drain(controller::onEdge);
+        flushEvents();
+    }
+
+    @Override
+    public int eventFd() {
+        return controller.lines().eventFd();
+    }
+
+    /** Reads the edges the kernel recorded on the lines (on the transport's thread); interrupts go out at once. */
+    @Override
+    public void onDeviceEvents() {
+        controller.lines().dispatchEvents(direct);
         flushEvents();
     }
 

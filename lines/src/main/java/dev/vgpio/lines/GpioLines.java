@@ -43,8 +43,32 @@ public interface GpioLines extends AutoCloseable {
     /** Enables or disables edge reporting on an input line. */
     void setEdgeDetection(int offset, Edge edge) throws LineException;
 
-    /** Where edges go; {@code null} stops reporting. */
+    /**
+     * Where edges go when the lines detect them on a thread of their own (a simulated chip driven by the host);
+     * {@code null} stops reporting. Lines that have an {@link #eventFd} report their edges through
+     * {@link #dispatchEvents} instead.
+     */
     void setEventListener(LineEventListener listener);
+
+    /**
+     * A file descriptor that becomes readable when these lines have edges to report (an epoll instance over the
+     * kernel's line request descriptors), or -1 if they have none. The device's event loop watches it
+     * (level-triggered) and calls {@link #dispatchEvents} on its own thread when it is readable. It stays the same
+     * for the life of the lines.
+     */
+    default int eventFd() {
+        return -1;
+    }
+
+    /**
+     * Reads every edge waiting on {@link #eventFd} without blocking and passes each, in the order the kernel
+     * recorded them per line, to {@code listener}; called on the device's thread. Allocates nothing.
+     *
+     * @return how many edges were passed on
+     */
+    default int dispatchEvents(LineEventListener listener) {
+        return 0;
+    }
 
     /** Releases every line. */
     @Override

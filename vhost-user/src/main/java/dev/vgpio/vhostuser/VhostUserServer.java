@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves one virtio device on a vhost-user Unix socket: one thread waits (epoll) on the listening socket, the front
- * end's connection, every kick eventfd and the device's wakeup, and does all the work. One front end at a time;
+ * end's connection, every kick eventfd, the device's wakeup and its event fd (the kernel's GPIO line events), and
+ * does all the work. One front end at a time;
  * when it goes away the server waits for the next, and the device keeps its state. The socket file appears with
  * mode 0600 (or 0660 for a group, {@link ServerOptions#access()}) and is never reachable by others on the way; a
  * stale file left by a dead process is replaced, a live one is refused.
@@ -42,6 +43,7 @@ public final class VhostUserServer implements AutoCloseable {
     private static final long CONNECTION = 2;
     private static final long WAKEUP = 3;
     private static final long STOP = 4;
+    private static final long DEVICE_EVENTS = 5;
     private static final long KICK = 16;
     /** At most this many messages of one front end in a row before the loop looks at its other work. */
     private static final int MESSAGES_PER_TURN = 32;
@@ -157,6 +159,10 @@ public final class VhostUserServer implements AutoCloseable {
         }
         epoll.add(wakeup.fd(), Epoll.IN, WAKEUP);
         epoll.add(stop.fd(), Epoll.IN, STOP);
+        if (device.eventFd() >= 0) {
+            // level-triggered: whatever the device leaves unread is reported again on the next turn
+            epoll.add(device.eventFd(), Epoll.IN, DEVICE_EVENTS);
+        }
         device.setWakeup(this::wake);
     }
 
@@ -268,6 +274,12 @@ public final class VhostUserServer implements AutoCloseable {
                 wakeup.drain();
                 try {
                     device.onWakeup();
+                } catch (RuntimeException e) {
+                    failed("device event", e);
+                }
+            } else if (data == DEVICE_EVENTS) {
+                try {
+                    device.onDeviceEvents();
                 } catch (RuntimeException e) {
                     failed("device event", e);
                 }

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * Joins a driver to a {@link VirtioDevice} inside one process, without a socket: memory is an arena, a kick runs the
  * device at once on the kicking thread, and the device's notifications release per-queue semaphores. Device code
  * runs under one lock, so the device sees one thread at a time, as it requires. For tests, embedding and measuring
- * a device without a transport.
+ * a device without a transport. A device with an {@link VirtioDevice#eventFd event fd} needs a transport that has
+ * an event loop.
  */
 public final class InProcessTransport implements VirtioTransport {
     private static final long BASE = 0x1000_0000L;
@@ -32,6 +33,10 @@ public final class InProcessTransport implements VirtioTransport {
 
     /** A transport to {@code device} with {@code memorySize} bytes of shared memory. */
     public InProcessTransport(VirtioDevice device, long memorySize) {
+        if (device.eventFd() >= 0) {
+            throw new IllegalArgumentException("the in-process transport has no event loop to watch the device's"
+                    + " event fd " + device.eventFd() + " (lines of a Linux chip): serve it over vhost-user");
+        }
         this.device = device;
         MemorySegment segment = arena.allocate(memorySize, 4096);
         this.memory = GuestMemory.of(GuestRegion.of(BASE, segment));

@@ -74,6 +74,19 @@ public interface VirtioDevice {
     void onWakeup();
 
     /**
+     * A file descriptor of the device's own events (such as the kernel's GPIO line events) that the transport's
+     * event loop watches, level-triggered, for as long as it serves the device, connected or not; -1 for none. When
+     * it is readable the transport calls {@link #onDeviceEvents()} on its thread.
+     */
+    default int eventFd() {
+        return -1;
+    }
+
+    /** Runs on the transport's thread when {@link #eventFd()} is readable; must consume what made it readable. */
+    default void onDeviceEvents() {
+    }
+
+    /**
      * The driver's side of the transport is gone for good (a vhost-user front end disconnected), after its queues
      * were stopped: nothing the device held for that driver's rings may be used again. A queue stop alone (a paused
      * VM) does not mean that.
