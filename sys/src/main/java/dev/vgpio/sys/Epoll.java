@@ -48,6 +48,14 @@ public final class Epoll implements AutoCloseable {
         return new Epoll(fd);
     }
 
+    /**
+     * The epoll descriptor itself, which is readable while any watched descriptor is ready: another epoll instance
+     * (an event loop) can watch it, so that a set of descriptors that changes looks like one to that loop.
+     */
+    public int fd() {
+        return fd.get();
+    }
+
     /** Watches {@code fd} for {@code events} (a mask of {@link #IN}, {@link #OUT}, ...), reporting {@code data}. */
     public void add(int fd, int events, long data) throws LinuxException {
         ctl(CTL_ADD, "ADD", fd, events, data);

@@ -6,12 +6,17 @@ package dev.vgpio.sys;
 public final class Errno {
     private Errno() {}
 
+    public static final int EPERM = 1;
     public static final int ENOENT = 2;
     public static final int EINTR = 4;
+    public static final int EIO = 5;
+    public static final int ENXIO = 6;
     public static final int EBADF = 9;
     public static final int EAGAIN = 11;
+    public static final int EACCES = 13;
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;
+    public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EPIPE = 32;
     public static final int EADDRINUSE = 98;

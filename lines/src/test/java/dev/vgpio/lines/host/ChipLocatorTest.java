@@ -1,0 +1,36 @@
+package dev.vgpio.lines.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChipLocatorTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void chipsAreListedInTheKernelsNumberingOrderAndOtherFilesAreIgnored() throws IOException {
+        for (String name : new String[] {"gpiochip10", "gpiochip2", "gpiochip0", "gpiochipX", "gpiomem", "tty0"}) {
+            Files.createFile(dir.resolve(name));
+        }
+        assertThat(ChipLocator.chipsIn(dir)).extracting(p -> p.getFileName().toString())
+                .containsExactly("gpiochip0", "gpiochip2", "gpiochip10");
+        assertThat(ChipLocator.chipsIn(dir.resolve("missing"))).isEmpty();
+    }
+
+    @Test
+    void aChipThatCannotBeOpenedIsNotFound() {
+        assertThat(new ChipLocator(dir.resolve("gpiochip7"), "nothing").find(8)).isNull();
+    }
+
+    @Test
+    void hintsSayWhatToDo() {
+        assertThat(ChipLocator.hint(dev.vgpio.sys.Errno.EBUSY)).contains("another consumer holds the line");
+        assertThat(ChipLocator.hint(dev.vgpio.sys.Errno.EACCES)).contains("access");
+        assertThat(ChipLocator.hint(dev.vgpio.sys.Errno.EINVAL)).isEmpty();
+    }
+}
