@@ -3,6 +3,7 @@ package dev.vgpio.cli;
 import dev.vgpio.lines.pick.HostChipDirectory;
 import dev.vgpio.lines.pick.LinePicker;
 import dev.vgpio.lines.pick.LineSpec;
+import dev.vgpio.lines.pick.LineSpecException;
 import dev.vgpio.lines.pick.PickedDevice;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,10 +27,14 @@ public record DeviceSpec(Path socket, LineSpec lines, List<String> names) {
      *
      * @param host the host's chips, asked only if the spec has host parts
      * @return the lines, checked and named
-     * @throws dev.vgpio.lines.pick.LineSpecException if they cannot be picked
+     * @throws LineSpecException if they cannot be picked; the message starts with the device's socket
      */
     public PickedDevice pick(HostChipDirectory host) {
-        return LinePicker.pick(lines, names, host);
+        try {
+            return LinePicker.pick(lines, names, host);
+        } catch (LineSpecException e) {
+            throw new LineSpecException(e.reason(), "the device on " + socket + ": " + e.getMessage(), e);
+        }
     }
 
     /**

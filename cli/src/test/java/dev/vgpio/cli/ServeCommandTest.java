@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vgpio.lines.pick.HostChipDirectory;
 import dev.vgpio.lines.pick.HostChipInfo;
 import dev.vgpio.lines.pick.LineSpec;
+import dev.vgpio.lines.pick.LineSpecException;
 import dev.vgpio.sys.UnixSocket;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -85,6 +86,10 @@ class ServeCommandTest {
         assertThat(ChipSpec.of(sims.pick(host)).create().lineNames()).containsExactly("A", "B2", "C");
         DeviceSpec mixed = new DeviceSpec(Path.of("b"), LineSpec.parse("sim:A gpiochip0 1"), List.of());
         assertThatThrownBy(() -> ChipSpec.of(mixed.pick(host))).hasMessageContaining("include host lines");
+        DeviceSpec unknown = new DeviceSpec(Path.of("c.sock"), LineSpec.parse("gpiochip7 1"), List.of());
+        assertThatThrownBy(() -> unknown.pick(host)).isInstanceOfSatisfying(LineSpecException.class,
+                e -> assertThat(e.reason()).isEqualTo(LineSpecException.Reason.UNKNOWN_CHIP))
+                .hasMessageStartingWith("the device on c.sock: no host chip is called 'gpiochip7'");
     }
 
     @Test
