@@ -1,7 +1,48 @@
 package dev.vgpio.cli;
 
+import dev.vgpio.lines.pick.HostChipDirectory;
+import dev.vgpio.lines.pick.LinePicker;
+import dev.vgpio.lines.pick.LineSpec;
+import dev.vgpio.lines.pick.LineSpecException;
+import dev.vgpio.lines.pick.PickedDevice;
 import java.nio.file.Path;
+import java.util.List;
 
-/** One device {@code vgpio serve} runs: its vhost-user socket and its chip. */
-public record DeviceSpec(Path socket, ChipSpec chip) {
+/**
+ * One device {@code vgpio serve} runs: its vhost-user socket, its lines as written ({@code --chip} or a config
+ * file) and the guest's names for them ({@code --names} or a config file; {@code ""} keeps a line's own name).
+ *
+ * @param socket the vhost-user socket
+ * @param lines the device's lines
+ * @param names renames in device line order, possibly fewer than the lines ({@code null} entries are {@code ""})
+ */
+public record DeviceSpec(Path socket, LineSpec lines, List<String> names) {
+    /** Copies the renames. */
+    public DeviceSpec {
+        names = List.copyOf(names.stream().map(n -> n == null ? "" : n).toList());
+    }
+
+    /**
+     * The device's lines looked up on the host ({@link LinePicker#pick}).
+     *
+     * @param host the host's chips, asked only if the spec has host parts
+     * @return the lines, checked and named
+     * @throws LineSpecException if they cannot be picked; the message starts with the device's socket
+     */
+    public PickedDevice pick(HostChipDirectory host) {
+        try {
+            return LinePicker.pick(lines, names, host);
+        } catch (LineSpecException e) {
+            throw new LineSpecException(e.reason(), "the device on " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The simulated chip that serves this device for as long as {@code serve} serves simulated lines only (the
+     * runtime that opens host chips is wired in separately): picked against the system's chips, so that a spec of
+     * host lines fails with the picker's own message if it is wrong, and with a plain one if it is right.
+     */
+    ChipSpec chip() {
+        return ChipSpec.of(pick(HostChipDirectory.system()));
+    }
 }

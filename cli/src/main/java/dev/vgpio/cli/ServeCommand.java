@@ -221,7 +221,7 @@ final class ServeCommand implements Callable<Integer> {
         for (int i = 0; i < paths.size(); i++) {
             String chip = chips.isEmpty() ? "sim" : chips.get(chips.size() == 1 ? 0 : i);
             try {
-                result.add(new DeviceSpec(paths.get(i), ChipSpec.parse(chip)));
+                result.add(new DeviceSpec(paths.get(i), dev.vgpio.lines.pick.LineSpec.parse(chip), List.of()));
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }

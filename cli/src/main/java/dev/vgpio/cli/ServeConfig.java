@@ -1,9 +1,23 @@
 package dev.vgpio.cli;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.cfg.MapperBuilder;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.vgpio.lines.pick.LineSpec;
+import dev.vgpio.lines.pick.LineSpecException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
@@ -11,77 +25,346 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The {@code vgpio serve --config FILE} file, JSON:
+ * The {@code vgpio serve --config FILE} file: JSON, or YAML if the name ends in {@code .yaml} or {@code .yml}, or
+ * TOML if it ends in {@code .toml} (docs/config.md has the same, at more length). The same file in each format:
  *
  * <pre>{@code
  * { "devices": [
- *     { "socket": "/run/vgpio/board.sock", "label": "board", "lines": ["LED", "BUTTON", "", "RESET"] },
- *     { "socket": "/run/vgpio/sim.sock", "chip": "sim:16" } ] }
+ *     { "socket": "/run/vgpio/board.sock", "chip": "gpiochip0 3,5-7 sim:BUTTON", "names": ["LED"] },
+ *     { "socket": "bench.sock", "label": "bench",
+ *       "lines": [ { "chip": "gpiochip1", "offset": 2, "name": "RELAY" }, { "line": "RESET_N" }, "DOOR" ] },
+ *     { "socket": "demo.sock" } ] }
  * }</pre>
  *
- * A device gives either {@code chip} (the command line's chip spec) or {@code lines} (names, "" for unnamed) with an
- * optional {@code label}. Relative socket paths are relative to the file's directory.
+ * <pre>{@code
+ * devices:
+ *   - socket: /run/vgpio/board.sock
+ *     chip: gpiochip0 3,5-7 sim:BUTTON
+ *     names: [LED]
+ *   - socket: bench.sock
+ *     label: bench
+ *     lines:
+ *       - {chip: gpiochip1, offset: 2, name: RELAY}
+ *       - {line: RESET_N}
+ *       - DOOR
+ *   - socket: demo.sock
+ * }</pre>
+ *
+ * <pre>{@code
+ * [[devices]]
+ * socket = "/run/vgpio/board.sock"
+ * chip = "gpiochip0 3,5-7 sim:BUTTON"
+ * names = ["LED"]
+ *
+ * [[devices]]
+ * socket = "bench.sock"
+ * label = "bench"
+ * lines = [{ chip = "gpiochip1", offset = 2, name = "RELAY" }, { line = "RESET_N" }, "DOOR"]
+ *
+ * [[devices]]
+ * socket = "demo.sock"
+ * }</pre>
+ *
+ * <p>{@code devices} lists at least one device. A device's keys:
+ *
+ * <ul>
+ *   <li>{@code socket} (required): its vhost-user socket; a relative path is relative to the file's directory.</li>
+ *   <li>{@code chip}: its lines in {@code --chip}'s syntax ({@link LineSpec}): simulated chips, host chips with
+ *       offsets, whole host chips and host line names, in device line order. With {@code names}, the guest's names
+ *       in that order ({@code ""} keeps a line's own name; fewer than the lines is fine), as {@code --names}
+ *       gives them. With {@code label}, the label of the simulated chip if {@code chip} is one simulated chip
+ *       ({@code "chip": "sim:16", "label": "board"}).</li>
+ *   <li>{@code lines}, instead of {@code chip}: one entry a line, in order. A string is a simulated line of that
+ *       name ({@code ""} or {@code null} for an unnamed one); consecutive strings are one simulated chip, labelled
+ *       {@code label} (default {@value LineSpec#DEFAULT_LABEL}). An object is one host line: {@code chip} (name,
+ *       path or label) and {@code offset}, or {@code line} (a host line's name, never taken for a chip), and
+ *       optionally {@code name}, the guest's name for it. {@code names} does not go with {@code lines}.</li>
+ *   <li>neither: the demo chip, as {@code "chip": "sim"}.</li>
+ * </ul>
+ *
+ * <p>Unknown and repeated keys are errors. Every error names the file, the device and the entry, with the line of
+ * the file where the parser knows it (JSON and YAML; not TOML, whose parser reads the whole file first). Host chips
+ * are looked up when the device is served, not when the file is read.
  */
-public record ServeConfig(@JsonProperty("devices") List<Device> devices) {
-    /** One device entry. */
-    public record Device(@JsonProperty("socket") String socket, @JsonProperty("chip") String chip,
-            @JsonProperty("label") String label, @JsonProperty("lines") List<String> lines) {
+public final class ServeConfig {
+    private static final String ENTRY_FORMS = "a \"lines\" entry is a string (a simulated line's name) or an"
+            + " object (a host line: {\"chip\": CHIP, \"offset\": N} or {\"line\": NAME}, each with an optional"
+            + " \"name\" for the guest)";
+
+    private ServeConfig() {
     }
 
-    /** Reads and checks a config file; every error names the file and the entry. */
+    /** The file as the parser maps it. */
+    record Config(@JsonProperty("devices") List<Device> devices) {
+    }
+
+    /** A device entry and the line of the file it starts on (0 if unknown). */
+    @JsonDeserialize(using = DeviceReader.class)
+    record Device(Fields fields, int line) {
+    }
+
+    /** A device entry's keys. */
+    record Fields(@JsonProperty("socket") String socket, @JsonProperty("chip") String chip,
+            @JsonProperty("label") String label, @JsonProperty("names") List<String> names,
+            @JsonProperty("lines") List<Entry> lines) {
+    }
+
+    /** A {@code lines} entry: a string or an object, and the line of the file it is on (0 if unknown). */
+    @JsonDeserialize(using = EntryReader.class)
+    sealed interface Entry {
+        /** The line of the file. */
+        int line();
+    }
+
+    /** A string entry: a simulated line of this name. */
+    record SimulatedLine(String name, int line) implements Entry {
+    }
+
+    /** An object entry: one host line. */
+    record HostLine(HostKeys keys, int line) implements Entry {
+    }
+
+    /** An object entry's keys. */
+    record HostKeys(@JsonProperty("chip") String chip, @JsonProperty("offset") Integer offset,
+            @JsonProperty("line") String line, @JsonProperty("name") String name) {
+    }
+
+    /** Reads a device's keys and notes where the device starts. */
+    static final class DeviceReader extends JsonDeserializer<Device> {
+        @Override
+        public Device deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            int line = lineOf(p.currentTokenLocation());
+            return new Device(ctxt.readValue(p, Fields.class), line);
+        }
+    }
+
+    /** Reads a {@code lines} entry of either form and notes where it is. */
+    static final class EntryReader extends JsonDeserializer<Entry> {
+        @Override
+        public Entry deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            int line = lineOf(p.currentTokenLocation());
+            if (p.currentToken() == JsonToken.START_OBJECT) {
+                return new HostLine(ctxt.readValue(p, HostKeys.class), line);
+            }
+            if (p.currentToken().isScalarValue()) {
+                return new SimulatedLine(p.getText(), line);
+            }
+            return ctxt.reportInputMismatch(Entry.class, ENTRY_FORMS);
+        }
+    }
+
+    /**
+     * Reads and checks a config file.
+     *
+     * @param file the file; its name's ending says its format
+     * @return its devices, at least one, with absolute socket paths
+     * @throws IOException if it cannot be read or is not a valid config; the message names the file, the device and
+     *     the entry
+     */
     public static List<DeviceSpec> load(Path file) throws IOException {
-        ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
         String text;
         try {
             text = Files.readString(file);
         } catch (CharacterCodingException e) {
             throw new IOException("config file " + file + " is not UTF-8 text", e);
         }
-        ServeConfig config;
+        if (text.isBlank()) {
+            throw new IOException("config file " + file + " is empty (expected a list of devices; see docs/config.md)");
+        }
+        Config config;
         try {
-            config = mapper.readValue(text, ServeConfig.class);
+            config = mapperFor(file).readValue(text, Config.class);
         } catch (JsonProcessingException e) {
-            throw new IOException("config file " + file + ": " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " at line " + e.getLocation().getLineNr() : ""), e);
+            String why = String.valueOf(e.getOriginalMessage());
+            if (why.startsWith("Trailing token")) {
+                why = "there is more after the end of the config (one JSON object, one YAML document)";
+            }
+            throw new IOException("config file " + file + at(lineOf(e.getLocation())) + pathOf(e) + ": " + why, e);
         }
         if (config == null || config.devices() == null || config.devices().isEmpty()) {
-            throw new IOException("config file " + file + " lists no devices (expected {\"devices\": [...]})");
+            throw new IOException("config file " + file + " lists no devices (expected \"devices\", a list of at"
+                    + " least one; see docs/config.md)");
         }
         Path dir = file.toAbsolutePath().getParent();
         List<DeviceSpec> specs = new ArrayList<>();
         for (int i = 0; i < config.devices().size(); i++) {
-            Device d = config.devices().get(i);
-            String where = "config file " + file + ", device " + i;
-            if (d == null || d.socket() == null || d.socket().isBlank()) {
-                throw new IOException(where + ": \"socket\" is missing");
-            }
-            if (d.chip() != null && d.lines() != null) {
-                throw new IOException(where + ": give either \"chip\" or \"lines\", not both");
-            }
-            ChipSpec chip;
-            try {
-                if (d.lines() != null) {
-                    chip = new ChipSpec(d.label() != null ? d.label() : ChipSpec.DEFAULT_LABEL, d.lines());
-                } else {
-                    chip = ChipSpec.parse(d.chip() != null ? d.chip() : "sim");
-                    if (d.label() != null) {
-                        chip = new ChipSpec(d.label(), chip.names());
-                    }
-                }
-            } catch (IllegalArgumentException e) {
-                throw new IOException(where + ": " + e.getMessage(), e);
-            }
-            Path socket;
-            try {
-                socket = dir.resolve(d.socket());
-            } catch (InvalidPathException e) {
-                throw new IOException(where + ": \"socket\" is not a valid path: " + e.getReason(), e);
-            }
-            specs.add(new DeviceSpec(socket, chip));
+            specs.add(device(file, dir, i, config.devices().get(i)));
         }
         return specs;
+    }
+
+    /** JSON, YAML or TOML by the file's name, each strict: no unknown or repeated keys, nothing after the end. */
+    private static ObjectMapper mapperFor(Path file) {
+        String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
+        MapperBuilder<?, ?> builder = name.endsWith(".yaml") || name.endsWith(".yml") ? YAMLMapper.builder()
+                : name.endsWith(".toml") ? TomlMapper.builder() : JsonMapper.builder();
+        return builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+                        DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
+                        DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+    }
+
+    private static DeviceSpec device(Path file, Path dir, int index, Device device) throws IOException {
+        String where = place(file, device == null ? 0 : device.line(), ", device " + index);
+        Fields d = device == null ? null : device.fields();
+        if (d == null || d.socket() == null || d.socket().isBlank()) {
+            throw new IOException(where + ": \"socket\" is missing");
+        }
+        if (d.chip() != null && d.lines() != null) {
+            throw new IOException(where + ": give either \"chip\" or \"lines\", not both");
+        }
+        if (d.names() != null && d.lines() != null) {
+            throw new IOException(where + ": \"names\" renames the lines of \"chip\"; with \"lines\", give an"
+                    + " entry its \"name\"");
+        }
+        Path socket;
+        try {
+            socket = dir.resolve(d.socket());
+        } catch (InvalidPathException e) {
+            throw new IOException(where + ": \"socket\" is not a valid path: " + e.getReason(), e);
+        }
+        if (d.lines() != null) {
+            return fromEntries(file, index, where, socket, d);
+        }
+        try {
+            LineSpec spec = LineSpec.parse(d.chip() != null ? d.chip() : "sim");
+            if (d.label() != null) {
+                if (spec.parts().size() != 1 || !(spec.parts().getFirst() instanceof LineSpec.Simulated s)) {
+                    throw new IOException(where + ": \"label\" is the label of a simulated chip, and \"chip\" is"
+                            + " not one (write sim...@LABEL in \"chip\" to label one of its simulated chips)");
+                }
+                spec = new LineSpec(List.of(new LineSpec.Simulated(d.label(), s.names())));
+            }
+            return new DeviceSpec(socket, spec, d.names() != null ? d.names() : List.of());
+        } catch (LineSpecException e) {
+            throw new IOException(where + ": \"chip\": " + e.getMessage(), e);
+        }
+    }
+
+    /** A device given by {@code lines}: each run of strings becomes a simulated chip, each object a host line. */
+    private static DeviceSpec fromEntries(Path file, int index, String where, Path socket, Fields d)
+            throws IOException {
+        List<Entry> entries = d.lines();
+        if (entries.isEmpty()) {
+            throw new IOException(where + ": \"lines\" is empty");
+        }
+        String label = d.label() != null ? d.label() : LineSpec.DEFAULT_LABEL;
+        List<LineSpec.Part> parts = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        int runStart = -1;
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i) instanceof HostLine(HostKeys keys, int line)) {
+                addSimulated(parts, label, entries, runStart, i, file, index);
+                runStart = -1;
+                String at = place(file, line, ", device " + index + ", \"lines\" entry " + i);
+                try {
+                    parts.add(hostPart(keys, at));
+                } catch (LineSpecException e) {
+                    throw new IOException(at + ": " + e.getMessage(), e);
+                }
+                names.add(keys.name() == null ? "" : keys.name());
+            } else {
+                runStart = runStart < 0 ? i : runStart;
+                names.add("");
+            }
+        }
+        addSimulated(parts, label, entries, runStart, entries.size(), file, index);
+        if (d.label() != null && parts.stream().noneMatch(p -> p instanceof LineSpec.Simulated)) {
+            throw new IOException(where + ": \"label\" is the label of the simulated lines (the string entries)"
+                    + " of \"lines\", and there are none");
+        }
+        while (!names.isEmpty() && names.getLast().isEmpty()) {
+            names.removeLast(); // no rename at the end is no rename: the same device as "chip" without "names"
+        }
+        try {
+            return new DeviceSpec(socket, new LineSpec(parts), names);
+        } catch (LineSpecException e) {
+            throw new IOException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Entries {@code from} (if not -1) to {@code to}, exclusive, are strings: one simulated chip. */
+    private static void addSimulated(List<LineSpec.Part> parts, String label, List<Entry> entries, int from, int to,
+            Path file, int index) throws IOException {
+        if (from < 0) {
+            return;
+        }
+        try {
+            parts.add(new LineSpec.Simulated(label, entries.subList(from, to).stream()
+                    .map(e -> e == null ? "" : ((SimulatedLine) e).name()).toList()));
+        } catch (LineSpecException e) {
+            throw new IOException(place(file, lineOf(entries.get(from)), ", device " + index + ", \"lines\" entries "
+                    + from + " to " + (to - 1) + " (a simulated chip): " + e.getMessage()), e);
+        }
+    }
+
+    private static LineSpec.Part hostPart(HostKeys keys, String at) throws IOException {
+        if (keys.chip() != null && keys.line() != null) {
+            throw new IOException(at + ": give \"chip\" and \"offset\", or \"line\", not both");
+        }
+        if (keys.chip() != null) {
+            if (keys.offset() == null) {
+                throw new IOException(at + ": \"chip\" needs an \"offset\" (for a whole chip, give the device"
+                        + " \"chip\": \"" + keys.chip() + "\" instead of \"lines\")");
+            }
+            if (LineSpec.isSimulated(keys.chip())) {
+                throw new IOException(at + ": an object is a host line; a simulated line is a string entry");
+            }
+            return new LineSpec.HostLines(keys.chip(), List.of(keys.offset()));
+        }
+        if (keys.offset() != null) {
+            throw new IOException(at + ": \"offset\" needs a \"chip\"");
+        }
+        if (keys.line() == null) {
+            throw new IOException(at + ": give \"chip\" and \"offset\", or \"line\" (" + ENTRY_FORMS + ")");
+        }
+        return new LineSpec.HostLineName(keys.line());
+    }
+
+    private static int lineOf(Entry entry) {
+        return entry == null ? 0 : entry.line();
+    }
+
+    /** {@code config file F:LINE} and what follows; without the line if it is unknown. */
+    private static String place(Path file, int line, String rest) {
+        return "config file " + file + at(line) + rest;
+    }
+
+    private static int lineOf(JsonLocation location) {
+        return location == null ? 0 : Math.max(location.getLineNr(), 0);
+    }
+
+    /** {@code :LINE} after the file's name, or nothing if the line is unknown. */
+    private static String at(int line) {
+        return line > 0 ? ":" + line : "";
+    }
+
+    /** Where in the file a mapping error is: {@code , device 0, "lines" entry 2, "offset"}. */
+    private static String pathOf(JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException m)) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        String field = null;
+        for (JsonMappingException.Reference r : m.getPath()) {
+            if (r.getFieldName() != null) {
+                field = r.getFieldName();
+                if (!field.equals("devices")) {
+                    b.append(", \"").append(field).append('"');
+                }
+            } else if (r.getIndex() >= 0) {
+                if ("devices".equals(field)) {
+                    b.append(", device ").append(r.getIndex());
+                } else {
+                    b.append(" entry ").append(r.getIndex());
+                }
+            }
+        }
+        return b.toString();
     }
 }

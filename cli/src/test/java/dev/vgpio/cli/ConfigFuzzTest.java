@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.vgpio.lines.pick.HostChipDirectory;
+import dev.vgpio.lines.pick.HostChipInfo;
+import dev.vgpio.lines.pick.LineSpecException;
+import dev.vgpio.lines.pick.PickedDevice;
 import dev.vgpio.protocol.LineNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,22 +22,26 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * Fuzzes the two parsers of what a user writes: the {@code serve --config} file ({@link ServeConfig#load}, any bytes
- * as the file) and the chip spec ({@link ChipSpec#parse}, any bytes as UTF-8). The seeds are plain text files.
+ * Fuzzes the {@code serve --config} file ({@link ServeConfig#load}) with any bytes as the file: JSON, or YAML if the
+ * input starts with {@code # yaml}, or TOML if it starts with {@code # toml} (a comment in both). The seeds are plain
+ * text files. (The line spec in {@code "chip"} has a target of its own, the lines module's
+ * {@code LineSpecFuzzTest#lineSpec}.)
  *
- * <p>Invariants: the only errors are the documented ones, with a message — an {@link IOException} that names the
- * file for a config, an {@link IllegalArgumentException} for a chip spec; and what parses is within the documented
- * limits: at least one device, each with a socket path resolved against the file's directory and a chip of 1 to
- * 65535 lines whose names are valid virtio-gpio line names (7-bit ASCII, no NUL) and unique.
+ * <p>Invariants: the only error is an {@link IOException} whose message names the file; what loads is within the
+ * documented limits: at least one device, each with a socket path resolved against the file's directory, and lines
+ * that {@link dev.vgpio.lines.pick.LinePicker#pick} either refuses with a {@link LineSpecException} (against a small
+ * fake host) or picks as 1 to 65535 lines whose names are valid virtio-gpio line names (7-bit ASCII, no NUL) and
+ * unique, the renames where given.
  */
 class ConfigFuzzTest {
+    private static final HostChipDirectory HOST = HostChipDirectory.of(List.of(
+            new HostChipInfo("gpiochip0", Path.of("/dev/gpiochip0"), "pinctrl", List.of("LED", "", "RESET_N")),
+            new HostChipInfo("gpiochip1", Path.of("/dev/gpiochip1"), "bank", List.of("A0", "LED_RED"))));
     private static Path dir;
-    private static Path file;
 
     @BeforeAll
     static void createDir() throws IOException {
         dir = Files.createTempDirectory("vgpio-config-fuzz");
-        file = dir.resolve("devices.json");
     }
 
     @AfterAll
@@ -45,11 +53,19 @@ class ConfigFuzzTest {
         }
     }
 
-    /** JSON's and the config's words: Jazzer does not instrument Jackson (a jar), so it cannot learn them there. */
-    @DictionaryEntries({"{\"devices\": [", "{\"socket\": ", "\"chip\": ", "\"label\": ", "\"lines\": [", "]}",
-        "null", "true", "1e999", "\\u0000", "\\ud800", "\\", "sim:", "@", "\"\"", ", "})
+    /**
+     * The formats' and the config's words: Jazzer does not instrument Jackson (a jar), so it cannot learn them
+     * there. A newline is libFuzzer's escape {@code \x0a}: an entry is one line of its dictionary.
+     */
+    @DictionaryEntries({"{\"devices\": [", "{\"socket\": ", "\"chip\": ", "\"label\": ", "\"lines\": [",
+        "\"names\": [", "{\"chip\": \"gpiochip0\", \"offset\": ", "{\"line\": ", "\"name\": ", "]}", "null",
+        "true", "1e999", "\\u0000", "\\ud800", "\\", "sim:", "@", "\"\"", ", ", "# yaml\\x0a", "# toml\\x0a",
+        "devices:\\x0a  - socket: ", "    lines: [", "[[devices]]\\x0a", "socket = ", "gpiochip0 0-2", "RESET_N"})
     @FuzzTest
     void serveConfig(byte[] bytes) throws IOException {
+        String head = new String(bytes, 0, Math.min(bytes.length, 6), StandardCharsets.ISO_8859_1);
+        Path file = dir.resolve(head.equals("# yaml") ? "devices.yaml" : head.equals("# toml") ? "devices.toml"
+                : "devices.json");
         Files.write(file, bytes);
         List<DeviceSpec> devices;
         try {
@@ -57,42 +73,39 @@ class ConfigFuzzTest {
         } catch (IOException e) {
             assertThat(e.getMessage()).as("the message of %s", e).isNotBlank().contains(file.toString());
             return;
+        } finally {
+            Files.delete(file);
         }
         assertThat(devices).isNotEmpty();
         for (DeviceSpec d : devices) {
             assertThat(d.socket()).isNotNull();
             assertThat(d.socket().isAbsolute()).as("socket %s is resolved against the file's directory", d.socket())
                     .isTrue();
-            assertValid(d.chip());
+            assertPicksValidLines(d);
         }
     }
 
-    @DictionaryEntries({"sim", "sim:", "@", ",", "65535", "65536", "\u0000", "\u00e9"})
-    @FuzzTest
-    void chipSpec(byte[] bytes) {
-        String spec = new String(bytes, StandardCharsets.UTF_8);
-        ChipSpec chip;
+    /** Lines the device can serve: 1 to 65535 lines, valid and unique names, the renames where given. */
+    private static void assertPicksValidLines(DeviceSpec d) {
+        PickedDevice picked;
         try {
-            chip = ChipSpec.parse(spec);
-        } catch (IllegalArgumentException e) {
+            picked = d.pick(HOST);
+        } catch (LineSpecException e) {
             assertThat(e.getMessage()).as("the message of %s", e).isNotBlank();
             return;
         }
-        assertValid(chip);
-        if (spec.trim().equals("sim")) {
-            assertThat(chip).isEqualTo(ChipSpec.DEMO);
-        }
-    }
-
-    /** A chip the device can serve: 1 to 65535 lines, valid and unique names, a label. */
-    private static void assertValid(ChipSpec chip) {
-        assertThat(chip.label()).isNotNull();
-        assertThat(chip.names()).hasSizeBetween(1, 65535).doesNotContainNull();
-        LineNames.validate(chip.names());
+        assertThat(picked.label()).isNotNull();
+        List<String> names = picked.names();
+        assertThat(names).hasSizeBetween(1, 65535).doesNotContainNull();
+        LineNames.validate(names);
         Set<String> seen = new HashSet<>();
-        for (String name : chip.names()) {
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
             assertThat(name.isEmpty() || seen.add(name)).as("name %s is unique", name).isTrue();
             assertThat(name.chars().allMatch(c -> c > 0 && c < 0x80)).as("name %s is 7-bit ASCII", name).isTrue();
+            if (i < d.names().size() && !d.names().get(i).isEmpty()) {
+                assertThat(name).isEqualTo(d.names().get(i));
+            }
         }
     }
 }

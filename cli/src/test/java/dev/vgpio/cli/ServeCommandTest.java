@@ -3,6 +3,10 @@ package dev.vgpio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vgpio.lines.pick.HostChipDirectory;
+import dev.vgpio.lines.pick.HostChipInfo;
+import dev.vgpio.lines.pick.LineSpec;
+import dev.vgpio.lines.pick.LineSpecException;
 import dev.vgpio.sys.UnixSocket;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -39,8 +43,9 @@ class ServeCommandTest {
 
     @Test
     void defaultIsTheDemoChipOnVgpioSockInTheCurrentDirectory() throws IOException {
-        assertThat(devices()).containsExactly(new DeviceSpec(Path.of("vgpio.sock"), ChipSpec.DEMO));
-        assertThat(ChipSpec.DEMO.names()).hasSize(8).doesNotHaveDuplicates();
+        assertThat(devices()).containsExactly(new DeviceSpec(Path.of("vgpio.sock"), LineSpec.DEMO, List.of()));
+        assertThat(devices().getFirst().chip()).isEqualTo(new ChipSpec("vgpio-sim", LineSpec.DEMO_NAMES));
+        assertThat(LineSpec.DEMO_NAMES).hasSize(8).doesNotHaveDuplicates();
     }
 
     @Test
@@ -63,13 +68,28 @@ class ServeCommandTest {
     }
 
     @Test
-    void chipSpecGrammar() {
-        assertThat(ChipSpec.parse("sim:LED,,BUTTON").names()).containsExactly("LED", "", "BUTTON");
-        assertThat(ChipSpec.parse("sim:16@x").names()).hasSize(16);
-        assertThatThrownBy(() -> ChipSpec.parse("sim:0")).hasMessageContaining("line count must be 1 to 65535");
-        assertThatThrownBy(() -> ChipSpec.parse("gpiochip0")).hasMessageContaining("only simulated chips");
-        assertThatThrownBy(() -> ChipSpec.parse("sim:8@")).hasMessageContaining("label after '@' is empty");
-        assertThatThrownBy(() -> ChipSpec.parse("sim:99999999999")).hasMessageContaining("too large");
+    void chipTakesALineSpec() throws IOException {
+        assertThat(devices("-c", "gpiochip0 3,5-7  sim:LED").getFirst().lines())
+                .isEqualTo(LineSpec.parse("gpiochip0 3,5-7 sim:LED"));
+        assertThatThrownBy(() -> devices("-c", "gpiochip0 3 5")).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("offsets '5' follow no host chip");
+        assertThatThrownBy(() -> devices("-c", "sim:0")).hasMessageContaining("line count must be 1 to 65535");
+        assertThatThrownBy(() -> devices("-c", "sim:8@")).hasMessageContaining("label after '@' is empty");
+    }
+
+    @Test
+    void aDeviceOfSimulatedLinesIsServedAsOneSimulatedChipAndHostLinesAreRefusedForNow() {
+        HostChipDirectory host = HostChipDirectory.of(List.of(new HostChipInfo("gpiochip0",
+                Path.of("/dev/gpiochip0"), "pinctrl", List.of("LED", "BUTTON"))));
+        DeviceSpec sims = new DeviceSpec(Path.of("a"), LineSpec.parse("sim:A,B sim:C@x"), List.of("", "B2"));
+        assertThat(ChipSpec.of(sims.pick(host))).isEqualTo(new ChipSpec("vgpio-sim+x", List.of("A", "B2", "C")));
+        assertThat(ChipSpec.of(sims.pick(host)).create().lineNames()).containsExactly("A", "B2", "C");
+        DeviceSpec mixed = new DeviceSpec(Path.of("b"), LineSpec.parse("sim:A gpiochip0 1"), List.of());
+        assertThatThrownBy(() -> ChipSpec.of(mixed.pick(host))).hasMessageContaining("include host lines");
+        DeviceSpec unknown = new DeviceSpec(Path.of("c.sock"), LineSpec.parse("gpiochip7 1"), List.of());
+        assertThatThrownBy(() -> unknown.pick(host)).isInstanceOfSatisfying(LineSpecException.class,
+                e -> assertThat(e.reason()).isEqualTo(LineSpecException.Reason.UNKNOWN_CHIP))
+                .hasMessageStartingWith("the device on c.sock: no host chip is called 'gpiochip7'");
     }
 
     @Test
@@ -132,7 +152,7 @@ class ServeCommandTest {
         Path config = dir.resolve("bad.json");
         Files.writeString(config, "{\"devices\": [{\"socket\": \"a\", \"lines\": [\"A\", \"A\"]}]}");
         assertThatThrownBy(() -> devices("--config", config.toString()))
-                .hasMessageContaining("bad.json, device 0")
+                .hasMessageContaining("bad.json:1, device 0")
                 .hasMessageContaining("duplicate line name \"A\" on lines 0 and 1");
         Files.writeString(config, "{\"devices\": [{\"socket\": \"a\", \"colour\": \"red\"}]}");
         assertThatThrownBy(() -> devices("--config", config.toString()))
