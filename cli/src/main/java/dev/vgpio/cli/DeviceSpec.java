@@ -36,13 +36,4 @@ public record DeviceSpec(Path socket, LineSpec lines, List<String> names) {
             throw new LineSpecException(e.reason(), "the device on " + socket + ": " + e.getMessage(), e);
         }
     }
-
-    /**
-     * The simulated chip that serves this device for as long as {@code serve} serves simulated lines only (the
-     * runtime that opens host chips is wired in separately): picked against the system's chips, so that a spec of
-     * host lines fails with the picker's own message if it is wrong, and with a plain one if it is right.
-     */
-    ChipSpec chip() {
-        return ChipSpec.of(pick(HostChipDirectory.system()));
-    }
 }

@@ -4,7 +4,13 @@ import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.control.HostControl;
+import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.lines.pick.HostChipDirectory;
+import dev.vgpio.lines.pick.LinePicker;
+import dev.vgpio.lines.pick.LineSpec;
+import dev.vgpio.lines.pick.LineSpecException;
+import dev.vgpio.lines.pick.PickedDevice;
 import dev.vgpio.sys.SocketAccess;
 import dev.vgpio.vhostuser.ServerOptions;
 import dev.vgpio.vhostuser.VhostUserServer;
@@ -13,6 +19,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,9 +42,12 @@ import picocli.CommandLine.Spec;
             "applies to every socket. Stop with Ctrl-C or SIGTERM; a restarted or reconnecting VM finds the",
             "lines as it left them."},
         footer = {"", "Chip specs: sim (the demo chip), sim:COUNT, sim:NAME,NAME,... (empty name = unnamed line),",
-            "each optionally followed by @LABEL. Examples:",
+            "each optionally followed by @LABEL; host chips and lines as gpio-aggregator's new_device takes them",
+            "(vgpio list-host shows the host's chips and lines). Examples:",
             "  vgpio serve",
             "  vgpio serve --socket /tmp/gpio.sock --chip sim:LED,BUTTON,,RESET@board",
+            "  vgpio serve --socket /tmp/vm1.sock --chip 'gpiochip0 3,5 gpiochip1 2' --names LED,,BUTTON",
+            "  vgpio serve --socket /tmp/vm2.sock --chip gpiochip2",
             "  vgpio serve --socket /tmp/gpio.sock --socket-count 2 --chip sim:16",
             "  vgpio serve --config devices.json"})
 final class ServeCommand implements Callable<Integer> {
@@ -53,14 +63,23 @@ final class ServeCommand implements Callable<Integer> {
             description = "vhost-user socket to create (repeatable; default ./vgpio.sock).")
     List<Path> sockets = new ArrayList<>();
 
-    @Option(names = {"-c", "--chip"}, paramLabel = "SPEC", description = "Chip to serve (repeatable; default sim).")
+    @Option(names = {"-c", "--chip"}, paramLabel = "SPEC", description = {
+        "The lines a device serves (repeatable; default sim): a host chip (gpiochip1, /dev/gpiochip1 or a",
+        "label), lines in gpio-aggregator's new_device syntax ('gpiochip0 3,5-7 gpiochip1 2', a host line",
+        "name alone), simulated chips (sim, sim:COUNT, sim:NAME,NAME,...[@LABEL]), or a mix."})
     List<String> chips = new ArrayList<>();
+
+    @Option(names = "--names", paramLabel = "NAME,...", description = {
+        "The names the guest sees, in line order; an empty entry keeps the line's own name",
+        "(--names LED,,BUTTON). Pairs with --chip options in order."})
+    List<String> names = new ArrayList<>();
 
     @Option(names = "--socket-count", paramLabel = "N", defaultValue = "1",
             description = "Serve N devices on PATH0 .. PATH<N-1> (one --socket PATH; as vhost-device-gpio does).")
     int socketCount;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "JSON file listing the devices (see README).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A JSON, YAML (.yaml, .yml) or TOML (.toml) file listing the devices (docs/config.md).")
     Path config;
 
     @Option(names = "--connect", description = {
@@ -113,6 +132,7 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
         }
         List<DeviceSpec> devices = devices();
+        List<PickedDevice> picked = pick(devices, HostChipDirectory.system());
         ServerOptions options;
         try {
             options = new ServerOptions(messageTimeout, handshakeTimeout,
@@ -133,15 +153,22 @@ final class ServeCommand implements Callable<Integer> {
         try {
             for (int i = 0; i < devices.size(); i++) {
                 DeviceSpec d = devices.get(i);
-                SimulatedChip chip = d.chip().create();
-                StateFile state = stateDir == null ? null
-                        : StateFile.open(stateDir.resolve(StateFile.nameFor(d.socket())), chip);
-                if (state != null) {
-                    running.add(state);
-                }
-                VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(chip));
                 String name = "gpio" + i;
-                running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(chip)));
+                DeviceLines lines = DeviceLines.open(picked.get(i), name);
+                running.add(lines); // closed after its server, which is added later and closed first
+                SimulatedChip chip = lines.onlySimulated();
+                StateFile state = null;
+                if (chip != null && stateDir != null) {
+                    state = StateFile.open(stateDir.resolve(StateFile.nameFor(d.socket())), chip);
+                    running.add(state);
+                } else if (stateDir != null) {
+                    LOG.info("{}: --state-dir keeps the state of simulated devices only; the host lines of"
+                            + " \"{}\" start released", name, lines.lines().label());
+                }
+                VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(lines.lines()));
+                if (chip != null) {
+                    running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(chip)));
+                }
                 VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
                         : new VhostUserServer(d.socket(), device, name, options);
                 running.add(server.onFatal(ServeCommand::fatal).start());
@@ -149,12 +176,12 @@ final class ServeCommand implements Callable<Integer> {
                     state.watch();
                 }
             }
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | LineException e) {
             Runtime.getRuntime().removeShutdownHook(hook);
             closeAll(running);
             throw e;
         }
-        printAttachHelp(out, devices);
+        printAttachHelp(out, devices, picked);
         stopped.await();
         return 0;
     }
@@ -178,12 +205,29 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Looks every device's lines up on the host (one scan of its chips for all devices) and checks that no two
+     * devices share a host line.
+     */
+    List<PickedDevice> pick(List<DeviceSpec> devices, HostChipDirectory host) {
+        try {
+            List<PickedDevice> picked = new ArrayList<>();
+            for (DeviceSpec d : devices) {
+                picked.add(d.pick(host));
+            }
+            LinePicker.checkDisjoint(picked, devices.stream().map(d -> "the device on " + d.socket()).toList());
+            return picked;
+        } catch (LineSpecException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     List<DeviceSpec> devices() throws IOException {
         List<DeviceSpec> result;
         if (config != null) {
-            if (!sockets.isEmpty() || !chips.isEmpty() || socketCount != 1) {
-                throw new ParameterException(spec.commandLine(),
-                        "--config describes every device; do not combine it with --socket, --chip or --socket-count");
+            if (!sockets.isEmpty() || !chips.isEmpty() || !names.isEmpty() || socketCount != 1) {
+                throw new ParameterException(spec.commandLine(), "--config describes every device; do not combine it"
+                        + " with --socket, --chip, --names or --socket-count");
             }
             result = ServeConfig.load(config);
         } else {
@@ -217,11 +261,17 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), chips.size() + " --chip options for " + paths.size()
                     + " sockets: give one --chip for all, or one per socket");
         }
+        if (!names.isEmpty() && names.size() != Math.max(1, chips.size())) {
+            throw new ParameterException(spec.commandLine(), names.size() + " --names options for " + chips.size()
+                    + " --chip options: give one --names per --chip, in the same order");
+        }
         List<DeviceSpec> result = new ArrayList<>();
         for (int i = 0; i < paths.size(); i++) {
-            String chip = chips.isEmpty() ? "sim" : chips.get(chips.size() == 1 ? 0 : i);
+            int which = chips.size() <= 1 ? 0 : i;
+            String chip = chips.isEmpty() ? "sim" : chips.get(which);
+            List<String> renames = names.isEmpty() ? List.of() : Arrays.asList(names.get(which).split(",", -1));
             try {
-                result.add(new DeviceSpec(paths.get(i), dev.vgpio.lines.pick.LineSpec.parse(chip), List.of()));
+                result.add(new DeviceSpec(paths.get(i), LineSpec.parse(chip), renames));
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -229,12 +279,15 @@ final class ServeCommand implements Callable<Integer> {
         return result;
     }
 
-    private void printAttachHelp(PrintWriter out, List<DeviceSpec> devices) {
+    private void printAttachHelp(PrintWriter out, List<DeviceSpec> devices, List<PickedDevice> picked) {
         out.printf("vgpio: serving %d device%s. Stop with Ctrl-C.%n", devices.size(), devices.size() == 1 ? "" : "s");
         for (int i = 0; i < devices.size(); i++) {
             DeviceSpec d = devices.get(i);
-            out.printf("  gpio%d: %d lines of \"%s\" on %s (control: vgpio ctl --socket %s list)%n", i,
-                    d.chip().names().size(), d.chip().label(), d.socket().toAbsolutePath(), d.socket());
+            PickedDevice p = picked.get(i);
+            out.printf("  gpio%d: %d lines of \"%s\" on %s (%s)%n", i, p.lines().size(), p.label(),
+                    d.socket().toAbsolutePath(), p.hasHostLines()
+                            ? "host lines; the host shows them used by " + DeviceLines.consumer("gpio" + i)
+                            : "control: vgpio ctl --socket " + d.socket() + " list");
         }
         out.println();
         out.println("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:");

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vgpio.lines.pick.HostChipDirectory;
 import dev.vgpio.lines.pick.HostChipInfo;
 import dev.vgpio.lines.pick.LineSpec;
-import dev.vgpio.lines.pick.LineSpecException;
+import dev.vgpio.lines.pick.PickedDevice;
 import dev.vgpio.sys.UnixSocket;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -18,6 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ServeCommandTest {
+    /** A host without GPIO chips: simulated specs never ask it. */
+    private static final HostChipDirectory NO_HOST = HostChipDirectory.of(List.of());
+    private static final HostChipDirectory HOST = HostChipDirectory.of(List.of(new HostChipInfo("gpiochip0",
+            Path.of("/dev/gpiochip0"), "pinctrl", List.of("LED", "BUTTON"))));
     @TempDir
     Path dir;
     private final CliRun cli = new CliRun();
@@ -44,7 +48,9 @@ class ServeCommandTest {
     @Test
     void defaultIsTheDemoChipOnVgpioSockInTheCurrentDirectory() throws IOException {
         assertThat(devices()).containsExactly(new DeviceSpec(Path.of("vgpio.sock"), LineSpec.DEMO, List.of()));
-        assertThat(devices().getFirst().chip()).isEqualTo(new ChipSpec("vgpio-sim", LineSpec.DEMO_NAMES));
+        PickedDevice demo = devices().getFirst().pick(NO_HOST);
+        assertThat(demo.label()).isEqualTo("vgpio-sim");
+        assertThat(demo.names()).isEqualTo(LineSpec.DEMO_NAMES);
         assertThat(LineSpec.DEMO_NAMES).hasSize(8).doesNotHaveDuplicates();
     }
 
@@ -58,9 +64,9 @@ class ServeCommandTest {
     @Test
     void chipsPairWithSocketsInOrder() throws IOException {
         List<DeviceSpec> d = devices("-s", "a.sock", "-s", "b.sock", "-c", "sim:2", "-c", "sim:X,Y,Z@board");
-        assertThat(d.get(0).chip().names()).containsExactly("line0", "line1");
-        assertThat(d.get(1).chip().names()).containsExactly("X", "Y", "Z");
-        assertThat(d.get(1).chip().label()).isEqualTo("board");
+        assertThat(d.get(0).pick(NO_HOST).names()).containsExactly("line0", "line1");
+        assertThat(d.get(1).pick(NO_HOST).names()).containsExactly("X", "Y", "Z");
+        assertThat(d.get(1).pick(NO_HOST).label()).isEqualTo("board");
         assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "-s", "c", "-c", "sim", "-c", "sim"))
                 .hasMessageContaining("2 --chip options for 3 sockets");
         assertThatThrownBy(() -> devices("-s", "a", "-s", "a"))
@@ -78,18 +84,42 @@ class ServeCommandTest {
     }
 
     @Test
-    void aDeviceOfSimulatedLinesIsServedAsOneSimulatedChipAndHostLinesAreRefusedForNow() {
-        HostChipDirectory host = HostChipDirectory.of(List.of(new HostChipInfo("gpiochip0",
-                Path.of("/dev/gpiochip0"), "pinctrl", List.of("LED", "BUTTON"))));
-        DeviceSpec sims = new DeviceSpec(Path.of("a"), LineSpec.parse("sim:A,B sim:C@x"), List.of("", "B2"));
-        assertThat(ChipSpec.of(sims.pick(host))).isEqualTo(new ChipSpec("vgpio-sim+x", List.of("A", "B2", "C")));
-        assertThat(ChipSpec.of(sims.pick(host)).create().lineNames()).containsExactly("A", "B2", "C");
-        DeviceSpec mixed = new DeviceSpec(Path.of("b"), LineSpec.parse("sim:A gpiochip0 1"), List.of());
-        assertThatThrownBy(() -> ChipSpec.of(mixed.pick(host))).hasMessageContaining("include host lines");
-        DeviceSpec unknown = new DeviceSpec(Path.of("c.sock"), LineSpec.parse("gpiochip7 1"), List.of());
-        assertThatThrownBy(() -> unknown.pick(host)).isInstanceOfSatisfying(LineSpecException.class,
-                e -> assertThat(e.reason()).isEqualTo(LineSpecException.Reason.UNKNOWN_CHIP))
+    void namesPairWithChipsAndRenameInLineOrder() throws IOException {
+        List<DeviceSpec> d = devices("-s", "a.sock", "-s", "b.sock", "-c", "sim:A,B,C", "-c", "gpiochip0 1,0",
+                "--names", ",B2", "--names", "LED,");
+        assertThat(d.get(0).names()).containsExactly("", "B2");
+        assertThat(d.get(1).names()).containsExactly("LED", "");
+        assertThat(d.get(0).pick(NO_HOST).names()).containsExactly("A", "B2", "C");
+        assertThat(devices("-s", "a", "-s", "b", "-c", "sim:X,Y", "--names", "P").get(1).names())
+                .as("one --chip for every socket takes one --names for every socket").containsExactly("P");
+        assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "-c", "sim:2", "-c", "sim:2", "--names", "X"))
+                .hasMessageContaining("1 --names options for 2 --chip options");
+    }
+
+    @Test
+    void hostLinesAreLookedUpAndTwoDevicesMayNotShareOne() throws IOException {
+        ServeCommand cmd = new ServeCommand();
+        new CommandLine(cmd).parseArgs("-s", "a.sock", "-s", "b.sock", "-c", "pinctrl 0", "-c", "gpiochip0 1 sim:X");
+        cmd.spec = new CommandLine(cmd).getCommandSpec();
+        List<PickedDevice> picked = cmd.pick(cmd.devices(), HOST);
+        assertThat(picked.get(0).names()).containsExactly("LED");
+        assertThat(picked.get(1).names()).containsExactly("BUTTON", "X");
+        assertThat(picked.get(1).hasHostLines()).isTrue();
+
+        new CommandLine(cmd).parseArgs("-s", "a.sock", "-s", "b.sock", "-c", "pinctrl 0", "-c", "LED");
+        assertThatThrownBy(() -> cmd.pick(cmd.devices(), HOST)).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("gpiochip0").hasMessageContaining("a.sock").hasMessageContaining("b.sock");
+        new CommandLine(cmd).parseArgs("-s", "c.sock", "-c", "gpiochip7 1");
+        assertThatThrownBy(() -> cmd.pick(cmd.devices(), HOST)).isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageStartingWith("the device on c.sock: no host chip is called 'gpiochip7'");
+    }
+
+    @Test
+    void aHostChipThatDoesNotExistStopsServeBeforeAnySocketExists() {
+        Path sock = dir.resolve("h.sock");
+        assertThat(run("serve", "--socket", sock.toString(), "--chip", "no-such-chip-label 0")).isEqualTo(2);
+        assertThat(err.toString()).contains("no-such-chip-label");
+        assertThat(sock).doesNotExist();
     }
 
     @Test
@@ -143,8 +173,9 @@ class ServeCommandTest {
                 ]}""");
         List<DeviceSpec> d = devices("--config", config.toString());
         assertThat(d.get(0).socket()).isEqualTo(dir.resolve("a.sock"));
-        assertThat(d.get(0).chip()).isEqualTo(new ChipSpec("board", List.of("LED", "", "RESET")));
-        assertThat(d.get(1).chip().names()).hasSize(4);
+        assertThat(d.get(0).pick(NO_HOST).label()).isEqualTo("board");
+        assertThat(d.get(0).pick(NO_HOST).names()).containsExactly("LED", "", "RESET");
+        assertThat(d.get(1).pick(NO_HOST).names()).hasSize(4);
     }
 
     @Test

@@ -131,6 +131,25 @@ public final class LinePicker {
      * @throws LineSpecException (reason {@link Reason#SHARED_LINE}) naming the chip, the offset and both devices
      */
     public static void checkDisjoint(List<PickedDevice> devices) {
+        List<String> names = new ArrayList<>(devices.size());
+        for (int d = 0; d < devices.size(); d++) {
+            names.add("device " + d + " (" + devices.get(d).label() + ")");
+        }
+        checkDisjoint(devices, names);
+    }
+
+    /**
+     * As {@link #checkDisjoint(List)}, with each device named in messages as the caller names it (for example by its
+     * socket).
+     *
+     * @param devices the devices
+     * @param names how messages name each device, in the same order
+     * @throws LineSpecException (reason {@link Reason#SHARED_LINE}) naming the chip, the offset and both devices
+     */
+    public static void checkDisjoint(List<PickedDevice> devices, List<String> names) {
+        if (names.size() != devices.size()) {
+            throw new IllegalArgumentException(names.size() + " names for " + devices.size() + " devices");
+        }
         Map<HostLineKey, Integer> owner = new HashMap<>();
         for (int d = 0; d < devices.size(); d++) {
             for (PickedLine line : devices.get(d).lines()) {
@@ -138,9 +157,8 @@ public final class LinePicker {
                     Integer first = owner.putIfAbsent(HostLineKey.of(chip, line.offset()), d);
                     if (first != null && first != d) {
                         throw new LineSpecException(Reason.SHARED_LINE, "host line " + chip.name() + " "
-                                + line.offset() + " (" + chip.path() + ") is in device " + first + " ("
-                                + devices.get(first).label() + ") and in device " + d + " ("
-                                + devices.get(d).label() + "); a host line can serve one device only");
+                                + line.offset() + " (" + chip.path() + ") is in " + names.get(first) + " and in "
+                                + names.get(d) + "; a host line can serve one device only");
                     }
                 }
             }
