@@ -4,12 +4,9 @@ import dev.vgpio.sys.GpioChipFd;
 import dev.vgpio.sys.GpioUapi;
 import dev.vgpio.sys.LinuxException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -57,11 +54,7 @@ final class ListHostCommand extends ToolCommand {
 
     /** /dev/gpiochipN in the order of N. */
     static List<Path> allChips() throws IOException {
-        try (Stream<Path> dev = Files.list(Path.of("/dev"))) {
-            return dev.filter(p -> p.getFileName().toString().matches("gpiochip\\d+"))
-                    .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(8))))
-                    .toList();
-        }
+        return GpioChipFd.chipsIn(Path.of("/dev"));
     }
 
     /** One line as gpioinfo prints it: {@code \tline   3:\t"LED"\toutput consumer="vgpio:gpio0"}. */

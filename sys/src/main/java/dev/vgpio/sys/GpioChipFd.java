@@ -4,7 +4,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * An open GPIO character device ({@code /dev/gpiochipN}, uAPI v2): what the chip and its lines are, and line
@@ -63,6 +69,28 @@ public final class GpioChipFd implements AutoCloseable {
             ioctl(GpioUapi.GET_CHIPINFO, s, "GPIO_GET_CHIPINFO");
             return new ChipInfo(string(s, GpioUapi.CHIP_INFO_NAME), string(s, GpioUapi.CHIP_INFO_LABEL),
                     s.get(ValueLayout.JAVA_INT, GpioUapi.CHIP_INFO_LINES));
+        }
+    }
+
+    /** The names of all the chip's lines, in offset order ({@code ""} for a line without one). */
+    public List<String> lineNames() throws LinuxException {
+        int lines = info().lines();
+        List<String> names = new ArrayList<>(lines);
+        for (int i = 0; i < lines; i++) {
+            names.add(lineInfo(i).name());
+        }
+        return names;
+    }
+
+    /**
+     * The GPIO character devices in {@code dir} ({@code /dev} on a real system): the files named {@code gpiochipN},
+     * in the kernel's numbering order.
+     */
+    public static List<Path> chipsIn(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.filter(p -> p.getFileName().toString().matches("gpiochip\\d{1,9}"))
+                    .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(8))))
+                    .toList();
         }
     }
 

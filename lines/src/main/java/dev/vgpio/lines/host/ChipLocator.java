@@ -4,10 +4,7 @@ import dev.vgpio.sys.Errno;
 import dev.vgpio.sys.GpioChipFd;
 import dev.vgpio.sys.LinuxException;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,7 +24,7 @@ public record ChipLocator(Path path, String label) {
         if (atPath != null) {
             return atPath;
         }
-        for (Path candidate : chipsIn(DEV)) {
+        for (Path candidate : chips()) {
             if (!candidate.equals(path)) {
                 GpioChipFd c = openIf(candidate, lines);
                 if (c != null) {
@@ -36,6 +33,14 @@ public record ChipLocator(Path path, String label) {
             }
         }
         return null;
+    }
+
+    private static List<Path> chips() {
+        try {
+            return GpioChipFd.chipsIn(DEV);
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private GpioChipFd openIf(Path p, int lines) {
@@ -55,26 +60,6 @@ public record ChipLocator(Path path, String label) {
         }
         c.close();
         return null;
-    }
-
-    /** The GPIO character devices in {@code dir}, in the kernel's numbering order. */
-    public static List<Path> chipsIn(Path dir) {
-        List<Path> found = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "gpiochip*")) {
-            for (Path p : s) {
-                if (p.getFileName().toString().matches("gpiochip\\d{1,9}")) {
-                    found.add(p);
-                }
-            }
-        } catch (IOException e) {
-            return List.of();
-        }
-        found.sort((a, b) -> Integer.compare(number(a), number(b)));
-        return found;
-    }
-
-    private static int number(Path p) {
-        return Integer.parseInt(p.getFileName().toString().substring("gpiochip".length()));
     }
 
     /** How log lines name a chip: {@code gpiochip2 [sim-bank-a]}, with the path if it is not the usual one. */

@@ -14,7 +14,6 @@ import dev.vgpio.sys.GpioUapi;
 import dev.vgpio.sys.LinuxException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
@@ -90,12 +89,9 @@ public final class HostChip implements GpioLines {
         try {
             chip = GpioChipFd.open(locator.path());
             GpioChipFd.ChipInfo info = chip.info();
-            List<String> names = new ArrayList<>(info.lines());
-            for (int i = 0; i < info.lines(); i++) {
-                names.add(chip.lineInfo(i).name());
-            }
+            List<String> names = List.copyOf(chip.lineNames());
             epoll = Epoll.create();
-            return new HostChip(locator, chip, info, List.copyOf(names), consumer, epoll);
+            return new HostChip(locator, chip, info, names, consumer, epoll);
         } catch (LinuxException e) {
             if (chip != null) {
                 chip.close();

@@ -4,17 +4,12 @@ import dev.vgpio.lines.pick.LineSpecException.Reason;
 import dev.vgpio.sys.GpioChipFd;
 import dev.vgpio.sys.LinuxException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /** {@link HostChipDirectory#system()}: the character devices {@code gpiochipN} of a directory, read once. */
 final class DevChips implements HostChipDirectory {
-    private static final Pattern CHIP = Pattern.compile("gpiochip\\d{1,9}");
 
     private final Path dir;
     private List<HostChipInfo> chips;
@@ -37,21 +32,13 @@ final class DevChips implements HostChipDirectory {
     }
 
     /** The {@code gpiochipN} entries of {@code dir}, in the order of N. */
-    static List<Path> chipPaths(Path dir) throws IOException {
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.filter(p -> CHIP.matcher(p.getFileName().toString()).matches())
-                    .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring(8))))
-                    .toList();
-        }
-    }
-
     private void scan() {
         if (chips != null) {
             return;
         }
         List<Path> paths;
         try {
-            paths = chipPaths(dir);
+            paths = GpioChipFd.chipsIn(dir);
         } catch (IOException e) {
             throw new LineSpecException(Reason.UNREADABLE_CHIP,
                     "cannot list the host's GPIO chips in " + dir + ": " + e.getMessage(), e);
@@ -61,11 +48,7 @@ final class DevChips implements HostChipDirectory {
         for (Path path : paths) {
             try (GpioChipFd chip = GpioChipFd.open(path)) {
                 GpioChipFd.ChipInfo info = chip.info();
-                List<String> names = new ArrayList<>(info.lines());
-                for (int offset = 0; offset < info.lines(); offset++) {
-                    names.add(chip.lineInfo(offset).name());
-                }
-                read.add(new HostChipInfo(info.name(), path, info.label(), names));
+                read.add(new HostChipInfo(info.name(), path, info.label(), chip.lineNames()));
             } catch (LinuxException e) {
                 failed.add(new Unreadable(path, e.getMessage()));
             }

@@ -2,8 +2,6 @@ package dev.vgpio.lines.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,16 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ChipLocatorTest {
     @TempDir
     Path dir;
-
-    @Test
-    void chipsAreListedInTheKernelsNumberingOrderAndOtherFilesAreIgnored() throws IOException {
-        for (String name : new String[] {"gpiochip10", "gpiochip2", "gpiochip0", "gpiochipX", "gpiomem", "tty0"}) {
-            Files.createFile(dir.resolve(name));
-        }
-        assertThat(ChipLocator.chipsIn(dir)).extracting(p -> p.getFileName().toString())
-                .containsExactly("gpiochip0", "gpiochip2", "gpiochip10");
-        assertThat(ChipLocator.chipsIn(dir.resolve("missing"))).isEmpty();
-    }
 
     @Test
     void aChipThatCannotBeOpenedIsNotFound() {

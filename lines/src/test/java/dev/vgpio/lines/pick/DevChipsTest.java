@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vgpio.lines.pick.HostChipDirectory.Unreadable;
 import dev.vgpio.lines.pick.LineSpecException.Reason;
+import dev.vgpio.sys.GpioChipFd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class DevChipsTest {
     @Test
     void theSystemDirectoryAccountsForEveryGpiochipInDev() throws IOException {
         HostChipDirectory system = HostChipDirectory.system();
-        List<Path> entries = DevChips.chipPaths(Path.of("/dev"));
+        List<Path> entries = GpioChipFd.chipsIn(Path.of("/dev"));
         assertThat(system.chips().size() + system.unreadable().size()).isEqualTo(entries.size());
         assertThat(system.chips()).allSatisfy(c -> assertThat(entries).contains(c.path()));
     }
