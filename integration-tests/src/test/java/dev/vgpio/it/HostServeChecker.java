@@ -108,7 +108,7 @@ final class HostServeChecker {
                 expect(names.equals(want), "the guest sees " + names + ", want " + want);
                 return String.join(",", names);
             });
-            heldOutput(d, chip, "a", 3, "sim-a3");
+            heldOutput(d, chip, 3, "sim-a3");
             check("a-pull-read-by-get", () -> {
                 writeSim(chipA, 4, "pull", "pull-up");
                 Result high = d.tool("get", "--numeric", "sim-a4");
@@ -147,26 +147,26 @@ final class HostServeChecker {
      * {@code vgpio set -t HOLD LINE=1} in the background: the host line follows while the daemon holds it with the
      * consumer label of device 0, and is free again once the tool has released it.
      */
-    private void heldOutput(Daemon d, GpioChipFd chip, String phase, int offset, String name) {
+    private void heldOutput(Daemon d, GpioChipFd chip, int offset, String name) {
         FutureTask<Result> set = d.background("set", "-t", "4000", name + "=1");
-        check(phase + "-set-reaches-host", () -> {
+        check("a-set-reaches-host", () -> {
             String v = awaitSim(chipA, offset, "value", "1", () -> used(chip, offset));
             expect(v.equals("1"), "sim_gpio" + offset + "/value is " + v + " while vgpio set holds " + name + "=1; "
                     + info(chip, offset) + "; set so far: " + d.peek(set));
             return "sim_gpio" + offset + "/value=" + v;
         });
-        check(phase + "-consumer-while-held", () -> {
+        check("a-consumer-while-held", () -> {
             GpioChipFd.LineInfo l = chip.lineInfo(offset);
             expect(l.used() && l.consumer().equals(CONSUMER) && (l.flags() & GpioUapi.FLAG_OUTPUT) != 0,
                     "want used, output, consumer " + CONSUMER + "; kernel says " + l);
             return "consumer=" + l.consumer() + " flags=0x" + Long.toHexString(l.flags());
         });
-        check(phase + "-set-exit", () -> {
+        check("a-set-exit", () -> {
             Result r = join(set);
             expect(r.ok(), "vgpio set -t 4000: " + r);
             return "exit 0";
         });
-        check(phase + "-released", () -> {
+        check("a-released", () -> {
             long t0 = System.nanoTime();
             boolean free = await(() -> !used(chip, offset));
             GpioChipFd.LineInfo l = chip.lineInfo(offset);
