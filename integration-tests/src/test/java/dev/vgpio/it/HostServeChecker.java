@@ -52,6 +52,11 @@ final class HostServeChecker {
             "c-aggregator-interface", "c-aggregator-chip", "c-serve", "c-info", "c-set-reaches-bank-c-1", "c-stop");
 
     private static final long WAIT_NANOS = 15_000_000_000L;
+    /**
+     * A daemon's JVM takes 6 to 15 s to serve under TCG on an idle host, and more when the host is busy with other
+     * guests.
+     */
+    private static final long START_NANOS = 60_000_000_000L;
     /** Every tool's --timeout: the daemon may take its time under TCG, but a lost answer still ends the call. */
     private static final String TOOL_TIMEOUT = "5000";
     /** vgpio mon ends by itself after this many ms without an event, so a missing one frees the device. */
@@ -136,7 +141,7 @@ final class HostServeChecker {
                 expect(r.ok() && r.out.equals("0"), "get sim-a0 at the end: " + r);
                 return "pid " + d.process.pid();
             });
-            stop(d, "a-stop", chip, 0, 1, 2, 3, 4, 5, 6, 7);
+            stop(d, "a-stop", new Lines(chip, 0, 1, 2, 3, 4, 5, 6, 7));
         } finally {
             d.kill();
             dumpLogIfFailed(d, failed);
@@ -321,7 +326,7 @@ final class HostServeChecker {
             });
             check("b-button-pull", () -> pullReadBack(d, chipB, 2, "BUTTON"));
             check("b-host-named-line-pull", () -> pullReadBack(d, chipB, 3, "sim-b3"));
-            stop(d, "b-stop", a, 0, 1, b, 2, 3);
+            stop(d, "b-stop", new Lines(a, 0, 1), new Lines(b, 2, 3));
         } finally {
             d.kill();
             dumpLogIfFailed(d, failed);
@@ -380,7 +385,7 @@ final class HostServeChecker {
                                     + other + ", aggregator line info " + l + ", tool " + r);
                     return "sim-bank-c line 1 value=" + v + " (line 2 " + other + ") consumer=" + l.consumer();
                 });
-                stop(d, "c-stop", chip, 0, 1);
+                stop(d, "c-stop", new Lines(chip, 0, 1));
             } finally {
                 d.kill();
                 dumpLogIfFailed(d, failed);
@@ -452,18 +457,21 @@ final class HostServeChecker {
         }).toList();
     }
 
-    /** SIGTERM: the daemon exits, removes its socket and leaves {@code lines} (chip, offsets...) free. */
-    private void stop(Daemon d, String name, Object... lines) {
+    /** Lines of one host chip. */
+    private record Lines(GpioChipFd chip, int... offsets) {
+    }
+
+    /** SIGTERM: the daemon exits, removes its socket and leaves the host lines it served free. */
+    private void stop(Daemon d, String name, Lines... served) {
         check(name, () -> {
             d.process.destroy();
             expect(d.process.waitFor(15, TimeUnit.SECONDS), "the daemon is still running 15 s after SIGTERM");
             List<String> held = new ArrayList<>();
-            GpioChipFd chip = null;
-            for (Object o : lines) {
-                if (o instanceof GpioChipFd c) {
-                    chip = c;
-                } else if (used(chip, (Integer) o)) {
-                    held.add(chip.path() + " " + info(chip, (Integer) o));
+            for (Lines l : served) {
+                for (int offset : l.offsets()) {
+                    if (used(l.chip(), offset)) {
+                        held.add(l.chip().path() + " " + info(l.chip(), offset));
+                    }
                 }
             }
             expect(held.isEmpty() && !Files.exists(Path.of(d.socket)), "after the daemon exited: held " + held
@@ -515,7 +523,11 @@ final class HostServeChecker {
     }
 
     private static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT_NANOS;
+        return await(WAIT_NANOS, condition);
+    }
+
+    private static boolean await(long nanos, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 return false;
@@ -627,13 +639,15 @@ final class HostServeChecker {
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             Daemon d = new Daemon(checker, name, socket, cmd, p, log);
-            boolean up = await(() -> !p.isAlive() || Files.exists(Path.of(socket)) && d.log().contains("serving"));
+            boolean up = await(START_NANOS,
+                    () -> !p.isAlive() || Files.exists(Path.of(socket)) && d.log().contains("serving"));
             if (!up || !p.isAlive()) {
+                String why = p.isAlive() ? "not serving within " + START_NANOS / 1_000_000_000 + " s"
+                        : "exited with " + p.exitValue();
                 d.kill();
                 d.dumpLog();
                 String first = d.log().lines().findFirst().orElse("(nothing logged)");
-                throw new AssertionError((p.isAlive() ? "not serving within 15 s" : "exited with " + p.exitValue())
-                        + ": " + d.command + ": " + first);
+                throw new AssertionError(why + ": " + d.command + ": " + first);
             }
             return d.announce(String.format("pid %d serving %s after %.1f s", p.pid(), socket,
                     (System.nanoTime() - t0) / 1e9));
