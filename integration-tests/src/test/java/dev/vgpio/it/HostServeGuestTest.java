@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * line info as the host side of each line.
  */
 class HostServeGuestTest {
-    /** The guest runs 65 to 100 s on an idle host (TCG, 2 cores); the limit leaves room for a busy one. */
+    /** The guest runs 55 to 100 s (TCG, 2 host cores); the limit leaves room for a host busy with other guests. */
     static final Duration RUN = Duration.ofSeconds(240);
 
     @TempDir
