@@ -20,14 +20,15 @@ import java.util.Map;
 /**
  * The lines one device of {@code vgpio serve} serves, opened from what {@link dev.vgpio.lines.pick.LinePicker}
  * picked: simulated lines alone are served as one simulated chip (the control socket and the state file work on
- * it); a device with host lines is {@link PickedLines} over the simulated chips and the host chips it names, each
- * host chip opened once, with the consumer label {@code vgpio:<device name>}.
+ * it); a device with host lines is {@link PickedLines} over the host chips it names, each opened once with the
+ * consumer label {@code vgpio:<device name>}, and one simulated chip of its simulated lines, which the control
+ * socket drives by name.
  *
  * @param lines what the device serves
- * @param simulated the simulated chips among its sources, in the order the spec gives them
+ * @param simulated its simulated lines as one chip (under the device's names for them), or {@code null} if none
  * @param hostChips the host chips among its sources
  */
-record DeviceLines(GpioLines lines, List<SimulatedChip> simulated, List<HostChip> hostChips) implements AutoCloseable {
+record DeviceLines(GpioLines lines, SimulatedChip simulated, List<HostChip> hostChips) implements AutoCloseable {
     /** The consumer label host tools show for the lines of device {@code name}, such as {@code vgpio:gpio0}. */
     static String consumer(String name) {
         return "vgpio:" + name;
@@ -43,25 +44,27 @@ record DeviceLines(GpioLines lines, List<SimulatedChip> simulated, List<HostChip
      *
      * @throws LineException if a host chip cannot be opened (nothing stays open then)
      */
-    static DeviceLines open(PickedDevice device, String name) throws LineException {
+    static DeviceLines open(PickedDevice device, LineSpec spec, String name) throws LineException {
         if (!device.hasHostLines()) {
             // simulated lines only (of one chip or several, each whole): one simulated chip of the device's names
             SimulatedChip only = new SimulatedChip(device.label(), device.names());
-            return new DeviceLines(only, List.of(only), List.of());
+            return new DeviceLines(only, only, List.of());
         }
-        List<SimulatedChip> sims = new ArrayList<>();
-        for (LineSpec.Simulated s : device.simulated()) {
-            sims.add(new SimulatedChip(s.label(), s.names()));
-        }
+        // the simulated lines of a mixed device are one simulated chip under the device's names for them, so that
+        // the control socket drives them by name (vgpio ctl set BUTTON 1)
+        List<String> simNames = device.lines().stream().filter(l -> l.origin() instanceof Origin.SimOrigin)
+                .map(PickedLine::name).toList();
+        SimulatedChip sims = simNames.isEmpty() ? null : new SimulatedChip(device.label() + "-sim", simNames);
         Map<Path, HostChip> hosts = new LinkedHashMap<>();
         try {
             List<PickedLines.Pick> picks = new ArrayList<>(device.lines().size());
+            int simOffset = 0;
             for (PickedLine l : device.lines()) {
-                GpioLines source = switch (l.origin()) {
-                    case Origin.SimOrigin sim -> sims.get(sim.index());
-                    case Origin.HostOrigin host -> hostChip(hosts, host.chip(), name);
-                };
-                picks.add(new PickedLines.Pick(source, l.offset(), l.name()));
+                picks.add(switch (l.origin()) {
+                    case Origin.SimOrigin sim -> new PickedLines.Pick(sims, simOffset++, l.name());
+                    case Origin.HostOrigin host -> new PickedLines.Pick(
+                            hostChip(hosts, host.chip(), !namesByPath(spec, host.chip()), name), l.offset(), l.name());
+                });
             }
             return new DeviceLines(new PickedLines(device.label(), picks), sims, List.copyOf(hosts.values()));
         } catch (LineException | RuntimeException e) {
@@ -70,10 +73,24 @@ record DeviceLines(GpioLines lines, List<SimulatedChip> simulated, List<HostChip
         }
     }
 
-    private static HostChip hostChip(Map<Path, HostChip> open, HostChipInfo info, String name) throws LineException {
+    /**
+     * Whether the spec names {@code chip} by its name or path: then, if it goes away, only a chip at that path is
+     * taken for it; named by its label (or its lines by their names), a chip with that label and those line names is.
+     */
+    static boolean namesByPath(LineSpec spec, HostChipInfo chip) {
+        return spec.parts().stream().map(p -> switch (p) {
+            case LineSpec.HostLines h -> h.chip();
+            case LineSpec.LoneToken t -> t.token();
+            case LineSpec.Simulated s -> "";
+            case LineSpec.HostLineName n -> "";
+        }).anyMatch(t -> t.equals(chip.name()) || (t.contains("/") && Path.of(t).normalize().equals(chip.path())));
+    }
+
+    private static HostChip hostChip(Map<Path, HostChip> open, HostChipInfo info, boolean byLabel, String name)
+            throws LineException {
         HostChip chip = open.get(info.path());
         if (chip == null) {
-            chip = HostChip.open(new ChipLocator(info.path(), info.label()), consumer(name));
+            chip = HostChip.open(new ChipLocator(info.path(), info.label(), byLabel), consumer(name));
             if (chip.lineCount() != info.lineNames().size()) {
                 chip.close();
                 throw new LineException(info.path() + " changed while vgpio was starting: it has " + chip.lineCount()

@@ -10,6 +10,7 @@ import dev.vgpio.lines.pick.HostChipDirectory;
 import dev.vgpio.lines.pick.LinePicker;
 import dev.vgpio.lines.pick.LineSpec;
 import dev.vgpio.lines.pick.LineSpecException;
+import dev.vgpio.lines.pick.Origin;
 import dev.vgpio.lines.pick.PickedDevice;
 import dev.vgpio.sys.SocketAccess;
 import dev.vgpio.vhostuser.ServerOptions;
@@ -154,8 +155,17 @@ final class ServeCommand implements Callable<Integer> {
             for (int i = 0; i < devices.size(); i++) {
                 DeviceSpec d = devices.get(i);
                 String name = "gpio" + i;
-                DeviceLines lines = DeviceLines.open(picked.get(i), name);
-                running.add(lines); // closed after its server, which is added later and closed first
+                DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name);
+                var serving = new java.util.concurrent.atomic.AtomicReference<VhostUserServer>();
+                running.add(() -> { // after its server, which is added later and so closed first
+                    VhostUserServer s = serving.get();
+                    if (s != null && s.isRunning()) {
+                        LOG.warn("{}: the serving thread has not stopped; its lines stay as they are until the"
+                                + " process exits", name);
+                    } else {
+                        lines.close();
+                    }
+                });
                 SimulatedChip chip = lines.onlySimulated();
                 StateFile state = null;
                 if (chip != null && stateDir != null) {
@@ -166,11 +176,13 @@ final class ServeCommand implements Callable<Integer> {
                             + " \"{}\" start released", name, lines.lines().label());
                 }
                 VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(lines.lines()));
-                if (chip != null) {
-                    running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(chip)));
+                if (lines.simulated() != null) {
+                    // a mixed device's simulated lines too, by name (its offsets are those of its simulated lines)
+                    running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(lines.simulated())));
                 }
                 VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
                         : new VhostUserServer(d.socket(), device, name, options);
+                serving.set(server);
                 running.add(server.onFatal(ServeCommand::fatal).start());
                 if (state != null) {
                     state.watch();
@@ -284,10 +296,11 @@ final class ServeCommand implements Callable<Integer> {
         for (int i = 0; i < devices.size(); i++) {
             DeviceSpec d = devices.get(i);
             PickedDevice p = picked.get(i);
-            out.printf("  gpio%d: %d lines of \"%s\" on %s (%s)%n", i, p.lines().size(), p.label(),
+            boolean sims = p.lines().stream().anyMatch(l -> !(l.origin() instanceof Origin.HostOrigin));
+            out.printf("  gpio%d: %d lines of \"%s\" on %s (%s%s)%n", i, p.lines().size(), p.label(),
                     d.socket().toAbsolutePath(), p.hasHostLines()
-                            ? "host lines; the host shows them used by " + DeviceLines.consumer("gpio" + i)
-                            : "control: vgpio ctl --socket " + d.socket() + " list");
+                            ? "host lines used by " + DeviceLines.consumer("gpio" + i) + (sims ? "; " : "") : "",
+                    sims ? "control: vgpio ctl --socket " + d.socket() + " list" : "");
         }
         out.println();
         out.println("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:");

@@ -90,14 +90,19 @@ public final class PickedLines implements GpioLines {
         this.withFd = java.util.stream.IntStream.range(0, sources.length).filter(s -> sources[s].eventFd() >= 0)
                 .toArray();
         if (withFd.length > 1) {
+            Epoll e = null;
             try {
-                this.epoll = Epoll.create();
+                e = Epoll.create();
                 for (int s : withFd) {
-                    epoll.add(sources[s].eventFd(), Epoll.IN, s);
+                    e.add(sources[s].eventFd(), Epoll.IN, s);
                 }
-            } catch (LinuxException e) {
-                throw new LineException("cannot watch the event fds of " + label + ": " + e.getMessage(), e);
+            } catch (LinuxException x) {
+                if (e != null) {
+                    e.close();
+                }
+                throw new LineException("cannot watch the event fds of " + label + ": " + x.getMessage(), x);
             }
+            this.epoll = e;
             this.ready = new EpollEvents(withFd.length);
         } else {
             this.epoll = null;

@@ -9,30 +9,43 @@ import java.util.List;
 
 /**
  * Where a host GPIO chip is, and how to find it again after it went away (a module reloaded, a USB adapter
- * replugged, a gpio-sim bank recreated): first at its path, as long as the chip there has the same label; then by
- * label among {@code /dev/gpiochip*}, with the same number of lines.
+ * replugged, a gpio-sim bank recreated): at its path, and, if the user named the chip by its label (or its lines by
+ * their names) rather than by its path, by label among {@code /dev/gpiochip*}; either way only a chip with the same
+ * label and the same line names.
  *
  * @param path the character device, such as {@code /dev/gpiochip0}
  * @param label the chip's label, as the kernel reports it
+ * @param byLabel whether the chip may be found again under another path by its label
  */
-public record ChipLocator(Path path, String label) {
+public record ChipLocator(Path path, String label, boolean byLabel) {
     static final Path DEV = Path.of("/dev");
 
-    /** Opens the chip this locator finds now, or returns {@code null} if none is there. */
-    GpioChipFd find(int lines) {
-        GpioChipFd atPath = openIf(path, lines);
-        if (atPath != null) {
+    /**
+     * Opens the chip this locator finds now, or returns {@code null}: the chip at the same path, or else (if
+     * {@link #byLabel}) the one chip among {@code /dev/gpiochip*} with the same label; either way with exactly these
+     * line names. Under another path, never a chip in {@code taken} (served by another device), and two candidates
+     * are none: vgpio never guesses which of two identical chips a VM was given.
+     */
+    GpioChipFd find(List<String> names, java.util.Set<Path> taken) {
+        GpioChipFd atPath = openIf(path, names);
+        if (atPath != null || !byLabel) {
             return atPath;
         }
+        GpioChipFd found = null;
         for (Path candidate : chips()) {
-            if (!candidate.equals(path)) {
-                GpioChipFd c = openIf(candidate, lines);
+            if (!candidate.equals(path) && !taken.contains(candidate)) {
+                GpioChipFd c = openIf(candidate, names);
+                if (c != null && found != null) {
+                    c.close();
+                    found.close();
+                    return null;
+                }
                 if (c != null) {
-                    return c;
+                    found = c;
                 }
             }
         }
-        return null;
+        return found;
     }
 
     private static List<Path> chips() {
@@ -43,7 +56,7 @@ public record ChipLocator(Path path, String label) {
         }
     }
 
-    private GpioChipFd openIf(Path p, int lines) {
+    private GpioChipFd openIf(Path p, List<String> names) {
         GpioChipFd c;
         try {
             c = GpioChipFd.open(p);
@@ -52,7 +65,7 @@ public record ChipLocator(Path path, String label) {
         }
         try {
             GpioChipFd.ChipInfo info = c.info();
-            if (info.label().equals(label) && info.lines() == lines) {
+            if (info.label().equals(label) && info.lines() == names.size() && c.lineNames().equals(names)) {
                 return c;
             }
         } catch (LinuxException e) {

@@ -14,8 +14,11 @@ import dev.vgpio.sys.GpioUapi;
 import dev.vgpio.sys.LinuxException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,13 @@ import org.slf4j.LoggerFactory;
 public final class HostChip implements GpioLines {
     private static final Logger LOG = LoggerFactory.getLogger(HostChip.class);
     private static final int EVENT_BATCH = 16;
+    /** While a chip is away, how often a request may look for it again (a scan of /dev and an open of each chip). */
+    private static final long LOOK_AGAIN_NANOS = 500_000_000L;
+    /**
+     * How many HostChips of this process have each path open (devices may share a chip, never a line): a chip found
+     * again under another path is never one that another device serves.
+     */
+    private static final Map<Path, Integer> OPEN = new ConcurrentHashMap<>();
 
     private final ChipLocator locator;
     private final String consumer;
@@ -57,6 +67,8 @@ public final class HostChip implements GpioLines {
     private GpioChipFd chip;
     private String description;
     private boolean closed;
+    /** When a chip that went away was last looked for ({@link System#nanoTime()}). */
+    private long lookedAt;
 
     private HostChip(ChipLocator locator, GpioChipFd chip, GpioChipFd.ChipInfo info, List<String> names,
             String consumer, Epoll epoll) {
@@ -91,6 +103,7 @@ public final class HostChip implements GpioLines {
             GpioChipFd.ChipInfo info = chip.info();
             List<String> names = List.copyOf(chip.lineNames());
             epoll = Epoll.create();
+            OPEN.merge(chip.path(), 1, Integer::sum);
             return new HostChip(locator, chip, info, names, consumer, epoll);
         } catch (LinuxException e) {
             if (chip != null) {
@@ -267,6 +280,7 @@ public final class HostChip implements GpioLines {
             }
         }
         if (chip != null) {
+            forget(chip.path());
             chip.close();
         }
         epoll.close();
@@ -279,8 +293,9 @@ public final class HostChip implements GpioLines {
         reopenIfGone();
         long flags = flags(d, e);
         GpioLineFd line = requested[offset];
+        boolean fresh = line == null;
         try {
-            if (line == null) {
+            if (fresh) {
                 line = chip.requestLine(offset, flags, value, 0, consumer);
                 try {
                     epoll.add(line.fd(), Epoll.IN, offset);
@@ -294,7 +309,7 @@ public final class HostChip implements GpioLines {
                 line.reconfigure(flags, value, 0);
             }
         } catch (LinuxException ex) {
-            throw failed(offset, (line == null ? "requesting the line " : "configuring the line ") + what, ex);
+            throw failed(offset, (fresh ? "requesting the line " : "configuring the line ") + what, ex);
         }
         direction[offset] = d;
         output[offset] = value;
@@ -385,20 +400,30 @@ public final class HostChip implements GpioLines {
                 requested[i] = null;
             }
         }
+        forget(chip.path());
         chip.close();
         chip = null;
+        lookedAt = System.nanoTime();
     }
 
-    /** Looks for a chip that went away, and requests its lines again as they were; an error if it is not back. */
+    /**
+     * Looks for a chip that went away (at most every {@link #LOOK_AGAIN_NANOS}), and requests its lines again as
+     * they were; an error if it is not back.
+     */
     private void reopenIfGone() throws LineException {
         if (chip != null) {
             return;
         }
-        GpioChipFd found = locator.find(lineCount);
-        if (found == null) {
-            throw new LineException(description + " is gone (looked for at " + locator.path() + " and by label \""
-                    + locator.label() + "\" with " + lineCount + " lines)");
+        long now = System.nanoTime();
+        if (now - lookedAt < LOOK_AGAIN_NANOS) {
+            throw gone();
         }
+        lookedAt = now;
+        GpioChipFd found = locator.find(names, OPEN.keySet());
+        if (found == null) {
+            throw gone();
+        }
+        OPEN.merge(found.path(), 1, Integer::sum);
         chip = found;
         try {
             description = ChipLocator.describe(found.path(), found.info());
@@ -406,15 +431,27 @@ public final class HostChip implements GpioLines {
             LOG.debug("{}: reading the chip info again: {}", description, e.getMessage());
         }
         LOG.info("{} is back; requesting its lines again", description);
-        for (int i = 0; i < lineCount; i++) {
+        for (int i = 0; i < lineCount && chip != null; i++) {
             if (direction[i] != Direction.NONE) {
-                Direction d = direction[i];
                 try {
-                    configure(i, d, output[i], edge[i], "again");
+                    configure(i, direction[i], output[i], edge[i], "again");
                 } catch (LineException e) {
-                    release(i);
+                    release(i); // logged by failed(); the guest's next request on it gets STATUS_ERR
                 }
             }
         }
+        if (chip == null) {
+            throw new LineException(description + " went away again while its lines were requested again");
+        }
+    }
+
+    private static void forget(Path path) {
+        OPEN.computeIfPresent(path, (p, n) -> n == 1 ? null : n - 1);
+    }
+
+    private LineException gone() {
+        return new LineException(description + " is gone (looked for at " + locator.path()
+                + (locator.byLabel() ? " and by its label \"" + locator.label() + "\"" : "") + ", with the same "
+                + lineCount + " line names)");
     }
 }

@@ -87,6 +87,12 @@ public final class LinePicker {
                 }
                 case LineSpec.LoneToken t -> {
                     HostChipInfo chip = hosts.chipOrNull(t.token());
+                    if (chip != null && !t.token().contains("/") && hosts.hasLine(t.token())) {
+                        // gpio-aggregator reads a lone token as a line name; never widen it to a chip silently
+                        throw new LineSpecException(Reason.AMBIGUOUS_LINE, "'" + LineSpec.shown(t.token())
+                                + "' is both a host chip (" + chip.name() + ") and the name of a host line; write "
+                                + chip.path() + " for the whole chip, or pick the line by chip and offset");
+                    }
                     if (chip != null) {
                         fits(lines.size(), chip.lineCount(), "the whole chip " + chip.name()
                                 + " (pick some of its lines, as " + chip.name() + " 0-15)");
@@ -293,7 +299,13 @@ public final class LinePicker {
         }
 
         /** The one host line called {@code name}; {@code orChip}: the name was not a chip's either. */
-        PickedLine line(String name, boolean orChip) {
+        /** Whether some host line is called {@code name}. */
+        boolean hasLine(String name) {
+            index();
+            return byName.containsKey(name);
+        }
+
+        private void index() {
             if (byName == null) {
                 byName = new HashMap<>();
                 for (HostChipInfo c : chips) {
@@ -305,6 +317,10 @@ public final class LinePicker {
                     }
                 }
             }
+        }
+
+        PickedLine line(String name, boolean orChip) {
+            index();
             List<PickedLine> found = byName.getOrDefault(name, List.of());
             if (found.isEmpty()) {
                 throw new LineSpecException(Reason.UNKNOWN_LINE, (orChip ? "no host chip and no host line is called '"

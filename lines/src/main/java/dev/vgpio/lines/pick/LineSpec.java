@@ -229,12 +229,13 @@ public record LineSpec(List<Part> parts) {
     }
 
     /**
-     * The offsets of {@code list}, expanded in the order written.
+     * The offsets of {@code list}, as the kernel's gpio-aggregator reads it (a bitmap list): each offset once, in
+     * ascending order, whatever order and overlaps the list is written in ({@code 7,3,2-4} is 2, 3, 4, 7).
      *
      * @param linesBefore the lines of the parts before, to stop before expanding more than a device can have
      */
     private static List<Integer> parseOffsets(String text, String chip, String list, int linesBefore) {
-        List<Integer> offsets = new ArrayList<>();
+        java.util.BitSet offsets = new java.util.BitSet();
         String where = "offsets '" + shown(list) + "' of '" + shown(chip) + "'";
         for (String item : list.split(",", -1)) {
             int dash = item.indexOf('-');
@@ -250,15 +251,13 @@ public record LineSpec(List<Part> parts) {
                 throw bad(text, where + ": the range " + item + " runs backwards (write " + to + "-" + from + ")",
                         Reason.BACKWARDS_RANGE);
             }
-            if (linesBefore + offsets.size() + (to - from + 1) > MAX_LINES) {
+            offsets.set(from, to + 1);
+            if (linesBefore + offsets.cardinality() > MAX_LINES) {
                 throw bad(text, where + " make more than " + MAX_LINES + " lines, the most a device has",
                         Reason.TOO_MANY_LINES);
             }
-            for (int o = from; o <= to; o++) {
-                offsets.add(o);
-            }
         }
-        return offsets;
+        return offsets.stream().boxed().toList();
     }
 
     private static boolean isNumber(String s) {
@@ -294,6 +293,12 @@ public record LineSpec(List<Part> parts) {
                     Reason.SYNTAX);
         }
         String lines = s.substring(4);
+        if (lines.isEmpty()) {
+            throw badSim(token, "no lines after 'sim:' (give a count or names)", Reason.EMPTY);
+        }
+        if (lines.indexOf('@') >= 0) {
+            throw badSim(token, "only one '@' may come, before the label", Reason.SYNTAX);
+        }
         List<String> names;
         if (isNumber(lines)) {
             String significant = lines.replaceFirst("^0+(?=.)", "");

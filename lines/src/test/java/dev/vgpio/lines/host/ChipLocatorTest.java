@@ -12,7 +12,8 @@ class ChipLocatorTest {
 
     @Test
     void aChipThatCannotBeOpenedIsNotFound() {
-        assertThat(new ChipLocator(dir.resolve("gpiochip7"), "nothing").find(8)).isNull();
+        assertThat(new ChipLocator(dir.resolve("gpiochip7"), "nothing", true).find(java.util.List.of("a", "b"),
+                java.util.Set.of())).isNull();
     }
 
     @Test

@@ -48,9 +48,9 @@ class LinePickerTest {
     @Test
     void chipsAreFoundByNamePathAndLabelAndTheLinesKeepTheirOrder() {
         PickedDevice d = pick("gpiochip0 3,0 /dev/gpiochip1 2-3 sim-bank-a 0 /dev/../dev/gpiochip6 1");
-        assertThat(d.lines()).containsExactly(host(PINCTRL, 3), host(PINCTRL, 0), host(BANK, 2), host(BANK, 3),
-                host(BANK, 0), host(UNLABELLED, 1));
-        assertThat(d.names()).containsExactly("RESET_N", "LED", "A2", "A3", "A0", "P1");
+        assertThat(d.lines()).as("chips in the order written, each chip's offsets ascending").containsExactly(
+                host(PINCTRL, 0), host(PINCTRL, 3), host(BANK, 2), host(BANK, 3), host(BANK, 0), host(UNLABELLED, 1));
+        assertThat(d.names()).containsExactly("LED", "RESET_N", "A2", "A3", "A0", "P1");
         assertThat(d.simulated()).isEmpty();
         assertThat(d.hasHostLines()).isTrue();
         assertThat(d.label()).isEqualTo("gpiochip0+gpiochip1+gpiochip6");
@@ -78,12 +78,17 @@ class LinePickerTest {
     }
 
     @Test
-    void aChipNameWinsOverAnotherChipsLabelAndAChipOverALine() {
+    void aChipNameWinsOverAnotherChipsLabelAndALoneTokenThatIsAlsoALineIsRefused() {
         HostChipInfo odd = chip(7, "gpiochip1", "gpiochip0");
         HostChipDirectory dir = HostChipDirectory.of(List.of(PINCTRL, BANK, odd));
         assertThat(LinePicker.pick(LineSpec.parse("gpiochip1 0"), List.of(), dir).lines())
                 .containsExactly(host(BANK, 0));
-        assertThat(LinePicker.pick(LineSpec.parse("gpiochip0"), List.of(), dir).lines()).hasSize(8);
+        assertThatThrownBy(() -> LinePicker.pick(LineSpec.parse("gpiochip0"), List.of(), dir))
+                .as("a lone token that is a chip and a line is refused, never widened to the chip")
+                .isInstanceOfSatisfying(LineSpecException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.AMBIGUOUS_LINE))
+                .hasMessageContaining("both a host chip (gpiochip0) and the name of a host line");
+        assertThat(LinePicker.pick(LineSpec.parse("/dev/gpiochip0"), List.of(), dir).lines()).hasSize(8);
         assertThat(LinePicker.pick(new LineSpec(List.of(new LineSpec.HostLineName("gpiochip0"))), List.of(), dir)
                 .lines()).as("a host line name is never a chip").containsExactly(host(odd, 0));
     }
@@ -177,7 +182,7 @@ class LinePickerTest {
     @Test
     void aLinePickedTwiceNamesBothPositions() {
         refused("gpiochip0 3,1 gpiochip0 3", Reason.LINE_TWICE).hasMessage("host line gpiochip0 3 is picked twice,"
-                + " as line 0 and as line 2 of the device");
+                + " as line 1 and as line 2 of the device");
         refused("gpiochip0 0 LED", Reason.LINE_TWICE).hasMessageContaining("as line 0 and as line 1");
         refused("sim-bank-a gpiochip1 2", Reason.LINE_TWICE).hasMessageContaining("gpiochip1 2")
                 .hasMessageContaining("as line 2 and as line 4");

@@ -48,8 +48,9 @@ class LineSpecTest {
     void simNamesMayBeEmptyForUnnamedLines() {
         assertThat(parts("sim:LED,,BUTTON@board")).containsExactly(new Simulated("board", List.of("LED", "",
                 "BUTTON")));
-        assertThat(parts("sim:")).containsExactly(new Simulated("vgpio-sim", List.of("")));
-        assertThat(parts("sim:a@b,c@lab")).containsExactly(new Simulated("lab", List.of("a@b", "c")));
+        assertThat(parts("sim:,")).containsExactly(new Simulated("vgpio-sim", List.of("", "")));
+        refused("sim:", Reason.EMPTY).hasMessageContaining("no lines after 'sim:'");
+        refused("sim:a@b,c@lab", Reason.SYNTAX).hasMessageContaining("only one '@'");
     }
 
     @Test
@@ -68,11 +69,12 @@ class LineSpecTest {
     }
 
     @Test
-    void aChipFollowedByOffsetsPicksThoseLinesInTheOrderWritten() {
+    void aChipFollowedByOffsetsPicksThoseLinesAsTheKernelsAggregatorDoes() {
         assertThat(parts("gpiochip0 3,5-7 gpiochip1 2")).containsExactly(
                 new HostLines("gpiochip0", List.of(3, 5, 6, 7)), new HostLines("gpiochip1", List.of(2)));
-        assertThat(parts("/dev/gpiochip2 7,0-1,4-4,007")).containsExactly(
-                new HostLines("/dev/gpiochip2", List.of(7, 0, 1, 4, 7)));
+        assertThat(parts("/dev/gpiochip2 7,0-1,4-4,007")).as("a bitmap list: ascending, each offset once")
+                .containsExactly(new HostLines("/dev/gpiochip2", List.of(0, 1, 4, 7)));
+        assertThat(parts("bank 0-3,2")).containsExactly(new HostLines("bank", List.of(0, 1, 2, 3)));
         assertThat(parts("gpiochip0 0-65534").getFirst().minLines()).isEqualTo(65535);
     }
 
@@ -142,7 +144,9 @@ class LineSpecTest {
         refused("gpiochip0 0-65534 gpiochip1 0", Reason.TOO_MANY_LINES)
                 .hasMessageContaining("offsets '0' of 'gpiochip1' make more than 65535 lines");
         refused("sim:65535 RESET_N", Reason.TOO_MANY_LINES).hasMessageContaining("'RESET_N' makes 65536 lines");
-        refused("gpiochip0 " + String.join(",", Collections.nCopies(2, "0-65534")), Reason.TOO_MANY_LINES);
+        assertThat(parts("gpiochip0 " + String.join(",", Collections.nCopies(2, "0-65534"))).getFirst().minLines())
+                .as("overlapping ranges count once").isEqualTo(65535);
+        refused("gpiochip0 0-65534 gpiochip0 0-1", Reason.TOO_MANY_LINES);
         List<LineSpec.Part> many = new ArrayList<>(Collections.nCopies(65535, new LoneToken("X")));
         assertThat(new LineSpec(many).parts()).hasSize(65535);
         many.add(new HostLineName("Y"));
