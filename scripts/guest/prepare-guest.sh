@@ -19,8 +19,8 @@
 # Test helpers built from scripts/guest/helpers/ into the initramfs (not loaded or run by /init):
 #   /lib/modules/vgpio_level_irq.ko  level-triggered IRQ consumer (insmod ... line=N trigger=high|low)
 #   /usr/bin/vgpio-echo              static uAPI v2 edge-to-output echo for latency tests
-# The stamp covers this script and the helpers' sources, so editing either rebuilds.
-# What /init does, in order:
+# The stamp covers this script, guest-lib.sh, guest-init.sh and the helpers' sources: editing any rebuilds.
+# What /init (guest-init.sh) does, in order:
 #   - insmods lib/modules/load-order (the virtio chain and gpio_virtio), then
 #     lib/modules/load-order-sim (configfs gpio_sim gpio_aggregator) and mounts configfs at
 #     /sys/kernel/config: no simulated chip exists until a scenario creates one there;
@@ -54,6 +54,8 @@ ENV_FILE="$CACHE/guest.env"
 SELF="$(readlink -f "${BASH_SOURCE[0]}")"
 HELPERS="$(dirname "$SELF")/helpers"
 HELPER_SOURCES=(vgpio_level_irq.c vgpio-echo.c)
+GUEST_LIB="$(dirname "$SELF")/guest-lib.sh"      # shared with prepare-newer-guest.sh
+GUEST_INIT="$(dirname "$SELF")/guest-init.sh"    # the guest's /init
 
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
@@ -65,6 +67,9 @@ die()  { printf 'prepare-guest: ERROR: %s\n' "$*" >&2; DIED=1; exit 1; }
 trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED -eq 1 ] || printf "prepare-guest: FAILED (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' EXIT
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (apt-get install, mknod)"
+[ -s "$GUEST_LIB" ] && [ -s "$GUEST_INIT" ] || die "missing $GUEST_LIB or $GUEST_INIT"
+# shellcheck source=guest-lib.sh
+. "$GUEST_LIB"
 
 # ---------------------------------------------------------------- apt helpers
 APT_UPDATED=0
@@ -135,7 +140,7 @@ QEMU_BIN="$(command -v qemu-system-x86_64)"
 for f in "${HELPER_SOURCES[@]}"; do [ -s "$HELPERS/$f" ] || die "helper source missing: $HELPERS/$f"; done
 # content only (relative names), so a clone in another directory shares the cache
 HELPERS_HASH="$(cd "$HELPERS" && sha256sum "${HELPER_SOURCES[@]}" | sha256sum | cut -d' ' -f1)"
-STAMP_WANT="script=$(sha256sum "$SELF" | cut -d' ' -f1) helpers=$HELPERS_HASH"
+STAMP_WANT="script=$(cat "$SELF" "$GUEST_LIB" "$GUEST_INIT" | sha256sum | cut -d' ' -f1) helpers=$HELPERS_HASH"
 
 write_env() {   # (re)write guest.env only when its content changes
     local kver="$1" tmp v
@@ -378,34 +383,17 @@ ECHO_BIN="$BUILD/vgpio-echo"
 gcc-12 -O2 -static -s -Wall -Wextra -o "$ECHO_BIN" "$HELPERS/vgpio-echo.c" > "$BUILD/helper-echo-build.log" 2>&1 \
     || { cat "$BUILD/helper-echo-build.log" >&2; die "build of vgpio-echo failed (is libc6-dev installed?)"; }
 
-modinfo_field() {   # modinfo_field FILE FIELD
-    tr '\0' '\n' < "$1" | sed -n "s/^$2=//p" | head -n1
-}
-
 # ---------------------------------------------------------------- 3b. virtio modules
 KMODS="$BUILD/kmods"
 mkdir -p "$KMODS"
 log "collecting modules from $KDEB_PKG"
-# name -> path inside the deb
-declare -A MODPATH=()
-while IFS= read -r path; do
-    n="$(basename "$path")"; n="${n%%.ko*}"; n="${n//-/_}"
-    MODPATH[$n]="$path"
-done < <(dpkg-deb -c "$KDEB" | awk '{ print $NF }' | grep -E '\.ko(\.xz|\.zst|\.gz)?$')
-[ "${#MODPATH[@]}" -gt 0 ] || die "no kernel modules found in $KDEB"
+index_kdeb_modules
 
-extract_from_kdeb() {   # paths...
-    dpkg-deb --fsys-tarfile "$KDEB" | tar -x -C "$KMODS" "$@" || die "cannot extract $* from $KDEB"
-}
 extract_from_kdeb "./boot/vmlinuz-$KVER" "./lib/modules/$KVER/modules.builtin"
 BUILTIN="$KMODS/lib/modules/$KVER/modules.builtin"
 
 # Extract the doc's modules in one pass; further dependencies on demand.
-first=()
-for m in "${VIRTIO_MODULES[@]}" "${SIM_MODULES[@]}" "${NINEP_MODULES[@]}"; do
-    [ -n "${MODPATH[$m]:-}" ] && first+=("${MODPATH[$m]}")
-done
-[ "${#first[@]}" -gt 0 ] && extract_from_kdeb "${first[@]}"
+extract_modules "${VIRTIO_MODULES[@]}" "${SIM_MODULES[@]}" "${NINEP_MODULES[@]}"
 
 STAGE_MODS="$BUILD/stage-modules"
 mkdir -p "$STAGE_MODS"
@@ -417,39 +405,6 @@ for m in "${!BUILT[@]}"; do
     strip --strip-debug -o "$STAGE_MODS/$m.ko" "${BUILT[$m]}" || die "strip of ${BUILT[$m]} failed"
 done
 
-is_builtin() {   # module name (underscores) listed in modules.builtin
-    sed -e 's#.*/##' -e 's/\.ko$//' -e 's/-/_/g' "$BUILTIN" | grep -qxF -- "$1"
-}
-
-declare -A STATE=()
-ORDER=()
-BUILTINS=()
-visit() {   # depth-first: dependencies first
-    local m="$1" f dep deps
-    [ -n "${STATE[$m]:-}" ] && return 0
-    STATE[$m]=visiting
-    if [ -n "${BUILT[$m]:-}" ]; then
-        f="$STAGE_MODS/$m.ko"
-    elif [ -n "${MODPATH[$m]:-}" ]; then
-        f="$KMODS/${MODPATH[$m]#./}"
-        [ -f "$f" ] || extract_from_kdeb "${MODPATH[$m]}"
-        case "$f" in
-            *.ko.xz)  xz -dc "$f" > "$STAGE_MODS/$m.ko" ;;
-            *.ko.zst) zstd -qdc "$f" > "$STAGE_MODS/$m.ko" ;;
-            *.ko.gz)  gzip -dc "$f" > "$STAGE_MODS/$m.ko" ;;
-            *)        cp "$f" "$STAGE_MODS/$m.ko" ;;
-        esac
-        f="$STAGE_MODS/$m.ko"
-    elif is_builtin "$m"; then
-        BUILTINS+=("$m"); STATE[$m]=done; return 0
-    else
-        die "kernel module $m is neither in $KDEB_PKG nor built in"
-    fi
-    deps="$(modinfo_field "$f" depends)"
-    for dep in ${deps//,/ }; do visit "${dep//-/_}"; done
-    ORDER+=("$m")
-    STATE[$m]=done
-}
 for m in "${VIRTIO_MODULES[@]}"; do visit "$m"; done
 visit gpio_virtio
 CORE_ORDER=("${ORDER[@]}")
@@ -483,51 +438,7 @@ for p in busybox-static libc6 gpiod libgpiod3; do
     dpkg-deb -x "$(deb_of "$p")" "$EXT/$p" || die "cannot extract $p"
 done
 
-mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,lib/x86_64-linux-gnu,lib64,lib/modules,proc,sys,dev,tmp,run,root,etc,mnt}
-chmod 1777 "$ROOT/tmp"
-BB="$EXT/busybox-static/bin/busybox"
-[ -x "$BB" ] || die "busybox binary not found in busybox-static"
-cp "$BB" "$ROOT/bin/busybox"
-if applets="$("$BB" --list-full 2>/dev/null)" && [ -n "$applets" ]; then :; else
-    applets="$("$BB" --list | sed 's#^#bin/#')" || die "busybox --list failed"
-fi
-n=0
-while IFS= read -r a; do
-    [ -n "$a" ] || continue
-    case "$a" in */busybox|busybox|linuxrc|*/init) continue ;; esac
-    mkdir -p "$ROOT/$(dirname "$a")"
-    [ -e "$ROOT/$a" ] || ln -s /bin/busybox "$ROOT/$a"
-    n=$((n + 1))
-done <<< "$applets"
-log "busybox: $n applet links"
-
-for t in "${GPIOD_TOOLS[@]}"; do
-    [ -x "$EXT/gpiod/usr/bin/$t" ] || die "$t not found in the gpiod package"
-    cp "$EXT/gpiod/usr/bin/$t" "$ROOT/usr/bin/$t"
-done
-
-find_lib() {   # find_lib SONAME -> path in the extracted libc6/libgpiod3 trees
-    local f
-    f="$(find "$EXT/libc6" "$EXT/libgpiod3" -name "$1" \( -type f -o -type l \) 2>/dev/null | head -n1)"
-    [ -n "$f" ] || die "library $1 not found in libc6/libgpiod3"
-    echo "$f"
-}
-# copy the NEEDED closure of the tools
-todo=()
-for t in "${GPIOD_TOOLS[@]}"; do
-    todo+=($(readelf -d "$ROOT/usr/bin/$t" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'))
-done
-todo+=(ld-linux-x86-64.so.2 "${JDK_LIBS[@]}")
-declare -A HAVE_LIB=()
-while [ "${#todo[@]}" -gt 0 ]; do
-    l="${todo[0]}"; todo=("${todo[@]:1}")
-    [ -n "${HAVE_LIB[$l]:-}" ] && continue
-    HAVE_LIB[$l]=1
-    cp -L "$(find_lib "$l")" "$ROOT/lib/x86_64-linux-gnu/$l"
-    todo+=($(readelf -d "$ROOT/lib/x86_64-linux-gnu/$l" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'))
-done
-ln -sfn /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$ROOT/lib64/ld-linux-x86-64.so.2"
-log "libs: ${!HAVE_LIB[*]}"
+assemble_userland "$ROOT" "$EXT"
 
 cp "$STAGE_MODS"/*.ko "$ROOT/lib/modules/"
 cp "$LIRQDIR/vgpio_level_irq.ko" "$ROOT/lib/modules/vgpio_level_irq.ko"
@@ -537,70 +448,10 @@ printf '%s\n' "${CORE_ORDER[@]}" > "$ROOT/lib/modules/load-order"
 printf '%s\n' "${SIM_ORDER[@]}" > "$ROOT/lib/modules/load-order-sim"
 printf '%s\n' "${NINEP_ORDER[@]}" > "$ROOT/lib/modules/load-order-9p"
 
-echo 'root:x:0:0:root:/root:/bin/sh' > "$ROOT/etc/passwd"
-echo 'root:x:0:'                     > "$ROOT/etc/group"
-mknod -m 600 "$ROOT/dev/console" c 5 1 2>/dev/null || log "WARNING: mknod /dev/console failed (init redirects after devtmpfs)"
-mknod -m 666 "$ROOT/dev/null" c 1 3 2>/dev/null || true
 
-cat > "$ROOT/init" <<'EOF'
-#!/bin/sh
-# vgpio test guest init (generated by scripts/guest/prepare-guest.sh)
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-# stdout/stderr of init and of everything it runs go straight to the console (ttyS0)
-exec </dev/console >/dev/console 2>&1
-load() {   # load ORDER_FILE: insmod its modules in order, if the file is there
-    [ -f "$1" ] || return 0
-    for m in $(cat "$1"); do
-        insmod "/lib/modules/$m.ko" || echo "VGPIO-GUEST-INSMOD-FAILED $m"
-    done
-}
-has_virtio() {   # has_virtio ID: a virtio device of that id (0x0029 gpio, 0x0009 9p) is present
-    grep -qsx "$1" /sys/bus/virtio/devices/*/device
-}
-load /lib/modules/load-order
-# gpio-sim and gpio-aggregator: loaded always, they make no chip until configfs or new_device says so
-load /lib/modules/load-order-sim
-[ -d /sys/kernel/config ] && mount -t configfs configfs /sys/kernel/config
-# the virtio-9p shares of run-guest.sh, read-only, at /mnt/<mount_tag>
-if has_virtio 0x0009; then
-    load /lib/modules/load-order-9p
-    for t in /sys/bus/virtio/drivers/9pnet_virtio/virtio*/mount_tag; do
-        [ -f "$t" ] || continue
-        tag="$(tr -d '\000' < "$t")"
-        case "$tag" in ''|*[!A-Za-z0-9_-]*) echo "VGPIO-GUEST-9P-BAD-TAG $tag"; continue ;; esac
-        mkdir -p "/mnt/$tag"
-        mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose "$tag" "/mnt/$tag" \
-            || echo "VGPIO-GUEST-9P-MOUNT-FAILED $tag"
-    done
-fi
-i=0
-while has_virtio 0x0029 && [ ! -e /dev/gpiochip0 ] && [ "$i" -lt 50 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-if [ -e /dev/gpiochip0 ]; then
-    echo "VGPIO-GUEST-READY"
-else
-    echo "VGPIO-GUEST-READY nochip"
-fi
-if [ -f /scenario.sh ]; then
-    sh /scenario.sh
-    echo "VGPIO-SCENARIO-EXIT $?"
-fi
-sync
-poweroff -f
-EOF
-chmod 755 "$ROOT/init"
+install -m 0755 "$GUEST_INIT" "$ROOT/init"
 
-log "writing base.cpio.gz"
-find "$ROOT" -exec touch -h -d @0 {} + 2>/dev/null || true
-( cd "$ROOT" && find . -mindepth 1 -print0 | sort -z \
-    | cpio --null -o -H newc -R 0:0 --reproducible --quiet ) | gzip -9n > "$CACHE/base.cpio.gz.tmp" \
-    || die "cpio/gzip of the initramfs failed"
-mv -f "$CACHE/base.cpio.gz.tmp" "$CACHE/base.cpio.gz"
+write_initramfs "$ROOT" "$CACHE/base.cpio.gz"
 cp "$KMODS/boot/vmlinuz-$KVER" "$CACHE/vmlinuz.tmp" && mv -f "$CACHE/vmlinuz.tmp" "$CACHE/vmlinuz"
 
 # ---------------------------------------------------------------- 5. outputs

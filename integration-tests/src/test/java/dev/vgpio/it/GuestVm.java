@@ -23,6 +23,7 @@ final class GuestVm implements AutoCloseable {
     static final Path ROOT = Path.of(System.getProperty("vgpio.root", "..")).toAbsolutePath().normalize();
     private static final Path SCRIPTS = ROOT.resolve("scripts/guest");
     private static volatile boolean prepared;
+    private static volatile Map<String, String> newer;
 
     private final Process qemu;
     private final List<String> lines = new ArrayList<>();
@@ -45,20 +46,58 @@ final class GuestVm implements AutoCloseable {
         prepared = true;
     }
 
+    /**
+     * Makes sure the newer guest is in place as well ({@code scripts/guest/prepare-newer-guest.sh}: a trixie-backports
+     * 7.x kernel with gpio-aggregator's configfs interface, gpio-sim, configfs and virtio-9p, no gpio-virtio) and
+     * returns the environment entry that boots it: pass it, with any others, to the constructor that takes an
+     * environment. Fails with the script's output if it cannot be prepared.
+     */
+    static synchronized Map<String, String> prepareNewer() throws IOException, InterruptedException {
+        prepare();
+        if (newer != null) {
+            return newer;
+        }
+        // progress and errors go to stderr, the env file's path is stdout's last line
+        Path log = Files.createTempFile("vgpio-prepare-newer-guest", ".log");
+        try {
+            Process p = new ProcessBuilder("bash", SCRIPTS.resolve("prepare-newer-guest.sh").toString())
+                    .redirectError(log.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            List<String> lines = out.lines().toList();
+            if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0 || lines.isEmpty()
+                    || !Files.isRegularFile(Path.of(lines.getLast()))) {
+                throw new IllegalStateException("the newer test guest could not be prepared"
+                        + " (scripts/guest/prepare-newer-guest.sh failed; it needs root, the host tools that"
+                        + " prepare-guest.sh installs and, the first time, network access to deb.debian.org for"
+                        + " trixie, trixie-backports, bookworm and bookworm-backports):\n"
+                        + Files.readString(log) + out);
+            }
+            newer = Map.of("VGPIO_GUEST_ENV", lines.getLast());
+            return newer;
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
     /** Boots a guest that runs {@code scenario} (a busybox sh script) against the vhost-user socket. */
     GuestVm(Path workDir, String name, String scenario, Path socket) throws IOException, InterruptedException {
         this(workDir, name, scenario, socket, Map.of());
     }
 
-    /** The same, with environment variables for {@code run-guest.sh} (such as VGPIO_GUEST_CHARDEV). */
+    /**
+     * The same, with environment variables for {@code run-guest.sh} (such as VGPIO_GUEST_CHARDEV) and
+     * {@code make-scenario.sh} (VGPIO_GUEST_ENV, from {@link #prepareNewer()}, boots the newer guest).
+     */
     GuestVm(Path workDir, String name, String scenario, Path socket, Map<String, String> env)
             throws IOException, InterruptedException {
         prepare();
         Path dir = Files.createDirectories(workDir.resolve(name));
         Path script = dir.resolve("scenario.sh");
         Files.writeString(script, scenario);
-        Process mk = new ProcessBuilder("bash", SCRIPTS.resolve("make-scenario.sh").toString(), script.toString(),
-                dir.toString()).redirectErrorStream(true).start();
+        ProcessBuilder mkScenario = new ProcessBuilder("bash", SCRIPTS.resolve("make-scenario.sh").toString(),
+                script.toString(), dir.toString()).redirectErrorStream(true);
+        mkScenario.environment().putAll(env);
+        Process mk = mkScenario.start();
         String mkOut = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (mk.waitFor() != 0) {
             throw new IllegalStateException("make-scenario.sh failed:\n" + mkOut);
