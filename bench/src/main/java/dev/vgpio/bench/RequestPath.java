@@ -2,6 +2,8 @@ package dev.vgpio.bench;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
+import dev.vgpio.lines.GpioLines;
+import dev.vgpio.lines.PickedLines;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.memory.GuestMemory;
 import dev.vgpio.memory.GuestRegion;
@@ -16,6 +18,8 @@ import dev.vgpio.virtio.VirtioFeature;
 import dev.vgpio.virtqueue.QueueConfig;
 import dev.vgpio.virtqueue.RingFeatures;
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The device's request path in one process, as a guest and a transport would drive it: guest memory over a native
@@ -55,9 +59,25 @@ public final class RequestPath implements AutoCloseable {
     private long rounds;
 
     public RequestPath() throws Exception {
+        this(false);
+    }
+
+    /**
+     * @param picked whether the device serves the chip's lines through {@link PickedLines} (as a device picked from
+     *     several chips does, here in reverse order), rather than the chip itself
+     */
+    public RequestPath(boolean picked) throws Exception {
         memory = GuestMemory.of(GuestRegion.of(BASE, arena.allocate(0x2_0000, 4096)));
         chip = SimulatedChip.withLines("bench", LINES, "line");
-        GpioController gpio = new GpioController(chip);
+        GpioLines lines = chip;
+        if (picked) {
+            List<PickedLines.Pick> picks = new ArrayList<>();
+            for (int line = 0; line < LINES; line++) {
+                picks.add(new PickedLines.Pick(chip, LINES - 1 - line, "picked" + line));
+            }
+            lines = new PickedLines("bench-picked", picks);
+        }
+        GpioController gpio = new GpioController(lines);
         for (int line = 0; line < LINES; line++) {
             Direction d = line < LINES / 2 ? Direction.OUT : Direction.IN;
             int outcome = gpio.handle(MessageType.SET_DIRECTION.code(), line, d.code());

@@ -95,6 +95,17 @@ class RequestPathAllocationTest {
     }
 
     @Test
+    void servingThroughPickedLinesAllocatesNothing() throws Exception {
+        try (RequestPath picked = new RequestPath(true)) {
+            long bytes = allocatedInside("queueNotified(REQUESTQ) through PickedLines, batches of 128",
+                    picked::submitBatch, picked::serve, () -> picked.drain(RequestPath.BATCH), RequestPath.BATCH);
+            picked.verify();
+            assertThat(bytes).as("bytes allocated through PickedLines over %d requests", REQUESTS)
+                    .isLessThan(BUDGET);
+        }
+    }
+
+    @Test
     void theBenchmarkedRequestsAreAnsweredRight() throws Exception {
         path.chip().drive(5, 1);
         assertThat(path.oneRequest()).isEqualTo(2);
