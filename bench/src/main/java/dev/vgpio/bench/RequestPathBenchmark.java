@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,11 +29,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 2)
 public class RequestPathBenchmark {
+    /** {@code chip}: the simulated chip itself; {@code picked}: its lines through {@link dev.vgpio.lines.PickedLines}. */
+    @Param({"chip", "picked"})
+    public String lines;
+
     private RequestPath path;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        path = new RequestPath();
+        path = new RequestPath(lines.equals("picked"));
     }
 
     @TearDown(Level.Trial)
