@@ -19,10 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
  * three gpio-sim banks through configfs, and {@link HostServeChecker}, run on the host's JDK shared in over virtio-9p,
  * serves them with {@code vgpio serve --chip SPEC} (a whole chip by label; lines of two chips, renamed; a kernel
  * gpio-aggregator chip by name) and drives them with vgpio's driver tools, with gpio-sim's sysfs files and the kernel's
- * line info as the host side of each line.
+ * line info as the host side of each line. A fourth bank, on a gpio-sim device the checker makes, goes away and comes
+ * back while the daemon serves it.
  */
 class HostServeGuestTest {
-    /** The guest runs 55 to 100 s (TCG, 2 host cores); the limit leaves room for a host busy with other guests. */
+    /** The guest runs 60 to 110 s (TCG, 2 host cores); the limit leaves room for a host busy with other guests. */
     static final Duration RUN = Duration.ofSeconds(240);
 
     @TempDir
