@@ -16,13 +16,16 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code vgpio serve} on a chip that the kernel's gpio-aggregator built through its configfs interface (Linux 6.16
  * and later), in the newer guest of {@code scripts/guest/prepare-newer-guest.sh}: a gpio-sim bank made through
  * configfs, an aggregator over two of its lines, served by its label and driven with vgpio's own tools in the
- * guest, with gpio-sim's {@code sim_gpioN/value} and {@code sim_gpioN/pull} as the other side of each line.
+ * guest, with gpio-sim's {@code sim_gpioN/value} and {@code sim_gpioN/pull} as the other side of each line. Then
+ * the aggregator goes away under a line with edge detection: this kernel hangs the line request up, and the daemon
+ * notices it in its event loop with no request coming, stays idle, and serves the chip again when it comes back.
  */
 class AggregatorConfigfsGuestTest {
     static final Duration RUN = Duration.ofSeconds(150);
     /** The CHECK lines the scenario prints, in order. */
     static final List<String> CHECKS = List.of("aggregator-chip", "serve-up", "info-names", "sim-line1-before",
-            "set-drives-sim-line1", "get-pull-down", "get-pull-up");
+            "set-drives-sim-line1", "get-pull-down", "get-pull-up", "mon-armed", "hangup-seen", "hangup-idle",
+            "back-after-hangup");
 
     @TempDir
     Path dir;
@@ -103,6 +106,35 @@ class AggregatorConfigfsGuestTest {
                 echo pull-up > $S/sim_gpio2/pull
                 v=$($vgpio get -s /tmp/agg.sock --numeric 1)
                 check get-pull-up $(is "$v" 1) "pull=$(cat $S/sim_gpio2/pull) get=$v"
+                # the chip goes away under a line with edge detection: this kernel hangs the line request up, and
+                # the daemon must notice it from the event loop (no request comes) without spinning on it
+                $vgpio mon -s /tmp/agg.sock -b 0 > /tmp/mon.out 2>&1 &
+                mon=$!
+                i=0
+                while ! grep -q Monitoring /tmp/mon.out && [ $i -lt 600 ] && kill -0 $mon 2>/dev/null; do
+                  sleep 0.1; i=$((i+1))
+                done
+                grep -q Monitoring /tmp/mon.out && r=ok || r=fail
+                check mon-armed $r "$(head -c 200 /tmp/mon.out | tr '\n' ' ')"
+                ticks() { awk '{print $14 + $15}' /proc/$serve/stat; }
+                echo 0 > $A/live
+                before=$(ticks)
+                sleep 2
+                after=$(ticks)
+                n=$(grep -c 'went away' /tmp/serve.log)
+                [ "$n" -ge 1 ] && r=ok || r=fail
+                check hangup-seen $r "'went away' logged $n times with no request"
+                [ $((after - before)) -lt 30 ] && r=ok || r=fail
+                check hangup-idle $r "$((after - before)) ticks of CPU in 2 s"
+                kill $mon; wait $mon
+                echo 1 > $A/live || echo "VGPIO-MARK live again failed"
+                i=0
+                while [ ! -e "/dev/$aggchip" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+                sleep 0.6
+                v=$($vgpio get -s /tmp/agg.sock --numeric 1)
+                check back-after-hangup $(is "$v" 1) "get=$v after the aggregator came back; $(grep -c 'is back' \
+                  /tmp/serve.log) 'is back' lines"
+                grep -E 'went away|is back|WARN' /tmp/serve.log | head -n 20
                 kill $serve; wait $serve
                 echo "VGPIO-MARK serve-exit $?"
                 echo "CHECKS-DONE"
