@@ -17,7 +17,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + "A VMM hands GPIO lines to a guest through vhost-user; vgpio serves them from simulated or real "
                 + "chips.",
         subcommands = {ServeCommand.class, CtlCommand.class, DetectCommand.class, InfoCommand.class,
-            GetCommand.class, SetCommand.class, MonCommand.class, ListHostCommand.class,
+            GetCommand.class, SetCommand.class, MonCommand.class, NotifyCommand.class, ListHostCommand.class,
             ConformCommand.class, BenchCommand.class,
             VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {

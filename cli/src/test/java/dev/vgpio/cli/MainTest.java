@@ -25,13 +25,13 @@ class MainTest {
     @Test
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("Usage: vgpio").contains("version");
+        assertThat(out.toString()).contains("Usage: vgpio").contains("version").contains("notify");
     }
 
     @Test
     void everyCommandOfThisPartAnswersHelp() {
-        for (List<String> command : List.of(List.of("ctl"), List.of("ctl", "set"),
-                List.of("conform"), List.of("bench"), List.of("version"), List.of("list-host"),
+        for (List<String> command : List.of(List.of("ctl"), List.of("ctl", "set"), List.of("ctl", "watch"),
+                List.of("conform"), List.of("bench"), List.of("version"), List.of("list-host"), List.of("notify"),
                 List.of("help"))) {
             CliRun one = new CliRun();
             String[] args = java.util.stream.Stream.concat(command.stream(), java.util.stream.Stream.of("--help"))
