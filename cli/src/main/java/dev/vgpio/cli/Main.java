@@ -59,15 +59,16 @@ public final class Main {
         if (subs.isEmpty()) {
             return "";
         }
-        int nameWidth = 2 + subs.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
+        int nameWidth = subs.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
         Help.TextTable table = Help.TextTable.forColumns(help.colorScheme(),
-                new Help.Column(nameWidth, 2, Help.Column.Overflow.SPAN),
-                new Help.Column(help.commandSpec().usageMessage().width() - nameWidth, 0,
+                new Help.Column(nameWidth + 2, 2, Help.Column.Overflow.SPAN),
+                new Help.Column(help.commandSpec().usageMessage().width() - (nameWidth + 2), 2,
                         Help.Column.Overflow.WRAP));
-        table.setAdjustLineBreaksForWideCJKCharacters(false);
         for (Map.Entry<String, Help> e : subs.entrySet()) {
-            String[] description = e.getValue().commandSpec().usageMessage().description();
-            table.addRowValues(e.getKey(), firstSentence(String.join(" ", description)));
+            CommandLine.Model.UsageMessageSpec usage = e.getValue().commandSpec().usageMessage();
+            String[] text = usage.header().length > 0 ? usage.header() : usage.description();
+            table.addRowValues(help.colorScheme().commandText(e.getKey()),
+                    help.colorScheme().text(firstSentence(String.join(" ", text))));
         }
         return table.toString();
     }
