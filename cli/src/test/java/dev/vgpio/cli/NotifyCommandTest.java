@@ -81,16 +81,16 @@ class NotifyCommandTest {
 
     @Test
     void formatsAsTold() throws Exception {
-        Future<Integer> notify = start("notify", "--banner", "-c", socket.toString(), "-n", "2", "--unquoted",
+        Future<Integer> notify = start("notify", "--banner", "-c", socket.toString(), "-n", "3", "--unquoted",
                 "-F", "%o %l %E %e %C [%a] %x %% %c %", "0");
         chip.setDirection(0, Direction.IN, 0);
         chip.setEdgeDetection(0, Edge.BOTH);
-        chip.setDirection(0, Direction.IN, 0);
         chip.setDirection(0, Direction.NONE, 0);
         assertThat(notify.get(10, TimeUnit.SECONDS)).isZero();
         assertThat(lines()).containsExactly("Watching line '0'...",
                 "0 LED requested 1 guest [input] %x % " + socket + " %",
-                "0 LED reconfigured 3 guest [input edges=both] %x % " + socket + " %");
+                "0 LED reconfigured 3 guest [input edges=both] %x % " + socket + " %",
+                "0 LED released 2 unused [released] %x % " + socket + " %");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.vgpio.control;
 
+import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.LineStateListener;
 import dev.vgpio.lines.SimulatedChip;
@@ -74,8 +75,9 @@ public final class HostControl {
     }
 
     /**
-     * Calls {@code sink} with every change the guest makes to a line's direction or output level, on the guest's
-     * thread, until the returned handle is closed. The sink must not block.
+     * Calls {@code sink} with every change the guest makes to a line's direction, output level or edge detection
+     * (a {@link LineChange.Kind#RECONFIGURED}), on the guest's thread, until the returned handle is closed. The sink
+     * must not block.
      */
     public AutoCloseable watch(Consumer<LineChange> sink) throws LineException {
         AtomicIntegerArray last = new AtomicIntegerArray(chip.lineCount());
@@ -84,12 +86,25 @@ public final class HostControl {
             last.set(i, chip.getDirection(i).ordinal());
             lastLevel.set(i, chip.observe(i));
         }
-        LineStateListener listener = (offset, direction, level) -> {
-            long now = System.nanoTime();
-            Direction from = Direction.values()[last.getAndSet(offset, direction.ordinal())];
-            boolean levelChanged = lastLevel.getAndSet(offset, level) != level;
-            LineChange.Kind kind = LineChange.Kind.of(from, direction, levelChanged);
-            if (kind != null) {
+        LineStateListener listener = new LineStateListener() {
+            @Override
+            public void onLineChanged(int offset, Direction direction, int level) {
+                long now = System.nanoTime();
+                Direction from = Direction.values()[last.getAndSet(offset, direction.ordinal())];
+                boolean levelChanged = lastLevel.getAndSet(offset, level) != level;
+                LineChange.Kind kind = LineChange.Kind.of(from, direction, levelChanged);
+                if (kind != null) {
+                    report(now, kind, offset, direction, level);
+                }
+            }
+
+            @Override
+            public void onEdgeDetectionChanged(int offset, Edge edge) {
+                report(System.nanoTime(), LineChange.Kind.RECONFIGURED, offset,
+                        Direction.values()[last.get(offset)], lastLevel.get(offset));
+            }
+
+            private void report(long now, LineChange.Kind kind, int offset, Direction direction, int level) {
                 try {
                     sink.accept(new LineChange(now, kind, status(offset, direction, level)));
                 } catch (LineException e) {

@@ -107,9 +107,11 @@ class CtlServerTest {
             chip.setValue(2, 0);
             chip.setDirection(2, Direction.IN, 0);
             chip.setDirection(3, Direction.IN, 0);
+            chip.setEdgeDetection(3, dev.vgpio.lines.Edge.FALLING);
+            chip.setEdgeDetection(3, dev.vgpio.lines.Edge.FALLING); // no change
             chip.setDirection(2, Direction.NONE, 0);
             List<String> seen = new java.util.ArrayList<>();
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 6; i++) {
                 LineChange c = watch.next(Duration.ofSeconds(5));
                 assertThat(c).isNotNull();
                 assertThat(c.nanos()).isBetween(before, System.nanoTime());
@@ -120,6 +122,7 @@ class CtlServerTest {
                     "value line 2 \"L2\": level=0 direction=output driver=guest edge=none",
                     "reconfigured line 2 \"L2\": level=0 direction=input driver=nobody edge=none",
                     "requested line 3 \"L3\": level=0 direction=input driver=nobody edge=none",
+                    "reconfigured line 3 \"L3\": level=0 direction=input driver=nobody edge=falling",
                     "released line 2 \"L2\": level=0 direction=released driver=nobody edge=none");
             assertThat(watch.next(Duration.ofMillis(50))).isNull();
         }
