@@ -8,6 +8,7 @@
 # Environment: VGPIO_GUEST_ENV (default ${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}/guest.env),
 #   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_APPEND (extra kernel command line),
 #   VGPIO_GUEST_QMP (a Unix socket path for a QMP monitor, to pause and resume the VM),
+#   VGPIO_GUEST_SERIAL (QEMU's -serial for the console, default stdio; mon:stdio passes Ctrl-C to the guest),
 #   VGPIO_GUEST_CHARDEV (extra options for the vhost-user chardev, e.g. reconnect-ms=1000, or server=on,wait=on
 #   to have QEMU listen on SOCKET for a back end that connects, such as vgpio serve --connect),
 #   VGPIO_GUEST_SHARE (a host directory exported read-only over virtio-9p, mount_tag host; the guest's /init
@@ -57,6 +58,6 @@ fi
 args+=(
     -kernel "$VGPIO_GUEST_KERNEL" -initrd "$initrd"
     -append "console=ttyS0 quiet panic=-1${VGPIO_GUEST_APPEND:+ $VGPIO_GUEST_APPEND}"
-    -nographic -serial stdio -monitor none -no-reboot -nodefaults
+    -nographic -serial "${VGPIO_GUEST_SERIAL:-stdio}" -monitor none -no-reboot -nodefaults
 )
 exec "$VGPIO_QEMU" "${args[@]}" "$@"

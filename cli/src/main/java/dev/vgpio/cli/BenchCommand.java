@@ -16,12 +16,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code vgpio bench}: latency and throughput of a vhost-user-gpio back end, next to a C floor measured in the same run. */
-@Command(name = "bench", sortOptions = false,
-        description = {"Measure a vhost-user-gpio back end (vgpio's or any other) from vgpio's front end: the round",
-            "trip of a request with one in flight (median, p99, p99.9) and throughput with many in flight across the",
-            "lines; then the same two figures for a floor, two C processes sharing a 256-entry split ring with eventfds,",
-            "and the ratios. Run the back end on an idle machine: both sides share its CPUs."},
+/** {@code vgpio bench}: latency and throughput of a vhost-user-gpio back end, next to a C floor measured alongside. */
+@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Measure the latency and throughput of a vhost-user-gpio back end.",
+            "Any back end (vgpio's or another) is measured from vgpio's front end: the round trip of a request",
+            "with one in flight (median, p99, p99.9) and throughput with many in flight across the lines; then the",
+            "same two figures for a floor, two C processes sharing a 256-entry split ring with eventfds, and the",
+            "ratios. Run the back end on an idle machine: both sides share its CPUs."},
         footer = {"", "Example:", "  ./vgpio serve &  ./vgpio bench --duration 5 --json"})
 final class BenchCommand implements Callable<Integer> {
     @Spec

@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
  * {@code vgpio conform}: runs the conformance suite against a vhost-user-gpio back end and prints the table. Exit
  * status 1 if any check fails (or the back end cannot be reached), 0 otherwise.
  */
-@Command(name = "conform", sortOptions = false,
-        description = {"Check a vhost-user-gpio back end against every statement of the virtio spec's GPIO section",
-            "that a driver can observe, and print a table of PASS / FAIL / SKIP with what was seen.",
+@Command(name = "conform", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Check a vhost-user-gpio back end against the virtio spec's GPIO section.",
+            "Every statement of that section that a driver can observe is checked, and a table of PASS / FAIL / SKIP",
+            "is printed with what was seen.",
             "The checks reconfigure the chosen line (--line) and its neighbour, then release them: use a device",
             "nothing else is using. Interrupt delivery needs a way to drive inputs: a vgpio back end's control",
             "socket (<socket>.ctl, used when it exists); without one those checks are skipped.",
@@ -53,7 +54,8 @@ final class ConformCommand implements Callable<Integer> {
 
     static final class Input {
         @Option(names = "--ctl", paramLabel = "PATH",
-                description = "The control socket that drives the device's inputs (default: <socket>.ctl if it exists).")
+                description = "The control socket that drives the device's inputs (default: <socket>.ctl if it "
+                        + "exists).")
         Path ctl;
 
         @Option(names = "--no-ctl", description = "Do not drive inputs; skip the interrupt delivery checks.")

@@ -2,25 +2,33 @@ package dev.vgpio.cli;
 
 import dev.vgpio.control.CtlClient;
 import dev.vgpio.control.CtlServer;
+import dev.vgpio.control.LevelWords;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code vgpio ctl}: drive and inspect the simulated lines of a running {@code vgpio serve}. */
-@Command(name = "ctl", sortOptions = false,
-        description = {"Drive and inspect the lines of a running 'vgpio serve' from the host, through the control",
-            "socket it opens beside each device socket (<socket>.ctl). LINE is an offset or a line name."},
+@Command(name = "ctl", sortOptions = false, mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+        description = {"Drive, inspect and watch the lines of a running 'vgpio serve' from the host.",
+            "It talks to the control socket 'vgpio serve' opens beside each device socket (<socket>.ctl).",
+            "LINE is an offset or a line name."},
         subcommands = {CtlCommand.Get.class, CtlCommand.Set.class, CtlCommand.Pulse.class, CtlCommand.Toggle.class,
-            CtlCommand.ListLines.class},
-        footer = {"", "Examples:", "  vgpio ctl list", "  vgpio ctl set BUTTON_A 1",
-            "  vgpio ctl pulse BUTTON_A --width 200", "  vgpio ctl --socket /tmp/gpio.sock toggle 3 --count 100 --interval 20"})
+            CtlCommand.ListLines.class, CtlCommand.Watch.class},
+        footer = {"", "LEVEL is 1, active, on, true or high; or 0, inactive, off, false or low.", "",
+            "Examples:", "  vgpio ctl list", "  vgpio ctl set BUTTON_A on", "  vgpio ctl pulse BUTTON_A --width 200",
+            "  vgpio ctl --socket /tmp/gpio.sock toggle 3 --count 100 --interval 20", "  vgpio ctl watch -n 10 LED"})
 final class CtlCommand {
     @Spec
     CommandSpec spec;
@@ -32,9 +40,13 @@ final class CtlCommand {
             description = "The control socket itself, if not the device socket's PATH.ctl.")
     Path ctl;
 
+    /** The control socket to talk to. */
+    Path target() {
+        return ctl != null ? ctl : CtlServer.pathFor(socket.path());
+    }
+
     int run(String command) throws IOException {
-        Path target = ctl != null ? ctl : CtlServer.pathFor(socket.path());
-        CtlClient.Reply reply = CtlClient.send(target, command);
+        CtlClient.Reply reply = CtlClient.send(target(), command);
         if (!reply.ok()) {
             spec.commandLine().getErr().println("vgpio ctl: " + reply.error());
             spec.commandLine().getErr().flush();
@@ -59,7 +71,7 @@ final class CtlCommand {
         }
     }
 
-    @Command(name = "set", description = "Drive the level LINE senses as an input (0 or 1).")
+    @Command(name = "set", description = "Drive the level LINE senses as an input (LEVEL: 1/on/high or 0/off/low).")
     static final class Set implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -67,16 +79,22 @@ final class CtlCommand {
         @Parameters(index = "0", paramLabel = "LINE")
         String line;
 
-        @Parameters(index = "1", paramLabel = "0|1")
+        @Parameters(index = "1", paramLabel = "LEVEL")
         String level;
 
         @Override
         public Integer call() throws IOException {
+            try {
+                LevelWords.parse(level);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(parent.spec.commandLine().getSubcommands().get("set"), e.getMessage());
+            }
             return parent.run("set " + line + " " + level);
         }
     }
 
-    @Command(name = "pulse", description = "Invert LINE's driven level for --width ms, then restore it (a button press).")
+    @Command(name = "pulse",
+            description = "Invert LINE's driven level for --width ms, then restore it (a button press).")
     static final class Pulse implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -115,7 +133,7 @@ final class CtlCommand {
         }
     }
 
-    @Command(name = "list", description = "Print every line: level, direction, driven level, edge detection.")
+    @Command(name = "list", description = "Print every line: level, direction, who drives it, edge detection.")
     static final class ListLines implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -123,6 +141,42 @@ final class CtlCommand {
         @Override
         public Integer call() throws IOException {
             return parent.run("list");
+        }
+    }
+
+    @Command(name = "watch", sortOptions = false,
+            description = {"Print each change the guest makes to the lines, as it makes it.",
+                "One line per change: '<seconds>.<nanoseconds> <change> <line as list prints it>', the time on the "
+                    + "daemon's monotonic clock, the change one of requested, released, reconfigured (direction) "
+                    + "or value (an output's level). Runs until interrupted, or for --num-events changes."})
+    static final class Watch implements Callable<Integer> {
+        @ParentCommand
+        CtlCommand parent;
+
+        @Option(names = {"-n", "--num-events"}, paramLabel = "N", description = "Exit after N changes.")
+        Integer count;
+
+        @Parameters(paramLabel = "LINE", arity = "0..*", description = "The lines to watch (default every line).")
+        List<String> lines = new ArrayList<>();
+
+        @Override
+        public Integer call() throws InterruptedException {
+            if (count != null && count < 1) {
+                throw new ParameterException(parent.spec.commandLine().getSubcommands().get("watch"),
+                        "--num-events must be 1 or more");
+            }
+            PrintWriter out = parent.spec.commandLine().getOut();
+            try (CtlClient.Watch watch = CtlClient.watch(parent.target(), lines)) {
+                for (int seen = 0; count == null || seen < count; seen++) {
+                    out.println(watch.next(null).describe());
+                    out.flush();
+                }
+                return 0;
+            } catch (IOException e) {
+                parent.spec.commandLine().getErr().println("vgpio ctl: " + e.getMessage());
+                parent.spec.commandLine().getErr().flush();
+                return 1;
+            }
         }
     }
 }

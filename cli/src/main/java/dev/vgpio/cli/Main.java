@@ -1,17 +1,24 @@
 package dev.vgpio.cli;
 
+import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** Entry point of the {@code vgpio} command. */
 @Command(name = "vgpio",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "virtio-gpio devices, drivers and tools.%n"
-                + "A VMM hands GPIO lines to a guest through vhost-user; vgpio serves them from simulated or real chips.",
+                + "A VMM hands GPIO lines to a guest through vhost-user; vgpio serves them from simulated or real "
+                + "chips.",
         subcommands = {ServeCommand.class, CtlCommand.class, DetectCommand.class, InfoCommand.class,
-            GetCommand.class, SetCommand.class, MonCommand.class, ListHostCommand.class, ConformCommand.class,
-            BenchCommand.class,
+            GetCommand.class, SetCommand.class, MonCommand.class, NotifyCommand.class, ListHostCommand.class,
+            ConformCommand.class, BenchCommand.class,
             VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {
@@ -24,7 +31,60 @@ public final class Main {
             cmd.getErr().println(cmd.getColorScheme().errorText("vgpio: " + ex.getMessage()));
             return 1;
         });
+        cl.setParameterExceptionHandler(Main::usageError);
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
         return cl;
+    }
+
+    /**
+     * A usage error as libgpiod's tools and coreutils report one: {@code vgpio serve: <message>}, any "did you
+     * mean" suggestions, and a line naming the help to read; exit status 2.
+     */
+    static int usageError(ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        CommandSpec spec = cmd.getCommandSpec();
+        String name = spec.qualifiedName(" ");
+        err.println(cmd.getColorScheme().errorText(name + ": " + ex.getMessage()));
+        UnmatchedArgumentException.printSuggestions(ex, err);
+        String help = spec.findOption("--help") != null ? name + " --help" : "vgpio --help";
+        err.println("Try '" + help + "' for more information.");
+        err.flush();
+        return spec.exitCodeOnInvalidInput();
+    }
+
+    /** The subcommand list: each command's name and the first sentence of its description. */
+    private static String commandList(Help help) {
+        Map<String, Help> subs = help.subcommands();
+        if (subs.isEmpty()) {
+            return "";
+        }
+        int nameWidth = subs.keySet().stream().mapToInt(String::length).max().orElse(0) + 2;
+        Help.TextTable table = Help.TextTable.forColumns(help.colorScheme(),
+                new Help.Column(nameWidth + 2, 2, Help.Column.Overflow.SPAN),
+                new Help.Column(help.commandSpec().usageMessage().width() - (nameWidth + 2), 2,
+                        Help.Column.Overflow.WRAP));
+        for (Map.Entry<String, Help> e : subs.entrySet()) {
+            CommandLine.Model.UsageMessageSpec usage = e.getValue().commandSpec().usageMessage();
+            String[] text = usage.header().length > 0 ? usage.header() : usage.description();
+            table.addRowValues(help.colorScheme().commandText(e.getKey()),
+                    help.colorScheme().text(firstSentence(String.join(" ", text))));
+        }
+        return table.toString();
+    }
+
+    /** The text up to the first full stop, colon or semicolon that ends a clause, with a full stop. */
+    static String firstSentence(String text) {
+        String s = text.replace("%n", " ").strip();
+        int end = s.length();
+        for (String stop : new String[] {". ", ": ", "; "}) {
+            int at = s.indexOf(stop);
+            if (at > 0 && at < end) {
+                end = at;
+            }
+        }
+        String first = s.substring(0, end);
+        return first.endsWith(".") ? first : first + ".";
     }
 
     public static void main(String[] args) {

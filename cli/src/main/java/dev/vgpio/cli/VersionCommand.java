@@ -12,7 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code vgpio version}: what this build is and what it runs on. */
-@Command(name = "version", description = "Print the vgpio version, the Java runtime and the virtio-gpio device it implements.")
+@Command(name = "version", mixinStandardHelpOptions = true,
+        description = "Print the vgpio version, the Java runtime and the virtio-gpio device it implements.")
 final class VersionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

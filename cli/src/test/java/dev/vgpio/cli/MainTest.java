@@ -3,6 +3,8 @@ package dev.vgpio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.StringWriter;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
@@ -23,12 +25,84 @@ class MainTest {
     @Test
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("Usage: vgpio").contains("version");
+        assertThat(out.toString()).contains("Usage: vgpio").contains("version").contains("notify");
     }
 
     @Test
-    void unknownCommandIsAnErrorWithUsage() {
+    void everyCommandOfThisPartAnswersHelp() {
+        for (List<String> command : List.of(List.of("ctl"), List.of("ctl", "set"), List.of("ctl", "watch"),
+                List.of("conform"), List.of("bench"), List.of("version"), List.of("list-host"), List.of("notify"),
+                List.of("help"))) {
+            CliRun one = new CliRun();
+            String[] args = java.util.stream.Stream.concat(command.stream(), java.util.stream.Stream.of("--help"))
+                    .toArray(String[]::new);
+            assertThat(one.execute(args)).as(String.join(" ", command)).isZero();
+            assertThat(one.out.toString()).as(String.join(" ", command))
+                    .contains("Usage: vgpio " + command.getFirst());
+            assertThat(one.err.toString()).as(String.join(" ", command)).isEmpty();
+        }
+        CliRun help = new CliRun();
+        assertThat(help.execute("help", "ctl")).isZero();
+        assertThat(help.out.toString()).contains("Usage: vgpio ctl");
+    }
+
+    @Test
+    void theCommandListShowsWholeSentences() {
+        assertThat(run("--help")).isZero();
+        List<String> lines = Arrays.asList(out.toString().split("\n"));
+        int start = lines.indexOf("Commands:");
+        assertThat(start).isPositive();
+        StringBuilder entry = new StringBuilder();
+        List<String> entries = new java.util.ArrayList<>();
+        for (String line : lines.subList(start + 1, lines.size())) {
+            if (line.isBlank()) {
+                break;
+            }
+            if (line.matches("  \\S.*") && !entry.isEmpty()) {
+                entries.add(entry.toString());
+                entry.setLength(0);
+            }
+            entry.append(line.strip()).append(' ');
+        }
+        entries.add(entry.toString());
+        assertThat(entries).hasSizeGreaterThanOrEqualTo(13);
+        for (String e : entries) {
+            assertThat(e.strip()).as(e).endsWith(".");
+        }
+        assertThat(out.toString())
+                .containsPattern("  conform +Check a vhost-user-gpio back end against the virtio spec's GPIO"
+                        + "\\s+section\\.")
+                .containsPattern("  bench +Measure the latency and throughput of a vhost-user-gpio back end\\.")
+                .containsPattern("  help +Display help information about the specified command\\.")
+                .doesNotContain("gpi\n");
+        assertThat(Main.firstSentence("Drive lines: each LINE is requested. Then more")).isEqualTo("Drive lines.");
+        assertThat(Main.firstSentence("One sentence")).isEqualTo("One sentence.");
+    }
+
+    @Test
+    void unknownCommandIsOneLineAndAHint() {
         assertThat(run("frobnicate")).isEqualTo(2);
-        assertThat(err.toString()).contains("Unmatched argument").contains("frobnicate");
+        assertThat(err.toString()).startsWith("vgpio: Unmatched argument at index 0: 'frobnicate'\n")
+                .endsWith("\nTry 'vgpio --help' for more information.\n").doesNotContain("Usage:");
+        assertThat(err.toString().lines().count()).isLessThanOrEqualTo(3);
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void aSubcommandsUsageErrorNamesItAndItsHelp() {
+        assertThat(run("ctl", "set", "LED")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("vgpio ctl set: Missing required parameter: 'LEVEL'\n"
+                + "Try 'vgpio ctl set --help' for more information.\n");
+
+        CliRun bench = new CliRun();
+        assertThat(bench.execute("bench", "--frob")).isEqualTo(2);
+        assertThat(bench.err.toString()).isEqualTo("vgpio bench: Unknown option: '--frob'\n"
+                + "Try 'vgpio bench --help' for more information.\n");
+
+        CliRun typo = new CliRun();
+        assertThat(typo.execute("verison")).isEqualTo(2);
+        assertThat(typo.err.toString()).startsWith("vgpio: Unmatched argument at index 0: 'verison'\n")
+                .contains("version").endsWith("Try 'vgpio --help' for more information.\n")
+                .doesNotContain("Usage:");
     }
 }

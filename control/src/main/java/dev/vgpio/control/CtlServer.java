@@ -18,9 +18,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +33,12 @@ import org.slf4j.LoggerFactory;
  * The control socket of one device ({@code <device socket>.ctl} by default, mode 0600 from the moment it appears,
  * {@link SocketPath#bindPrivately}): a line-based text protocol
  * over a Unix stream socket, one command per line, each answered by {@code ok} or {@code err MESSAGE} followed by
- * detail lines and an empty line. Commands: {@code list}, {@code get LINE}, {@code set LINE 0|1},
- * {@code pulse LINE [WIDTH_MS]}, {@code toggle LINE COUNT INTERVAL_MS}, {@code help}; LINE is an offset or a name.
+ * detail lines and an empty line. Commands: {@code list}, {@code get LINE}, {@code set LINE LEVEL},
+ * {@code pulse LINE [WIDTH_MS]}, {@code toggle LINE COUNT INTERVAL_MS}, {@code watch [LINE...]}, {@code help}; LINE
+ * is an offset or a name, LEVEL one of {@link LevelWords}. {@code watch} is the one streaming command: after its
+ * {@code ok} comes one {@link LineChange} line per change the guest makes, until the client closes the connection
+ * (the daemon ends the stream with an empty line when it stops, or with an {@code err} line if the client reads too
+ * slowly); it is the last command on its connection.
  * Works with {@code vgpio ctl} and with {@code socat - UNIX-CONNECT:PATH}. Bad commands never affect the lines.
  */
 public final class CtlServer implements AutoCloseable {
@@ -39,9 +48,13 @@ public final class CtlServer implements AutoCloseable {
             commands (LINE is an offset or a line name):
               list                          every line: level, direction, driven level, edge detection
               get LINE                      one line
-              set LINE 0|1                  drive the level the line senses as an input
+              set LINE LEVEL                drive the level the line senses as an input (1|active|on|true|high,
+                                            0|inactive|off|false|low)
               pulse LINE [WIDTH_MS]         invert the driven level for WIDTH_MS (default 100), then restore
-              toggle LINE COUNT INTERVAL_MS invert the driven level COUNT times, every INTERVAL_MS""";
+              toggle LINE COUNT INTERVAL_MS invert the driven level COUNT times, every INTERVAL_MS
+              watch [LINE...]               stream every change the guest makes (all lines by default)""";
+    /** How many changes a watching client may fall behind before its stream ends. */
+    static final int WATCH_BACKLOG = 65_536;
 
     private final Path path;
     private final HostControl control;
@@ -99,6 +112,11 @@ public final class CtlServer implements AutoCloseable {
                 StandardCharsets.UTF_8)); OutputStream out = Channels.newOutputStream(c)) {
             String line;
             while ((line = readLine(in)) != null) {
+                String[] w = line.trim().split("\\s+");
+                if (w[0].equals("watch")) {
+                    watch(w, in, out);
+                    return;
+                }
                 String reply = execute(line);
                 out.write((reply + "\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
@@ -146,9 +164,9 @@ public final class CtlServer implements AutoCloseable {
                     yield "ok\n" + control.status(control.resolve(w[1])).describe();
                 }
                 case "set" -> {
-                    arity(w, 3, 3, "set LINE 0|1");
+                    arity(w, 3, 3, "set LINE LEVEL");
                     int line = control.resolve(w[1]);
-                    control.set(line, level(w[2]));
+                    control.set(line, LevelWords.parse(w[2]));
                     yield "ok\n" + control.status(line).describe();
                 }
                 case "pulse" -> {
@@ -180,12 +198,72 @@ public final class CtlServer implements AutoCloseable {
         }
     }
 
-    private static int level(String s) {
-        return switch (s) {
-            case "0", "low", "inactive" -> 0;
-            case "1", "high", "active" -> 1;
-            default -> throw new IllegalArgumentException("a level is 0 or 1, not '" + s + "'");
-        };
+    /** Streams the changes to the lines {@code w[1..]} (every line if none) until the client goes away. */
+    private void watch(String[] w, BufferedReader in, OutputStream out) throws IOException {
+        Set<Integer> only = new HashSet<>();
+        try {
+            for (int i = 1; i < w.length; i++) {
+                only.add(control.resolve(w[i]));
+            }
+        } catch (IllegalArgumentException e) {
+            write(out, "err " + e.getMessage() + "\n\n");
+            return;
+        }
+        BlockingQueue<LineChange> queue = new LinkedBlockingQueue<>(WATCH_BACKLOG);
+        AtomicBoolean overflow = new AtomicBoolean();
+        AtomicBoolean gone = new AtomicBoolean();
+        AutoCloseable handle;
+        try {
+            handle = control.watch(change -> {
+                if ((only.isEmpty() || only.contains(change.status().offset())) && !queue.offer(change)) {
+                    overflow.set(true);
+                }
+            });
+        } catch (LineException e) {
+            write(out, "err " + e.getMessage() + "\n\n");
+            return;
+        }
+        Thread reader = Thread.ofVirtual().name("vgpio-ctl-watch").start(() -> {
+            try {
+                while (in.read() >= 0) {
+                    // a watching client has nothing more to say; anything it sends is ignored until it closes
+                }
+            } catch (IOException e) {
+                LOG.debug("watching client: {}", e.getMessage());
+            }
+            gone.set(true);
+        });
+        try {
+            write(out, "ok\n");
+            while (!gone.get() && !closed) {
+                LineChange change = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (overflow.get()) {
+                    write(out, "err the client read too slowly: more than " + WATCH_BACKLOG
+                            + " changes were waiting\n\n");
+                    return;
+                }
+                if (change != null) {
+                    write(out, change.describe() + "\n");
+                }
+            }
+            if (closed) {
+                write(out, "\n");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                handle.close();
+            } catch (Exception e) {
+                LOG.debug("ending a watch: {}", e.getMessage());
+            }
+            reader.interrupt();
+        }
+    }
+
+    private static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private static int number(String s, String what) {

@@ -1,11 +1,16 @@
 package dev.vgpio.control;
 
+import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.LineException;
+import dev.vgpio.lines.LineStateListener;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Direction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * What the host can do with a simulated chip's lines: inspect them and drive the level their inputs sense, at once
@@ -17,9 +22,12 @@ public final class HostControl {
     public static final Duration MAX_DURATION = Duration.ofMinutes(10);
 
     private final SimulatedChip chip;
+    /** 1 for each line the host drove through this control. */
+    private final AtomicIntegerArray hostDriven;
 
     public HostControl(SimulatedChip chip) {
         this.chip = chip;
+        this.hostDriven = new AtomicIntegerArray(chip.lineCount());
     }
 
     /**
@@ -46,8 +54,66 @@ public final class HostControl {
     }
 
     public LineStatus status(int offset) throws LineException {
-        return new LineStatus(offset, chip.lineNames().get(offset), chip.getDirection(offset), chip.observe(offset),
-                chip.drivenLevel(offset), chip.edgeDetection(offset));
+        return status(offset, chip.getDirection(offset), chip.observe(offset));
+    }
+
+    private LineStatus status(int offset, Direction direction, int level) throws LineException {
+        return new LineStatus(offset, chip.lineNames().get(offset), direction, level, driver(offset, direction),
+                chip.edgeDetection(offset));
+    }
+
+    /**
+     * Who drives a line: the guest drives its outputs; the host drives any other line it has driven through this
+     * control or that senses 1 (the configuration can drive a line high); otherwise nobody does.
+     */
+    private LineStatus.Driver driver(int offset, Direction direction) throws LineException {
+        if (direction == Direction.OUT) {
+            return LineStatus.Driver.GUEST;
+        }
+        return hostDriven.get(offset) == 1 || chip.drivenLevel(offset) == 1 ? LineStatus.Driver.HOST
+                : LineStatus.Driver.NOBODY;
+    }
+
+    /**
+     * Calls {@code sink} with every change the guest makes to a line's direction, output level or edge detection
+     * (a {@link LineChange.Kind#RECONFIGURED}), on the guest's thread, until the returned handle is closed. The sink
+     * must not block.
+     */
+    public AutoCloseable watch(Consumer<LineChange> sink) throws LineException {
+        AtomicIntegerArray last = new AtomicIntegerArray(chip.lineCount());
+        AtomicIntegerArray lastLevel = new AtomicIntegerArray(chip.lineCount());
+        for (int i = 0; i < chip.lineCount(); i++) {
+            last.set(i, chip.getDirection(i).ordinal());
+            lastLevel.set(i, chip.observe(i));
+        }
+        LineStateListener listener = new LineStateListener() {
+            @Override
+            public void onLineChanged(int offset, Direction direction, int level) {
+                long now = System.nanoTime();
+                Direction from = Direction.values()[last.getAndSet(offset, direction.ordinal())];
+                boolean levelChanged = lastLevel.getAndSet(offset, level) != level;
+                LineChange.Kind kind = LineChange.Kind.of(from, direction, levelChanged);
+                if (kind != null) {
+                    report(now, kind, offset, direction, level);
+                }
+            }
+
+            @Override
+            public void onEdgeDetectionChanged(int offset, Edge edge) {
+                report(System.nanoTime(), LineChange.Kind.RECONFIGURED, offset,
+                        Direction.values()[last.get(offset)], lastLevel.get(offset));
+            }
+
+            private void report(long now, LineChange.Kind kind, int offset, Direction direction, int level) {
+                try {
+                    sink.accept(new LineChange(now, kind, status(offset, direction, level)));
+                } catch (LineException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        chip.addStateListener(listener);
+        return () -> chip.removeStateListener(listener);
     }
 
     public List<LineStatus> list() throws LineException {
@@ -63,6 +129,7 @@ public final class HostControl {
         if (level != 0 && level != 1) {
             throw new IllegalArgumentException("a level is 0 or 1, not " + level);
         }
+        hostDriven.set(offset, 1);
         chip.drive(offset, level);
     }
 
@@ -70,6 +137,7 @@ public final class HostControl {
     public void pulse(int offset, Duration width) throws LineException, InterruptedException {
         checkDuration(width, "pulse width");
         int idle = chip.drivenLevel(offset);
+        hostDriven.set(offset, 1);
         chip.drive(offset, 1 - idle);
         try {
             sleepUntil(System.nanoTime() + width.toNanos());
@@ -87,6 +155,7 @@ public final class HostControl {
             throw new IllegalArgumentException("toggle count must be 1 to 1000000, not " + count);
         }
         checkDuration(interval.multipliedBy(count), "toggle train (count x interval)");
+        hostDriven.set(offset, 1);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             if (i > 0) {

@@ -34,9 +34,10 @@ class HostControlTest {
     @Test
     void setDrivesWhatAnInputSenses() throws Exception {
         control.set(1, 1);
-        assertThat(control.status(1)).isEqualTo(new LineStatus(1, "BUTTON", Direction.IN, 1, 1, Edge.BOTH));
+        assertThat(control.status(1))
+                .isEqualTo(new LineStatus(1, "BUTTON", Direction.IN, 1, LineStatus.Driver.HOST, Edge.BOTH));
         assertThat(control.status(1).describe())
-                .isEqualTo("line 1 \"BUTTON\": level=1 direction=input driven=1 edge=both");
+                .isEqualTo("line 1 \"BUTTON\": level=1 direction=input driver=host edge=both");
         assertThat(edges).containsExactly("1+");
         assertThatThrownBy(() -> control.set(1, 2)).hasMessageContaining("0 or 1");
     }

@@ -6,4 +6,11 @@ import dev.vgpio.protocol.Direction;
 @FunctionalInterface
 public interface LineStateListener {
     void onLineChanged(int offset, Direction direction, int level);
+
+    /**
+     * Called after the guest changes a line's edge detection to {@code edge} (not when releasing the line clears
+     * it: {@link #onLineChanged} reports the release). Does nothing unless a listener overrides it.
+     */
+    default void onEdgeDetectionChanged(int offset, Edge edge) {
+    }
 }

@@ -137,6 +137,11 @@ public final class SimulatedChip implements GpioLines {
                         + directionOf(old));
             }
         } while (!swap(offset, old, (old & ~EDGE_MASK) | e.ordinal() << EDGE_SHIFT));
+        if (edgeOf(old) != e) {
+            for (LineStateListener l : stateListeners) {
+                l.onEdgeDetectionChanged(offset, e);
+            }
+        }
     }
 
     @Override

@@ -38,6 +38,27 @@ class SimulatedChipTest {
     }
 
     @Test
+    void listenersThatAskHearOfEdgeDetectionChanges() throws Exception {
+        List<String> changes = new ArrayList<>();
+        chip.addStateListener(new LineStateListener() {
+            @Override
+            public void onLineChanged(int offset, Direction direction, int level) {
+                changes.add(offset + ":" + direction + ":" + level);
+            }
+
+            @Override
+            public void onEdgeDetectionChanged(int offset, Edge edge) {
+                changes.add(offset + ":" + edge);
+            }
+        });
+        chip.setDirection(2, Direction.IN, 0);
+        chip.setEdgeDetection(2, Edge.RISING);
+        chip.setEdgeDetection(2, Edge.RISING);
+        chip.setEdgeDetection(2, Edge.NONE);
+        assertThat(changes).containsExactly("2:IN:0", "2:RISING", "2:NONE");
+    }
+
+    @Test
     void directionNoneReleasesTheLineAndForgetsItsState() throws Exception {
         chip.setDirection(0, Direction.OUT, 1);
         chip.setDirection(0, Direction.NONE, 0);
