@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vgpio detect}: libgpiod's gpiodetect for vhost-user-gpio back ends. */
-@Command(name = "detect", sortOptions = false,
+@Command(name = "detect", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"List virtio-gpio devices served over vhost-user, like gpiodetect: one line per socket, "
                 + "'<socket> [virtio-gpio] (N lines)'. Works with any vhost-user-gpio back end (vgpio serve, "
                 + "rust-vmm's vhost-device-gpio, ...).",

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vgpio get}: libgpiod's gpioget for a vhost-user-gpio back end. */
-@Command(name = "get", sortOptions = false,
+@Command(name = "get", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"Read lines of a virtio-gpio device served over vhost-user, like gpioget: the lines are "
                 + "requested as inputs (SET_DIRECTION in), read (GET_VALUE) and released (SET_DIRECTION none), then "
                 + "printed as \"LINE\"=active|inactive, keyed by what you typed, or with --numeric as 1|0.",

@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code vgpio info}: libgpiod's gpioinfo for vhost-user-gpio back ends. */
-@Command(name = "info", sortOptions = false,
+@Command(name = "info", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"Print the lines of virtio-gpio devices served over vhost-user, like gpioinfo: "
                 + "'<socket> - N lines:', then each line's offset, name (\"unnamed\" if it has none) and direction "
                 + "as the device reports it (GET_DIRECTION; nothing is changed).",

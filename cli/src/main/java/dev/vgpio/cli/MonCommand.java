@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 
 /** {@code vgpio mon}: libgpiod v2's gpiomon for a vhost-user-gpio back end. */
-@Command(name = "mon", sortOptions = false,
+@Command(name = "mon", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"Wait for interrupts on lines of a virtio-gpio device served over vhost-user, like gpiomon: "
                 + "the lines are requested as inputs with an interrupt (SET_IRQ_TYPE) and each event is printed as "
                 + "it comes, in order, one line each: '<seconds>.<nanoseconds> TAB <event> TAB <line>'.",
@@ -34,9 +34,10 @@ import picocli.CommandLine.ParameterException;
                 + "timestamps: the driver stamps each event when it sees it, with CLOCK_MONOTONIC (System.nanoTime) "
                 + "or, with -E realtime, the time of day (printed as UTC unless --localtime). There is no hardware "
                 + "timestamp engine (-E hte), bias (-b) or debounce (-p) in virtio-gpio: they are refused.",
-            "Stops after -n events, after --idle-timeout ms without one, or on Ctrl-C / SIGTERM (exit status 0); "
-                + "the lines are then released (SET_DIRECTION none). Needs a device that offers VIRTIO_GPIO_F_IRQ."},
-        footer = {"", "FORMAT specifiers (other characters print as they are, a lone % at the end too; any other "
+            "Stops after -n events, after --idle-timeout PERIOD without one, or on Ctrl-C / SIGTERM (exit status "
+                + "0); the lines are then released (SET_DIRECTION none). Needs a device that offers "
+                + "VIRTIO_GPIO_F_IRQ."},
+        footer = {"", "FORMAT specifiers (other characters print as they are, a lone %% at the end too; any other "
                 + "specifier is an error; a newline follows each event):",
             "  %%o  offset",
             "  %%l  line name ('unnamed' if it has none)",
@@ -48,7 +49,8 @@ import picocli.CommandLine.ParameterException;
             "  %%L  timestamp as local time, such as 2026-12-01T18:03:04.123456789",
             "  %%%%  a percent sign", "",
             TimeValue.HELP, "", "Examples:", "  vgpio mon BUTTON_A", "  vgpio mon -e rising -n 1 BUTTON_A BUTTON_B",
-            "  vgpio mon --level high --idle-timeout 5000 -F '%%o %%E %%S' 2"})
+            "  vgpio mon --level high --idle-timeout 5s -F '%%o %%E %%S' 2",
+            "  vgpio mon -c gpio0 -E realtime --banner BUTTON_A"})
 final class MonCommand extends ToolCommand {
     @Mixin
     ChipOption socket;

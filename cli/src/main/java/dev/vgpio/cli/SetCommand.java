@@ -27,7 +27,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code vgpio set}: libgpiod v2's gpioset for a vhost-user-gpio back end. */
-@Command(name = "set", sortOptions = false,
+@Command(name = "set", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"Drive lines of a virtio-gpio device served over vhost-user, like gpioset (v2): each LINE "
                 + "(name or offset) is requested as an output with its VALUE, the value sent before the direction "
                 + "(SET_VALUE, then SET_DIRECTION out) so the line never glitches.",
@@ -67,7 +67,7 @@ final class SetCommand extends ToolCommand {
             description = "The minimum time to hold the lines at their values (before exiting or toggling).")
     Duration holdPeriod;
 
-    @Option(names = {"-t", "--toggle"}, paramLabel = "PERIOD[,PERIOD...]", split = ",",
+    @Option(names = {"-t", "--toggle"}, paramLabel = "PERIOD", split = ",",
             converter = TimeValue.Millis.class, description = "Toggle the lines after each PERIOD; if the last is"
                     + " 0 exit after the sequence, else repeat it.")
     List<Duration> toggles;

@@ -36,6 +36,10 @@ abstract class ToolCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, order = 101, description = "Show this help and exit.")
     boolean help;
 
+    @Option(names = {"-v", "--version"}, versionHelp = true, order = 102,
+            description = "Print vgpio's version and exit, as libgpiod's tools do.")
+    boolean version;
+
     /** The tool's work; the exit status. */
     abstract int run() throws IOException, InterruptedException;
 

@@ -803,6 +803,9 @@ class ToolsTest {
             assertThat(help.exit()).isZero();
             assertThat(help.out()).contains("Usage: ").contains("-c, --chip, --socket=CHIP")
                     .contains("--timeout=PERIOD");
+            Run version = run(tool, "-v");
+            assertThat(version.exit()).isZero();
+            assertThat(version.out()).startsWith("vgpio ");
         }
         assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "0").exit()).isEqualTo(2);
         assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "soon").exit()).isEqualTo(2);
