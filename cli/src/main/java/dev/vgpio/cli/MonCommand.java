@@ -83,7 +83,8 @@ final class MonCommand extends ToolCommand {
     @Option(names = "--banner", description = "Print 'Monitoring line ...' once the lines are armed.")
     boolean banner;
 
-    @Option(names = {"-q", "--quiet", "--silent"}, description = "Print no events (nor the banner).")
+    @Option(names = {"-q", "--quiet", "--silent"},
+            description = "Print no events (--banner still prints, as gpiomon's does).")
     boolean quiet;
 
     @Option(names = {"-E", "--event-clock"}, paramLabel = "CLOCK", description = "The clock events are stamped"
@@ -146,7 +147,7 @@ final class MonCommand extends ToolCommand {
                     return fail("the device at " + socket.path() + " does not offer interrupts (VIRTIO_GPIO_F_IRQ)");
                 }
                 try (LineRequest request = chip.requestLines(LineSettings.input(trigger), offsets)) {
-                    if (banner && !quiet) {
+                    if (banner) { // gpiomon prints it with -q too
                         out.println(banner());
                         out.flush();
                     }
