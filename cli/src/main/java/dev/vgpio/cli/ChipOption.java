@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
  */
 final class ChipOption {
     static final String DEFAULT = "vgpio.sock";
-    static final String DESCRIPTION = "The device: its vhost-user socket (a path with a '/' or ending in .sock), or a"
-            + " device name NAME for the first of ./NAME.sock, $XDG_RUNTIME_DIR/vgpio/NAME.sock and"
-            + " /run/vgpio/NAME.sock that exists (default: " + DEFAULT + ").";
+    static final String DESCRIPTION = "The device (default " + DEFAULT + "): its vhost-user socket, a path with a '/'"
+            + " or ending in .sock, or a device name NAME for the first of ./NAME.sock,"
+            + " $XDG_RUNTIME_DIR/vgpio/NAME.sock and /run/vgpio/NAME.sock that exists.";
 
     @Option(names = {"-c", "--chip", "--socket"}, paramLabel = "CHIP", order = 90, description = DESCRIPTION)
     String chip;

@@ -537,7 +537,11 @@ final class SetCommand extends ToolCommand {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.add("--enable-native-access=ALL-UNNAMED");
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "set"));
-        command.addAll(spec.commandLine().getParseResult().originalArgs());
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        if (spec.parent() != null) { // run as 'vgpio set ...': the arguments after the subcommand's name
+            args = args.subList(args.indexOf(spec.name()) + 1, args.size());
+        }
+        command.addAll(args);
         command.add("--vgpio-detached");
         Process child = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();

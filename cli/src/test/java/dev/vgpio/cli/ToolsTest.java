@@ -708,6 +708,12 @@ class ToolsTest {
         r = run(new SetCommand(), "-c", sock, "-z", "LAMP=1");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("vgpio set: no line named \"LAMP\" on " + sock + "\n");
+
+        CliRun cli = new CliRun(); // as 'vgpio set -z ...': the child gets the arguments after 'set'
+        assertThat(cli.execute("set", "-z", "-c", sock, "RESET=1")).as(cli.err.toString()).isZero();
+        assertThat(direction(3)).isEqualTo(Direction.OUT);
+        ProcessHandle.current().children().forEach(ProcessHandle::destroy);
+        await("RESET released", () -> direction(3) == Direction.NONE);
     }
 
     @Test
