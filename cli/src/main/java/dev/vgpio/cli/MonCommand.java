@@ -87,6 +87,13 @@ final class MonCommand extends ToolCommand {
             description = "Print no events (--banner still prints, as gpiomon's does).")
     boolean quiet;
 
+    @Option(names = {"-I", "--initial-state"}, description = "Print the lines' values once they are armed, as"
+            + " gpiomon 2.3 does: \"LINE\"=active|inactive ..., or 1|0 with -N.")
+    boolean initialState;
+
+    @Option(names = {"-N", "--numeric"}, description = "With -I, print the values as 1 and 0.")
+    boolean numericValues;
+
     @Option(names = {"-E", "--event-clock"}, paramLabel = "CLOCK", description = "The clock events are stamped"
             + " with: monotonic (default) or realtime; hte is refused (virtio-gpio has no hardware timestamps).")
     String eventClock;
@@ -147,6 +154,18 @@ final class MonCommand extends ToolCommand {
                     return fail("the device at " + socket.path() + " does not offer interrupts (VIRTIO_GPIO_F_IRQ)");
                 }
                 try (LineRequest request = chip.requestLines(LineSettings.input(trigger), offsets)) {
+                    if (initialState) { // before the banner, as gpiomon
+                        int[] values = request.getValues();
+                        List<String> shown = new ArrayList<>();
+                        for (int i = 0; i < values.length; i++) {
+                            int v = activeLow ? values[i] ^ 1 : values[i];
+                            String word = v == 1 ? "active" : "inactive";
+                            shown.add(numericValues ? Integer.toString(v)
+                                    : quote(lines.get(i), lineOptions.unquoted) + "=" + word);
+                        }
+                        out.println(String.join(" ", shown));
+                        out.flush();
+                    }
                     if (banner) { // gpiomon prints it with -q too
                         out.println(banner());
                         out.flush();

@@ -744,6 +744,19 @@ class ToolsTest {
     }
 
     @Test
+    void monPrintsTheInitialStateAsGpiomon23() throws Exception {
+        sim.drive(1, 1);
+        Run r = run(new MonCommand(), "-c", sock, "-I", "--idle-timeout", "10ms", "BUTTON", "RESET");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("\"BUTTON\"=active \"RESET\"=inactive\n");
+        r = run(new MonCommand(), "-c", sock, "-I", "-N", "-l", "-q", "--banner", "--idle-timeout", "10ms", "BUTTON",
+                "RESET");
+        assertThat(r.out()).isEqualTo("0 1\nMonitoring lines 'BUTTON', and 'RESET'...\n");
+        r = run(new MonCommand(), "-c", sock, "--initial-state", "--unquoted", "--idle-timeout", "10ms", "BUTTON");
+        assertThat(r.out()).isEqualTo("BUTTON=active\n");
+    }
+
+    @Test
     void monRefusesAnUnknownFormatSpecifierByName() {
         Run r = run(new MonCommand(), "-c", sock, "-F", "%o %x %E", "BUTTON");
         assertThat(r.exit()).isEqualTo(2);
