@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code vgpio info}: libgpiod's gpioinfo for vhost-user-gpio back ends. */
-@Command(name = "info", sortOptions = false,
+@Command(name = "info", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"Print the lines of virtio-gpio devices served over vhost-user, like gpioinfo: "
                 + "'<socket> - N lines:', then each line's offset, name (\"unnamed\" if it has none) and direction "
                 + "as the device reports it (GET_DIRECTION; nothing is changed).",
@@ -23,10 +23,14 @@ import picocli.CommandLine.Parameters;
                 + "none are shown.",
             "With LINE arguments (names or offsets) only those lines are printed, as "
                 + "'<socket> OFFSET NAME DIRECTION'."},
-        footer = {"", "Examples:", "  vgpio info", "  vgpio info -s /tmp/gpio.sock LED_RED 3"})
+        footer = {"", "Examples:", "  vgpio info", "  vgpio info -c /tmp/gpio.sock LED_RED 3",
+            "  vgpio info --unquoted -c gpio0"})
 final class InfoCommand extends ToolCommand {
     @Mixin
-    SocketsOption sockets;
+    ChipOption.Many chips;
+
+    @Mixin
+    LineOptions lineOptions;
 
     @Parameters(paramLabel = "LINE", arity = "0..*",
             description = "Lines to print, by name or offset (default: every line). With several sockets, each"
@@ -38,25 +42,25 @@ final class InfoCommand extends ToolCommand {
         int status = 0;
         Set<String> found = new HashSet<>();
         Map<String, String> missing = new LinkedHashMap<>();
-        for (Path socket : sockets.paths()) {
+        for (Path socket : chips.paths(List.of())) {
             try (GpioChip chip = open(socket, false)) {
                 if (lines.isEmpty()) {
                     out().printf("%s - %d lines:%n", socket, chip.lineCount());
                     for (int i = 0; i < chip.lineCount(); i++) {
-                        out().printf("\tline %3d:\t%s\t%s%n", i, paddedName(chip, i),
+                        out().printf("\tline %3d:\t%s\t%s%n", i, paddedName(chip, i, lineOptions.unquoted),
                                 directionWord(chip.getDirection(i)));
                     }
                 } else {
                     for (String line : lines) {
                         int offset;
                         try {
-                            offset = chip.resolve(line);
+                            offset = resolve(chip, List.of(line), lineOptions)[0];
                         } catch (IllegalArgumentException e) {
                             missing.putIfAbsent(line, e.getMessage());
                             continue;
                         }
                         found.add(line);
-                        out().printf("%s %d\t%s\t%s%n", socket, offset, paddedName(chip, offset),
+                        out().printf("%s %d\t%s\t%s%n", socket, offset, paddedName(chip, offset, lineOptions.unquoted),
                                 directionWord(chip.getDirection(offset)));
                     }
                 }

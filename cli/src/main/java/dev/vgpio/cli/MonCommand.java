@@ -9,6 +9,12 @@ import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,28 +25,41 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 
 /** {@code vgpio mon}: libgpiod v2's gpiomon for a vhost-user-gpio back end. */
-@Command(name = "mon", sortOptions = false,
+@Command(name = "mon", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"Wait for interrupts on lines of a virtio-gpio device served over vhost-user, like gpiomon: "
                 + "the lines are requested as inputs with an interrupt (SET_IRQ_TYPE) and each event is printed as "
                 + "it comes, in order, one line each: '<seconds>.<nanoseconds> TAB <event> TAB <line>'.",
-            "The event is rising, falling, level-high or level-low; the line is its quoted name, or "
-                + "'<socket> <offset>' for an unnamed line; the timestamp is the driver's monotonic clock "
-                + "(System.nanoTime) when it saw the event.",
-            "Stops after -n events, after --idle-timeout ms without one, or on Ctrl-C / SIGTERM (exit status 0); "
-                + "the lines are then released (SET_DIRECTION none). Needs a device that offers VIRTIO_GPIO_F_IRQ."},
-        footer = {"", "FORMAT directives (other characters print as they are; a newline follows each event):",
+            "The event is rising, falling, level-high or level-low; the line is its quoted name (after "
+                + "'<socket> <offset> ' with -c), or '<socket> <offset>' for an unnamed line. virtio-gpio carries no "
+                + "timestamps: the driver stamps each event when it sees it, with CLOCK_MONOTONIC (System.nanoTime) "
+                + "or, with -E realtime, the time of day (printed as UTC unless --localtime). There is no hardware "
+                + "timestamp engine (-E hte), bias (-b) or debounce (-p) in virtio-gpio: they are refused.",
+            "Stops after -n events, after --idle-timeout PERIOD without one, or on Ctrl-C / SIGTERM (exit status "
+                + "0); the lines are then released (SET_DIRECTION none). Needs a device that offers "
+                + "VIRTIO_GPIO_F_IRQ."},
+        footer = {"", "FORMAT specifiers (other characters print as they are, a lone %% at the end too; any other "
+                + "specifier is an error; a newline follows each event):",
             "  %%o  offset",
             "  %%l  line name ('unnamed' if it has none)",
             "  %%c  socket",
             "  %%E  event name: rising, falling, level-high, level-low",
             "  %%e  event number: 1 rising, 2 falling, 3 level-high, 4 level-low",
             "  %%S  timestamp, seconds.nanoseconds",
+            "  %%U  timestamp as UTC, such as 2026-12-01T17:03:04.123456789Z",
+            "  %%L  timestamp as local time, such as 2026-12-01T18:03:04.123456789",
             "  %%%%  a percent sign", "",
-            "Examples:", "  vgpio mon BUTTON_A", "  vgpio mon -e rising -n 1 BUTTON_A BUTTON_B",
-            "  vgpio mon --level high --idle-timeout 5000 -F '%%o %%E %%S' 2"})
+            TimeValue.HELP, "", "Examples:", "  vgpio mon BUTTON_A", "  vgpio mon -e rising -n 1 BUTTON_A BUTTON_B",
+            "  vgpio mon --level high --idle-timeout 5s -F '%%o %%E %%S' 2",
+            "  vgpio mon -c gpio0 -E realtime --banner BUTTON_A"})
 final class MonCommand extends ToolCommand {
     @Mixin
-    SocketOption socket;
+    ChipOption socket;
+
+    @Mixin
+    LineOptions lineOptions;
+
+    @Mixin
+    ConsumerOption consumer;
 
     @Option(names = {"-e", "--edges"}, paramLabel = "EDGES",
             description = "Edges to report: rising, falling or both (default both).")
@@ -54,14 +73,48 @@ final class MonCommand extends ToolCommand {
     @Option(names = {"-n", "--num-events"}, paramLabel = "NUM", description = "Exit after NUM events.")
     Integer numEvents;
 
-    @Option(names = "--idle-timeout", paramLabel = "MS", description = "Exit after MS ms without an event.")
-    Long idleTimeout;
+    @Option(names = "--idle-timeout", paramLabel = "PERIOD", converter = TimeValue.Millis.class,
+            description = "Exit after PERIOD without an event.")
+    Duration idleTimeout;
 
     @Option(names = {"-F", "--format"}, paramLabel = "FORMAT", description = "Print each event in FORMAT (below).")
     String format;
 
-    @Option(names = {"-b", "--banner"}, description = "Print 'Monitoring line ...' once the lines are armed.")
+    @Option(names = "--banner", description = "Print 'Monitoring line ...' once the lines are armed.")
     boolean banner;
+
+    @Option(names = {"-q", "--quiet", "--silent"},
+            description = "Print no events (--banner still prints, as gpiomon's does).")
+    boolean quiet;
+
+    @Option(names = {"-I", "--initial-state"}, description = "Print the lines' values once they are armed, as"
+            + " gpiomon 2.3 does: \"LINE\"=active|inactive ..., or 1|0 with -N.")
+    boolean initialState;
+
+    @Option(names = {"-N", "--numeric"}, description = "With -I, print the values as 1 and 0.")
+    boolean numericValues;
+
+    @Option(names = {"-E", "--event-clock"}, paramLabel = "CLOCK", description = "The clock events are stamped"
+            + " with: monotonic (default) or realtime; hte is refused (virtio-gpio has no hardware timestamps).")
+    String eventClock;
+
+    @Option(names = "--utc", description = "Print timestamps as UTC (the default for realtime; implies it).")
+    boolean utc;
+
+    @Option(names = "--localtime", description = "Print timestamps as local time (implies realtime).")
+    boolean localtime;
+
+    @Option(names = {"-l", "--active-low"}, description = "Treat the lines as active low: rising and falling (and"
+            + " high and low levels) swap.")
+    boolean activeLow;
+
+    @Option(names = {"-b", "--bias"}, paramLabel = "BIAS",
+            description = "libgpiod's bias: refused but for as-is (virtio-gpio cannot set a bias).")
+    String bias;
+
+    @Option(names = {"-p", "--debounce-period"}, paramLabel = "PERIOD", converter = TimeValue.Millis.class,
+            description = "libgpiod's debounce: refused but for 0 (virtio-gpio cannot debounce a line).")
+    Duration debounce;
 
     @Parameters(paramLabel = "LINE", arity = "1..*", description = "Lines to watch, by name or offset.")
     List<String> lines = new ArrayList<>();
@@ -77,18 +130,43 @@ final class MonCommand extends ToolCommand {
         if (numEvents != null && numEvents <= 0) {
             throw new ParameterException(spec.commandLine(), "--num-events must be at least 1");
         }
-        if (idleTimeout != null && idleTimeout <= 0) {
-            throw new ParameterException(spec.commandLine(), "--idle-timeout must be a positive number of ms");
+        if (idleTimeout != null && idleTimeout.isZero()) {
+            throw new ParameterException(spec.commandLine(), "--idle-timeout must be a positive time value");
+        }
+        checkBias(bias);
+        if (debounce != null && !debounce.isZero()) {
+            throw new ParameterException(spec.commandLine(), "--debounce-period cannot be honoured: virtio-gpio has"
+                    + " no message to debounce a line");
+        }
+        timestampFormat = clock();
+        if (format != null) {
+            String unknown = unknownSpecifier(format);
+            if (unknown != null) {
+                throw new ParameterException(spec.commandLine(), "unknown format specifier '" + unknown + "' in '"
+                        + format + "': use %o, %l, %c, %E, %e, %S, %U, %L or %%");
+            }
         }
         PrintWriter out = out();
         try (StopSignals stop = StopSignals.install()) {
             try (GpioChip chip = open(socket.path(), true)) {
-                int[] offsets = resolve(chip, lines);
+                int[] offsets = resolve(chip, lines, lineOptions);
                 if (!chip.hasInterrupts()) {
                     return fail("the device at " + socket.path() + " does not offer interrupts (VIRTIO_GPIO_F_IRQ)");
                 }
                 try (LineRequest request = chip.requestLines(LineSettings.input(trigger), offsets)) {
-                    if (banner) {
+                    if (initialState) { // before the banner, as gpiomon
+                        int[] values = request.getValues();
+                        List<String> shown = new ArrayList<>();
+                        for (int i = 0; i < values.length; i++) {
+                            int v = activeLow ? values[i] ^ 1 : values[i];
+                            String word = v == 1 ? "active" : "inactive";
+                            shown.add(numericValues ? Integer.toString(v)
+                                    : quote(lines.get(i), lineOptions.unquoted) + "=" + word);
+                        }
+                        out.println(String.join(" ", shown));
+                        out.flush();
+                    }
+                    if (banner) { // gpiomon prints it with -q too
                         out.println(banner());
                         out.flush();
                     }
@@ -99,7 +177,7 @@ final class MonCommand extends ToolCommand {
                         long now = System.nanoTime();
                         long wait = POLL.toNanos();
                         if (idleTimeout != null) {
-                            long left = lastEvent + Duration.ofMillis(idleTimeout).toNanos() - now;
+                            long left = lastEvent + idleTimeout.toNanos() - now;
                             if (left <= 0) {
                                 break;
                             }
@@ -113,8 +191,10 @@ final class MonCommand extends ToolCommand {
                             }
                             continue;
                         }
-                        out.println(format(chip, e));
-                        out.flush();
+                        if (!quiet) {
+                            out.println(format(chip, e));
+                            out.flush();
+                        }
                         seen++;
                         lastEvent = System.nanoTime();
                         lastProbe = lastEvent;
@@ -126,7 +206,53 @@ final class MonCommand extends ToolCommand {
     }
 
 
+    /** The trigger the device is asked for: with -l, rising and falling (high and low) swap. */
     private IrqType trigger() {
+        IrqType t = logicalTrigger();
+        if (!activeLow) {
+            return t;
+        }
+        return switch (t) {
+            case EDGE_RISING -> IrqType.EDGE_FALLING;
+            case EDGE_FALLING -> IrqType.EDGE_RISING;
+            case LEVEL_HIGH -> IrqType.LEVEL_LOW;
+            case LEVEL_LOW -> IrqType.LEVEL_HIGH;
+            default -> t;
+        };
+    }
+
+    /** 0: seconds.nanoseconds, 1: UTC, 2: local time, for -E, --utc and --localtime as gpiomon takes them. */
+    private int clock() {
+        if (utc && localtime) {
+            throw new ParameterException(spec.commandLine(), "--utc and --localtime exclude each other");
+        }
+        int fmt = localtime ? 2 : utc ? 1 : 0;
+        String c = eventClock == null ? (fmt != 0 ? "realtime" : "monotonic") : eventClock;
+        switch (c) {
+            case "monotonic" -> realtime = false;
+            case "realtime" -> realtime = true;
+            case "hte" -> throw new ParameterException(spec.commandLine(), "--event-clock hte cannot be honoured:"
+                    + " virtio-gpio has no hardware timestamp engine; use monotonic or realtime");
+            default -> throw new ParameterException(spec.commandLine(), "invalid event clock: " + c
+                    + " (use monotonic, realtime or hte)");
+        }
+        return realtime && fmt == 0 ? 1 : fmt;
+    }
+
+    /** The first specifier of {@code format} mon does not know, such as {@code %x}; null if none. */
+    static String unknownSpecifier(String format) {
+        for (int i = 0; i < format.length() - 1; i++) {
+            if (format.charAt(i) == '%') {
+                char f = format.charAt(++i);
+                if ("olcEeSUL%".indexOf(f) < 0) {
+                    return "%" + f;
+                }
+            }
+        }
+        return null;
+    }
+
+    private IrqType logicalTrigger() {
         if (edges != null && level != null) {
             throw new ParameterException(spec.commandLine(), "--edges and --level exclude each other");
         }
@@ -147,16 +273,57 @@ final class MonCommand extends ToolCommand {
         };
     }
 
+    /** gpiomon's banner, word for word: {@code Monitoring lines 'A', 'B', and 'C'...}. */
     private String banner() {
         if (lines.size() == 1) {
             return "Monitoring line '" + lines.getFirst() + "'...";
         }
         StringBuilder b = new StringBuilder("Monitoring lines ");
-        for (int i = 0; i < lines.size(); i++) {
-            b.append(i == 0 ? "" : i == lines.size() - 1 ? " and " : ", ").append('\'').append(lines.get(i))
-                    .append('\'');
+        for (int i = 0; i < lines.size() - 1; i++) {
+            b.append('\'').append(lines.get(i)).append("', ");
         }
-        return b.append("...").toString();
+        return b.append("and '").append(lines.getLast()).append("'...").toString();
+    }
+
+    /** Whether events are stamped with the time of day (-E realtime). */
+    private boolean realtime;
+    /** How timestamps print without -F: 0 seconds.nanoseconds, 1 UTC, 2 local time. */
+    private int timestampFormat;
+    /** Added to a System.nanoTime value, the nanoseconds since the epoch (for -E realtime). */
+    private final long realtimeOffset = realtimeOffset();
+
+    private static long realtimeOffset() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+    }
+
+    /** An event's time stamp in nanoseconds, on the clock -E chose. */
+    private long stamp(EdgeEvent e) {
+        return realtime ? e.timestampNanos() + realtimeOffset : e.timestampNanos();
+    }
+
+    /** gpiomon's time formats: 0 seconds.nanoseconds, 1 UTC ({@code ...Z}), 2 local time. */
+    static String time(long nanos, int how, ZoneId local) {
+        if (how == 0) {
+            return timestamp(nanos);
+        }
+        Instant t = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+        LocalDateTime at = LocalDateTime.ofInstant(t, how == 1 ? ZoneOffset.UTC : local);
+        return at.truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "."
+                + String.format("%09d", t.getNano()) + (how == 1 ? "Z" : "");
+    }
+
+    /** The event's type as the user sees it: with -l, rising and falling (high and low) swap. */
+    private EdgeEvent.Type logical(EdgeEvent.Type type) {
+        if (!activeLow) {
+            return type;
+        }
+        return switch (type) {
+            case RISING -> EdgeEvent.Type.FALLING;
+            case FALLING -> EdgeEvent.Type.RISING;
+            case LEVEL_HIGH -> EdgeEvent.Type.LEVEL_LOW;
+            case LEVEL_LOW -> EdgeEvent.Type.LEVEL_HIGH;
+        };
     }
 
     /** seconds.nanoseconds of a System.nanoTime value. */
@@ -175,9 +342,13 @@ final class MonCommand extends ToolCommand {
 
     private String format(GpioChip chip, EdgeEvent e) {
         String name = chip.lineNames().get(e.offset());
+        EdgeEvent.Type type = logical(e.type());
+        long stamp = stamp(e);
         if (format == null) {
-            String line = name.isEmpty() ? socket.path() + " " + e.offset() : "\"" + name + "\"";
-            return timestamp(e.timestampNanos()) + "\t" + e.type().label() + "\t" + line;
+            String line = name.isEmpty() ? socket.path() + " " + e.offset()
+                    : (socket.given() ? socket.path() + " " + e.offset() + " " : "")
+                    + quote(name, lineOptions.unquoted);
+            return time(stamp, timestampFormat, ZoneId.systemDefault()) + "\t" + type.label() + "\t" + line;
         }
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < format.length(); i++) {
@@ -191,11 +362,13 @@ final class MonCommand extends ToolCommand {
                 case 'o' -> b.append(e.offset());
                 case 'l' -> b.append(name.isEmpty() ? "unnamed" : name);
                 case 'c' -> b.append(socket.path());
-                case 'E' -> b.append(e.type().label());
-                case 'e' -> b.append(eventNumber(e.type()));
-                case 'S' -> b.append(timestamp(e.timestampNanos()));
+                case 'E' -> b.append(type.label());
+                case 'e' -> b.append(eventNumber(type));
+                case 'S' -> b.append(time(stamp, 0, null));
+                case 'U' -> b.append(time(stamp, 1, null));
+                case 'L' -> b.append(time(stamp, 2, ZoneId.systemDefault()));
                 case '%' -> b.append('%');
-                default -> b.append('%').append(f);
+                default -> throw new IllegalStateException("format specifier %" + f + " was checked");
             }
         }
         return b.toString();

@@ -5,11 +5,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Time values as libgpiod's tools write them: a whole number with a unit ({@code us}, {@code ms}, {@code s},
- * {@code m}, {@code h}), or a bare number in the unit the option names.
+ * Time values as libgpiod v2's tools write them (its "periods"): a whole number with a unit ({@code us}, {@code ms},
+ * {@code s} or {@code m} for minutes; vgpio also takes {@code h}), or a bare number in the option's unit: milliseconds
+ * for every option libgpiod has, seconds for {@code vgpio serve}'s own.
  */
 final class TimeValue {
     private static final Pattern FORM = Pattern.compile("(\\d{1,12})(us|ms|s|m|h)?");
+
+    /** What the tools' help says about periods, as libgpiod's does. */
+    static final String HELP = "PERIOD is a whole number of milliseconds, or a number with a unit: us, ms, s or m"
+            + " (minutes), e.g. 10us, 200ms, 1s.";
 
     private TimeValue() {
     }
@@ -37,6 +42,14 @@ final class TimeValue {
         @Override
         public Duration convert(String value) {
             return parse(value, "s");
+        }
+    }
+
+    /** Milliseconds unless a unit is given, as libgpiod's tools take periods. */
+    static final class Millis implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parse(value, "ms");
         }
     }
 }

@@ -13,12 +13,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
  * What the libgpiod-style tools ({@code detect}, {@code info}, {@code get}, {@code set}, {@code mon}) share: the
- * {@code --timeout} option, opening a chip through the vhost-user front end, resolving lines and reporting errors as
- * one line {@code vgpio <tool>: <message>} on stderr with exit status 1 (usage errors stay picocli's status 2).
+ * {@code --timeout} option, libgpiod's line options ({@link LineOptions}), opening a chip through the vhost-user front
+ * end, resolving lines and reporting errors as one line {@code vgpio <tool>: <message>} on stderr with exit status 1
+ * (usage errors stay picocli's status 2).
  */
 abstract class ToolCommand implements Callable<Integer> {
     /** Memory the front end shares with the back end: rings and buffers of both queues fit easily. */
@@ -33,6 +35,10 @@ abstract class ToolCommand implements Callable<Integer> {
 
     @Option(names = {"-h", "--help"}, usageHelp = true, order = 101, description = "Show this help and exit.")
     boolean help;
+
+    @Option(names = {"-v", "--version"}, versionHelp = true, order = 102,
+            description = "Print vgpio's version and exit, as libgpiod's tools do.")
+    boolean version;
 
     /** The tool's work; the exit status. */
     abstract int run() throws IOException, InterruptedException;
@@ -71,6 +77,10 @@ abstract class ToolCommand implements Callable<Integer> {
         try {
             frontEnd = VhostUserFrontend.connect(socket, timeout(), FRONT_END_MEMORY);
         } catch (VirtioException e) {
+            if (e.reason() == VirtioException.Reason.UNREACHABLE) {
+                throw new VirtioException(e.reason(), e.getMessage() + " (is `vgpio serve` running on " + socket
+                        + "?)", e);
+            }
             if (e.reason() == VirtioException.Reason.CLOSED) {
                 throw new VirtioException(e.reason(), e.getMessage() + " (a vhost-user back end serves one front end"
                         + " at a time: is a VM or another vgpio tool, such as a holding 'vgpio set', attached?)", e);
@@ -86,9 +96,19 @@ abstract class ToolCommand implements Callable<Integer> {
      * @throws IllegalArgumentException for an unknown line, or two arguments that are the same line
      */
     static int[] resolve(GpioChip chip, List<String> lines) {
+        return resolve(chip, lines, new LineOptions());
+    }
+
+    /**
+     * The offsets of {@code lines}, in order, as libgpiod resolves them: a name, or an offset unless
+     * {@code --by-name}; with {@code --strict} a name that several lines have is an error.
+     *
+     * @throws IllegalArgumentException for an unknown line, or two arguments that are the same line
+     */
+    static int[] resolve(GpioChip chip, List<String> lines, LineOptions options) {
         int[] offsets = new int[lines.size()];
         for (int i = 0; i < offsets.length; i++) {
-            offsets[i] = chip.resolve(lines.get(i));
+            offsets[i] = resolveOne(chip, lines.get(i), options);
             for (int j = 0; j < i; j++) {
                 if (offsets[j] == offsets[i]) {
                     throw new IllegalArgumentException(String.format("\"%s\" and \"%s\" are the same line (%d)",
@@ -99,10 +119,43 @@ abstract class ToolCommand implements Callable<Integer> {
         return offsets;
     }
 
-    /** A line's name quoted, or {@code unnamed}, padded to 16 columns as gpioinfo prints it. */
-    static String paddedName(GpioChip chip, int offset) {
+    private static int resolveOne(GpioChip chip, String line, LineOptions options) {
+        List<String> names = chip.lineNames();
+        if (options.strict && !line.isEmpty() && names.indexOf(line) != names.lastIndexOf(line)) {
+            throw new IllegalArgumentException("line name \"" + line + "\" is not unique on " + chip.describe()
+                    + " (lines " + names.indexOf(line) + " and " + names.lastIndexOf(line) + ")");
+        }
+        if (options.byName && !names.contains(line)) {
+            throw new IllegalArgumentException("no line named \"" + line + "\" on " + chip.describe());
+        }
+        return chip.resolve(line);
+    }
+
+    /** {@code name} in double quotes, or as it is with {@code --unquoted}. */
+    static String quote(String name, boolean unquoted) {
+        return unquoted ? name : "\"" + name + "\"";
+    }
+
+    /**
+     * Checks {@code -b/--bias}: virtio-gpio has no message to set a line's bias, so only {@code as-is} (leave it as
+     * it is, libgpiod's default) is accepted.
+     */
+    void checkBias(String bias) {
+        if (bias == null || bias.equals("as-is")) {
+            return;
+        }
+        if (!List.of("pull-up", "pull-down", "disabled").contains(bias)) {
+            throw new ParameterException(spec.commandLine(), "invalid bias: " + bias
+                    + " (libgpiod takes pull-up, pull-down, disabled or as-is)");
+        }
+        throw new ParameterException(spec.commandLine(), "--bias " + bias + " cannot be honoured: virtio-gpio has no"
+                + " message to set a line's bias; the device's lines keep the bias its back end gives them");
+    }
+
+    /** A line's name quoted (or not, with {@code unquoted}), or {@code unnamed}, padded to 16 columns. */
+    static String paddedName(GpioChip chip, int offset, boolean unquoted) {
         String name = chip.lineNames().get(offset);
-        return String.format("%-16s", name.isEmpty() ? "unnamed" : "\"" + name + "\"");
+        return String.format("%-16s", name.isEmpty() ? "unnamed" : quote(name, unquoted));
     }
 
     /** input, output or none. */

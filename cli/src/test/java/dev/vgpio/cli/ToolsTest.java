@@ -143,7 +143,7 @@ class ToolsTest {
 
     @Test
     void detectListsTheDevice() {
-        Run r = run(new DetectCommand(), "-s", sock);
+        Run r = run(new DetectCommand(), "-c", sock);
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo(sock + " [virtio-gpio] (4 lines)\n");
         assertThat(r.err()).isEmpty();
@@ -151,7 +151,7 @@ class ToolsTest {
 
     @Test
     void detectNamesTheNegotiatedFeatures() {
-        Run r = run(new DetectCommand(), "--features", "-s", sock);
+        Run r = run(new DetectCommand(), "--features", "-c", sock);
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo(sock + " [virtio-gpio] (4 lines)\n\tfeatures: IRQ, EVENT_IDX, VERSION_1\n");
     }
@@ -159,7 +159,7 @@ class ToolsTest {
     @Test
     void detectReportsASocketWithoutABackEndAndListsTheOthers() {
         String none = dir.resolve("none.sock").toString();
-        Run r = run(new DetectCommand(), "-s", none, "-s", sock);
+        Run r = run(new DetectCommand(), "-c", none, "-c", sock);
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).isEqualTo(sock + " [virtio-gpio] (4 lines)\n");
         assertThat(r.err()).startsWith("vgpio detect: cannot connect to the vhost-user back end at " + none)
@@ -178,7 +178,7 @@ class ToolsTest {
     @Test
     void infoPrintsEveryLineLikeGpioinfo() throws Exception {
         leftByAGuest(0, Direction.OUT.code(), 1, 3, Direction.IN.code(), 0);
-        Run r = run(new InfoCommand(), "-s", sock);
+        Run r = run(new InfoCommand(), "-c", sock);
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo(sock + " - 4 lines:\n"
                 + "\tline   0:\t\"LED\"           \toutput\n"
@@ -192,7 +192,7 @@ class ToolsTest {
     @Test
     void infoWithLinesPrintsOnlyThoseByNameOrOffset() throws Exception {
         leftByAGuest(2, Direction.IN.code(), 0);
-        Run r = run(new InfoCommand(), "-s", sock, "RESET", "2");
+        Run r = run(new InfoCommand(), "-c", sock, "RESET", "2");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo(sock + " 3\t\"RESET\"         \tnone\n"
                 + sock + " 2\tunnamed         \tinput\n");
@@ -200,7 +200,7 @@ class ToolsTest {
 
     @Test
     void infoOfAnUnknownLineIsAnError() {
-        Run r = run(new InfoCommand(), "-s", sock, "LED", "SWITCH", "9");
+        Run r = run(new InfoCommand(), "-c", sock, "LED", "SWITCH", "9");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).isEqualTo(sock + " 0\t\"LED\"           \tnone\n");
         assertThat(r.err()).isEqualTo("vgpio info: no line named \"SWITCH\" on " + sock + "\n"
@@ -213,13 +213,13 @@ class ToolsTest {
     void getReadsByNameAndByOffsetKeyedByWhatWasTyped() throws Exception {
         sim.drive(1, 1);
         List<String> changes = recordChanges();
-        Run r = run(new GetCommand(), "-s", sock, "BUTTON", "3", "LED");
+        Run r = run(new GetCommand(), "-c", sock, "BUTTON", "3", "LED");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo("\"BUTTON\"=active \"3\"=inactive \"LED\"=inactive\n");
         assertThat(r.err()).isEmpty();
         assertThat(changes).containsExactly("1:IN:1", "3:IN:0", "0:IN:0", "1:NONE:1", "3:NONE:0", "0:NONE:0");
 
-        r = run(new GetCommand(), "--numeric", "-s", sock, "1", "RESET");
+        r = run(new GetCommand(), "--numeric", "-c", sock, "1", "RESET");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo("1 0\n");
         assertThat(direction(1)).isEqualTo(Direction.NONE); // released again
@@ -230,7 +230,7 @@ class ToolsTest {
         leftByAGuest(0, Direction.OUT.code(), 1);
         sim.drive(1, 1);
         List<String> changes = recordChanges();
-        Run r = run(new GetCommand(), "-s", sock, "--as-is", "LED", "BUTTON", "2");
+        Run r = run(new GetCommand(), "-c", sock, "--as-is", "LED", "BUTTON", "2");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo("\"LED\"=active \"BUTTON\"=active \"2\"=inactive\n");
         assertThat(changes).isEmpty();
@@ -239,19 +239,19 @@ class ToolsTest {
 
     @Test
     void getOfAnUnknownOrRepeatedLineIsAnError() {
-        Run r = run(new GetCommand(), "-s", sock, "BUTTON", "SWITCH");
+        Run r = run(new GetCommand(), "-c", sock, "BUTTON", "SWITCH");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("vgpio get: no line named \"SWITCH\" on " + sock + "\n");
 
-        r = run(new GetCommand(), "-s", sock, "BUTTON", "1");
+        r = run(new GetCommand(), "-c", sock, "BUTTON", "1");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("vgpio get: \"BUTTON\" and \"1\" are the same line (1)\n");
     }
 
     @Test
     void getNeedsALine() {
-        Run r = run(new GetCommand(), "-s", sock);
+        Run r = run(new GetCommand(), "-c", sock);
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("Missing required parameter").contains("LINE");
     }
@@ -261,7 +261,7 @@ class ToolsTest {
     @Test
     void setWithoutHoldDrivesAndReleasesAtOnce() throws Exception {
         List<String> changes = recordChanges();
-        Run r = run(new SetCommand(), "-s", sock, "--no-hold", "LED=1", "3=active");
+        Run r = run(new SetCommand(), "-c", sock, "--no-hold", "LED=1", "3=active");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEmpty();
@@ -271,7 +271,7 @@ class ToolsTest {
         assertThat(direction(0)).isEqualTo(Direction.NONE);
 
         changes.clear();
-        assertThat(run(new SetCommand(), "-s", sock, "-t0", "RESET=on").exit()).isZero();
+        assertThat(run(new SetCommand(), "-c", sock, "-t0", "RESET=on").exit()).isZero();
         assertThat(changes).containsExactly("3:OUT:1", "3:NONE:0");
     }
 
@@ -280,7 +280,7 @@ class ToolsTest {
         List<String> changes = recordChanges();
         long start = System.nanoTime();
         CompletableFuture<Run> set = CompletableFuture.supplyAsync(
-                () -> run(new SetCommand(), "-s", sock, "--hold-period", "200", "LED=1", "RESET=0"));
+                () -> run(new SetCommand(), "-c", sock, "--hold-period", "200", "-t", "0", "LED=1", "RESET=0"));
         await("LED driven", () -> direction(0) == Direction.OUT && direction(3) == Direction.OUT);
         assertThat(observe(0)).isEqualTo(1);
         assertThat(observe(3)).isZero();
@@ -295,7 +295,7 @@ class ToolsTest {
 
     @Test
     void setHoldsUntilCtrlC() throws Exception {
-        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(new SetCommand(), "-s", sock, "LED=1"));
+        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(new SetCommand(), "-c", sock, "LED=1"));
         await("LED driven", () -> direction(0) == Direction.OUT);
         holds("set holding the line", Duration.ofMillis(300), () -> !set.isDone());
         assertThat(observe(0)).isEqualTo(1);
@@ -309,7 +309,7 @@ class ToolsTest {
     @Test
     void setHoldsUntilStopped() throws Exception {
         SetCommand command = new SetCommand();
-        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(command, "-s", sock, "BUTTON=true"));
+        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(command, "-c", sock, "BUTTON=true"));
         await("BUTTON driven", () -> direction(1) == Direction.OUT);
         assertThat(observe(1)).isEqualTo(1);
         command.stop();
@@ -320,9 +320,9 @@ class ToolsTest {
     @Test
     void whileSetHoldsTheDeviceOtherToolsAreToldWhy() throws Exception {
         SetCommand command = new SetCommand();
-        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(command, "-s", sock, "LED=1"));
+        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(command, "-c", sock, "LED=1"));
         await("LED driven", () -> direction(0) == Direction.OUT);
-        Run get = run(new GetCommand(), "-s", sock, "BUTTON");
+        Run get = run(new GetCommand(), "-c", sock, "BUTTON");
         assertThat(get.exit()).isEqualTo(1);
         assertThat(get.err()).startsWith("vgpio get: ").contains(sock).contains("serves one front end at a time")
                 .hasLineCount(1);
@@ -332,7 +332,7 @@ class ToolsTest {
 
     @Test
     void setStopsWithAnErrorWhenTheBackEndGoesAway() throws Exception {
-        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(new SetCommand(), "-s", sock, "LED=1"));
+        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(new SetCommand(), "-c", sock, "LED=1"));
         await("LED driven", () -> direction(0) == Direction.OUT);
         stopServer();
         Run r = set.get(10, TimeUnit.SECONDS);
@@ -343,23 +343,23 @@ class ToolsTest {
     @Test
     void setRejectsABadValueBeforeConnecting() {
         List<String> changes = recordChanges();
-        Run r = run(new SetCommand(), "-s", sock, "--no-hold", "RESET=1", "LED=7");
+        Run r = run(new SetCommand(), "-c", sock, "--no-hold", "RESET=1", "LED=7");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).startsWith("invalid value '7' for line LED: use 1, active, on or true; or 0, inactive,"
                 + " off or false").contains("Usage: set");
         assertThat(changes).isEmpty();
 
-        r = run(new SetCommand(), "-s", sock, "--no-hold", "LED");
+        r = run(new SetCommand(), "-c", sock, "--no-hold", "LED");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).startsWith("expected LINE=VALUE, not 'LED'");
 
-        r = run(new SetCommand(), "-s", sock, "--no-hold", "--hold-period", "5", "LED=1");
+        r = run(new SetCommand(), "-c", sock, "--no-hold", "--toggle", "5", "LED=1");
         assertThat(r.exit()).isEqualTo(2);
     }
 
     @Test
     void setOfAnUnknownLineIsAnError() {
-        Run r = run(new SetCommand(), "-s", sock, "--no-hold", "LAMP=1");
+        Run r = run(new SetCommand(), "-c", sock, "--no-hold", "LAMP=1");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("vgpio set: no line named \"LAMP\" on " + sock + "\n");
     }
@@ -381,7 +381,7 @@ class ToolsTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err,
-                "-s", sock, "--banner", "-n", "3", "BUTTON");
+                "-c", sock, "--banner", "-n", "3", "BUTTON");
         for (int level : new int[] {1, 0, 1, 0}) {
             sim.drive(1, level);
             Thread.sleep(30);
@@ -390,9 +390,10 @@ class ToolsTest {
         String[] lines = out.toString().split("\n");
         assertThat(lines).hasSize(4);
         assertThat(lines[0]).isEqualTo("Monitoring line 'BUTTON'...");
-        assertThat(lines[1]).matches(TS + "\trising\t\"BUTTON\"");
-        assertThat(lines[2]).matches(TS + "\tfalling\t\"BUTTON\"");
-        assertThat(lines[3]).matches(TS + "\trising\t\"BUTTON\"");
+        String id = java.util.regex.Pattern.quote(sock + " 1 \"BUTTON\""); // with -c, as gpiomon -c prints it
+        assertThat(lines[1]).matches(TS + "\trising\t" + id);
+        assertThat(lines[2]).matches(TS + "\tfalling\t" + id);
+        assertThat(lines[3]).matches(TS + "\trising\t" + id);
         assertThat(Double.parseDouble(lines[1].split("\t")[0])).isLessThanOrEqualTo(
                 Double.parseDouble(lines[2].split("\t")[0]));
         assertThat(direction(1)).isEqualTo(Direction.NONE);
@@ -402,8 +403,8 @@ class ToolsTest {
     void monWithAFormatAndAnUnnamedLine() throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err, "-s", sock, "--banner", "-e", "rising",
-                "-n", "2", "-F", "%o %l %c %E %e %S 100%% %x", "2", "LED");
+        CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err, "-c", sock, "--banner", "-e", "rising",
+                "-n", "2", "-F", "%o %l %c %E %e %S 100%% %", "2", "LED");
         sim.drive(2, 1);
         Thread.sleep(30);
         sim.drive(2, 0); // falling: not reported
@@ -412,11 +413,11 @@ class ToolsTest {
         assertThat(mon.get(10, TimeUnit.SECONDS)).isZero();
         String[] lines = out.toString().split("\n");
         assertThat(lines).hasSize(3);
-        assertThat(lines[0]).isEqualTo("Monitoring lines '2' and 'LED'...");
+        assertThat(lines[0]).isEqualTo("Monitoring lines '2', and 'LED'..."); // as gpiomon
         assertThat(lines[1]).matches("2 unnamed " + java.util.regex.Pattern.quote(sock) + " rising 1 " + TS
-                + " 100% %x");
+                + " 100% %");
         assertThat(lines[2]).matches("0 LED " + java.util.regex.Pattern.quote(sock) + " rising 1 " + TS
-                + " 100% %x");
+                + " 100% %");
     }
 
     @Test
@@ -424,7 +425,7 @@ class ToolsTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err,
-                "-s", sock, "-b", "-e", "falling", "-n", "1", "2");
+                "-c", sock, "--banner", "-e", "falling", "-n", "1", "2");
         sim.drive(2, 1);
         Thread.sleep(30);
         sim.drive(2, 0);
@@ -436,7 +437,7 @@ class ToolsTest {
     @Test
     void monReportsLevels() throws Exception {
         sim.drive(3, 1);
-        Run r = run(new MonCommand(), "-s", sock, "--level", "high", "-n", "2", "-F", "%E %e", "RESET");
+        Run r = run(new MonCommand(), "-c", sock, "--level", "high", "-n", "2", "-F", "%E %e", "RESET");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo("level-high 3\nlevel-high 3\n");
     }
@@ -444,7 +445,7 @@ class ToolsTest {
     @Test
     void monStopsAfterTheIdleTimeout() throws Exception {
         long start = System.nanoTime();
-        Run r = run(new MonCommand(), "-s", sock, "--idle-timeout", "300", "BUTTON", "RESET");
+        Run r = run(new MonCommand(), "-c", sock, "--idle-timeout", "300", "BUTTON", "RESET");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEmpty();
@@ -458,7 +459,7 @@ class ToolsTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err,
-                "-s", sock, "--banner", "--idle-timeout", "400", "BUTTON");
+                "-c", sock, "--banner", "--idle-timeout", "400", "BUTTON");
         for (int i = 0; i < 4; i++) {
             Thread.sleep(200);
             sim.drive(1, i % 2 == 0 ? 1 : 0);
@@ -471,7 +472,7 @@ class ToolsTest {
     void monRunsUntilSigterm() throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err, "-s", sock, "-b", "BUTTON");
+        CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err, "-c", sock, "--banner", "BUTTON");
         sim.drive(1, 1);
         await("an event", () -> out.toString().contains("rising"));
         signal("TERM");
@@ -484,7 +485,7 @@ class ToolsTest {
     void monStopsWithAnErrorWhenTheBackEndGoesAway() throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err, "-s", sock, "-b", "BUTTON");
+        CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err, "-c", sock, "--banner", "BUTTON");
         stopServer();
         assertThat(mon.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(err.toString()).isEqualTo("vgpio mon: the back end at " + sock + " closed the connection\n");
@@ -492,12 +493,12 @@ class ToolsTest {
 
     @Test
     void monRejectsBadOptions() {
-        assertThat(run(new MonCommand(), "-s", sock, "-e", "sideways", "BUTTON").exit()).isEqualTo(2);
-        assertThat(run(new MonCommand(), "-s", sock, "-e", "rising", "--level", "high", "BUTTON").exit())
+        assertThat(run(new MonCommand(), "-c", sock, "-e", "sideways", "BUTTON").exit()).isEqualTo(2);
+        assertThat(run(new MonCommand(), "-c", sock, "-e", "rising", "--level", "high", "BUTTON").exit())
                 .isEqualTo(2);
-        assertThat(run(new MonCommand(), "-s", sock, "--level", "middle", "BUTTON").exit()).isEqualTo(2);
-        assertThat(run(new MonCommand(), "-s", sock, "-n", "0", "BUTTON").exit()).isEqualTo(2);
-        Run r = run(new MonCommand(), "-s", sock, "-n", "1", "BUTTON", "NOPE");
+        assertThat(run(new MonCommand(), "-c", sock, "--level", "middle", "BUTTON").exit()).isEqualTo(2);
+        assertThat(run(new MonCommand(), "-c", sock, "-n", "0", "BUTTON").exit()).isEqualTo(2);
+        Run r = run(new MonCommand(), "-c", sock, "-n", "1", "BUTTON", "NOPE");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("vgpio mon: no line named \"NOPE\" on " + sock + "\n");
     }
@@ -508,24 +509,308 @@ class ToolsTest {
         assertThat(MonCommand.timestamp(7L)).isEqualTo("0.000000007");
     }
 
+    // libgpiod v2's options
+
+    @Test
+    void timeValuesTakeLibgpiodUnitsAndABareNumberIsMilliseconds() {
+        assertThat(TimeValue.parse("10us", "ms")).hasNanos(10_000);
+        assertThat(TimeValue.parse("200ms", "ms")).hasMillis(200);
+        assertThat(TimeValue.parse("1s", "ms")).hasSeconds(1);
+        assertThat(TimeValue.parse("2m", "ms")).hasMinutes(2);
+        assertThat(TimeValue.parse("500", "ms")).hasMillis(500);
+        assertThat(new TimeValue.Millis().convert("0")).isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TimeValue.parse("5x", "ms"))
+                .hasMessageContaining("'5x' is not a time value");
+        assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "2s").exit()).isZero();
+        assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "1500").exit()).isZero();
+    }
+
+    @Test
+    void aChipIsASocketPathOrADeviceName() {
+        assertThat(ChipOption.resolve("/tmp/x")).isEqualTo(Path.of("/tmp/x"));
+        assertThat(ChipOption.resolve("board.sock")).isEqualTo(Path.of("board.sock"));
+        assertThat(ChipOption.resolve("no-such-device-here")).isEqualTo(Path.of("no-such-device-here.sock"));
+        assertThat(run(new GetCommand(), "--socket", sock, "LED").out()).isEqualTo("\"LED\"=inactive\n");
+        assertThat(run(new GetCommand(), "--chip", sock, "LED").exit()).isZero();
+    }
+
+    @Test
+    void detectTakesChipsAsArguments() {
+        Run r = run(new DetectCommand(), sock);
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo(sock + " [virtio-gpio] (4 lines)\n");
+    }
+
+    @Test
+    void infoUnquotedByNameAndStrict() {
+        Run r = run(new InfoCommand(), "-c", sock, "--unquoted", "LED");
+        assertThat(r.out()).isEqualTo(sock + " 0\tLED             \tnone\n");
+        r = run(new InfoCommand(), "-c", sock, "--by-name", "2");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("vgpio info: no line named \"2\" on " + sock + "\n");
+        assertThat(run(new InfoCommand(), "-c", sock, "-s", "RESET").exit()).isZero();
+    }
+
+    @Test
+    void strictIsAcceptedEverywhereLibgpiodHasIt() {
+        // vgpio's device refuses duplicate names (the spec wants them unique), so --strict only ever refuses a
+        // name on another back end; here it is accepted and changes nothing
+        assertThat(run(new GetCommand(), "-c", sock, "--strict", "LED").exit()).isZero();
+        assertThat(run(new InfoCommand(), "-c", sock, "--strict", "LED").exit()).isZero();
+        assertThat(run(new SetCommand(), "-c", sock, "-s", "-t0", "LED=1").exit()).isZero();
+        assertThat(run(new MonCommand(), "-c", sock, "-s", "--idle-timeout", "10ms", "LED").exit()).isZero();
+    }
+
+    @Test
+    void getActiveLowUnquotedHoldPeriodAndConsumer() throws Exception {
+        sim.drive(1, 1);
+        Run r = run(new GetCommand(), "-c", sock, "-l", "--unquoted", "BUTTON", "RESET");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("BUTTON=inactive RESET=active\n");
+        long start = System.nanoTime();
+        r = run(new GetCommand(), "-c", sock, "-p", "150ms", "-C", "me", "--by-name", "--numeric", "BUTTON");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
+        assertThat(r.out()).isEqualTo("1\n");
+        assertThat(run(new GetCommand(), "-c", sock, "-a", "-l", "--numeric", "BUTTON").out()).isEqualTo("0\n");
+    }
+
+    @Test
+    void biasDriveDebounceAndHteAreRefusedClearly() {
+        List<String> changes = recordChanges();
+        Run r = run(new GetCommand(), "-c", sock, "-b", "pull-up", "LED");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("--bias pull-up cannot be honoured: virtio-gpio has no message to set a"
+                + " line's bias");
+        assertThat(run(new GetCommand(), "-c", sock, "-b", "sideways", "LED").err())
+                .startsWith("invalid bias: sideways");
+        assertThat(run(new GetCommand(), "-c", sock, "-b", "as-is", "LED").exit()).isZero();
+        assertThat(run(new SetCommand(), "-c", sock, "-b", "pull-down", "-t0", "LED=1").exit()).isEqualTo(2);
+        r = run(new SetCommand(), "-c", sock, "-d", "open-drain", "-t0", "LED=1");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("--drive open-drain cannot be honoured");
+        assertThat(run(new SetCommand(), "-c", sock, "-d", "bogus", "-t0", "LED=1").err())
+                .startsWith("invalid drive: bogus");
+        assertThat(run(new SetCommand(), "-c", sock, "-d", "push-pull", "-t0", "LED=1").exit()).isZero();
+        r = run(new MonCommand(), "-c", sock, "-b", "disabled", "BUTTON");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("--bias disabled cannot be honoured");
+        r = run(new MonCommand(), "-c", sock, "-p", "10ms", "BUTTON");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("--debounce-period cannot be honoured");
+        r = run(new MonCommand(), "-c", sock, "-E", "hte", "BUTTON");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("--event-clock hte cannot be honoured");
+        assertThat(run(new MonCommand(), "-c", sock, "-E", "sundial", "BUTTON").err())
+                .startsWith("invalid event clock: sundial");
+        assertThat(changes).containsOnly("0:OUT:1", "0:NONE:0", "0:IN:0"); // only the accepted runs touched lines
+    }
+
+    @Test
+    void setTogglesAsGpiosetAndExitsAfterAFinalZero() throws Exception {
+        List<String> changes = recordChanges();
+        long start = System.nanoTime();
+        Run r = run(new SetCommand(), "-c", sock, "-t", "100ms,100ms,0", "LED=1");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        assertThat(r.exit()).isZero();
+        assertThat(changes).containsExactly("0:OUT:1", "0:OUT:0", "0:OUT:1", "0:NONE:0");
+    }
+
+    @Test
+    void setTogglesForEverWithoutAFinalZero() throws Exception {
+        List<String> changes = recordChanges();
+        SetCommand command = new SetCommand();
+        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(command, "-c", sock, "-t", "20",
+                "LED=0"));
+        await("five toggles", () -> changes.size() >= 6);
+        command.stop();
+        assertThat(set.get(10, TimeUnit.SECONDS).exit()).isZero();
+        assertThat(changes).startsWith("0:OUT:0", "0:OUT:1", "0:OUT:0", "0:OUT:1");
+        assertThat(direction(0)).isEqualTo(Direction.NONE);
+    }
+
+    @Test
+    void setHoldPeriodIsTheMinimumOfEachToggle() throws Exception {
+        List<String> changes = recordChanges();
+        long start = System.nanoTime();
+        Run r = run(new SetCommand(), "-c", sock, "-p", "200ms", "-t", "1ms,0", "LED=1");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        assertThat(r.exit()).isZero();
+        assertThat(changes).containsExactly("0:OUT:1", "0:OUT:0", "0:NONE:0");
+    }
+
+    @Test
+    void setHoldPeriodAloneHoldsOnUntilStopped() throws Exception {
+        SetCommand command = new SetCommand();
+        CompletableFuture<Run> set = CompletableFuture.supplyAsync(() -> run(command, "-c", sock, "-p", "50ms",
+                "LED=1"));
+        await("LED driven", () -> direction(0) == Direction.OUT);
+        holds("set holding after its hold period", Duration.ofMillis(300), () -> !set.isDone());
+        command.stop();
+        assertThat(set.get(10, TimeUnit.SECONDS).exit()).isZero();
+    }
+
+    @Test
+    void setActiveLowBannerAndQuotedLines() throws Exception {
+        List<String> changes = recordChanges();
+        Run r = run(new SetCommand(), "-c", sock, "-l", "--banner", "-t0", "\"LED\"=1", "RESET=0");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("Setting lines 'LED', and 'RESET'...\n");
+        assertThat(changes).containsSubsequence("0:OUT:0", "3:OUT:1");
+        assertThat(run(new SetCommand(), "-c", sock, "--banner", "-t0", "LED=1").out())
+                .isEqualTo("Setting line 'LED'...\n");
+        assertThat(SetCommand.banner(List.of("A", "B", "C"))).isEqualTo("Setting lines 'A', 'B', and 'C'...");
+    }
+
+    @Test
+    void setInteractiveRunsGpiosetsCommands() throws Exception {
+        List<String> changes = recordChanges();
+        SetCommand command = new SetCommand();
+        command.input = new java.io.BufferedReader(new java.io.StringReader(String.join("\n", "get",
+                "set LED=0", "get LED", "toggle", "get \"RESET\"", "toggle RESET", "get", "set LAMP=1", "set LED=7",
+                "set", "sleep 10ms", "sleep", "sleep soon", "fly", "help", "get --unquoted", "exit", "get")));
+        Run r = run(command, "-c", sock, "-i", "--unquoted", "LED=1", "RESET=on");
+        assertThat(r.exit()).isZero();
+        String p = SetCommand.PROMPT;
+        assertThat(r.out()).isEqualTo(p + "LED=active RESET=active\n" + p + p + "LED=inactive\n" + p
+                + p + "RESET=inactive\n" + p + p + "LED=active RESET=active\n"
+                + p + "unknown line: 'LAMP'\n" + p + "invalid line value: '7'\n"
+                + p + "at least one GPIO line value must be specified\n" + p + p + "a period must be specified\n"
+                + p + "invalid period: 'soon'\n" + p + "unknown command: 'fly'\nTry the 'help' command\n"
+                + p + SetCommand.INTERACTIVE_HELP + p + "unknown line: '--unquoted'\n" + p);
+        assertThat(changes).containsSubsequence("0:OUT:1", "3:OUT:1", "0:OUT:0", "0:OUT:1", "3:OUT:0",
+                "3:OUT:1", "3:NONE:0", "0:NONE:0");
+        assertThat(direction(0)).isEqualTo(Direction.NONE);
+
+        command = new SetCommand();
+        command.input = new java.io.BufferedReader(new java.io.StringReader("toggle\n")); // then end of input
+        r = run(command, "-c", sock, "-i", "LED=0");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo(p + p + "\n");
+        assertThat(run(new SetCommand(), "-c", sock, "-i", "-t", "1s", "LED=0").err())
+                .startsWith("can't combine interactive with toggle");
+        assertThat(run(new SetCommand(), "-c", sock, "-i", "-z", "LED=0").err())
+                .startsWith("can't combine interactive with daemonize");
+    }
+
+    @Test
+    void setDaemonizeDetachesAProcessThatHoldsTheLines() throws Exception {
+        Run r = run(new SetCommand(), "-c", sock, "-z", "--banner", "LED=1");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("Setting line 'LED'...\n");
+        assertThat(direction(0)).isEqualTo(Direction.OUT);
+        assertThat(observe(0)).isEqualTo(1);
+        List<ProcessHandle> children = ProcessHandle.current().children().toList();
+        assertThat(children).isNotEmpty();
+        holds("the detached set holding", Duration.ofMillis(300), () -> direction(0) == Direction.OUT);
+        children.forEach(ProcessHandle::destroy); // SIGTERM: it releases the lines
+        await("LED released", () -> direction(0) == Direction.NONE);
+
+        r = run(new SetCommand(), "-c", sock, "-z", "LAMP=1");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("vgpio set: no line named \"LAMP\" on " + sock + "\n");
+
+        CliRun cli = new CliRun(); // as 'vgpio set -z ...': the child gets the arguments after 'set'
+        assertThat(cli.execute("set", "-z", "-c", sock, "RESET=1")).as(cli.err.toString()).isZero();
+        assertThat(direction(3)).isEqualTo(Direction.OUT);
+        ProcessHandle.current().children().forEach(ProcessHandle::destroy);
+        await("RESET released", () -> direction(3) == Direction.NONE);
+    }
+
+    @Test
+    void monEventClockTimeFormatsAndEverySpecifier() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> mon = monitor(new MonCommand(), out, err, "-c", sock, "--banner", "-n", "1",
+                "-E", "realtime", "--unquoted", "BUTTON");
+        sim.drive(1, 1);
+        assertThat(mon.get(10, TimeUnit.SECONDS)).isZero();
+        String utc = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}";
+        assertThat(out.toString().split("\n")[1]).matches(utc + "Z\trising\t"
+                + java.util.regex.Pattern.quote(sock) + " 1 BUTTON");
+        int year = java.time.LocalDate.now(java.time.ZoneOffset.UTC).getYear();
+        assertThat(out.toString().split("\n")[1]).startsWith(Integer.toString(year).substring(0, 3));
+
+        out = new StringWriter();
+        mon = monitor(new MonCommand(), out, err, "-c", sock, "--banner", "-n", "1", "--localtime",
+                "-F", "%U|%L|%S|%e|%E|%o|%l|%c|%%", "BUTTON");
+        sim.drive(1, 0);
+        assertThat(mon.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(out.toString().split("\n")[1]).matches(utc + "Z\\|" + utc + "\\|" + TS + "\\|2\\|falling\\|1\\|"
+                + "BUTTON\\|" + java.util.regex.Pattern.quote(sock) + "\\|%");
+        assertThat(MonCommand.time(1_700_000_000_123_456_789L, 1, null)).isEqualTo("2023-11-14T22:13:20.123456789Z");
+        assertThat(MonCommand.time(1_700_000_000_123_456_789L, 2, java.time.ZoneId.of("+01:00")))
+                .isEqualTo("2023-11-14T23:13:20.123456789");
+        assertThat(run(new MonCommand(), "-c", sock, "--utc", "--localtime", "BUTTON").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void monPrintsTheInitialStateAsGpiomon23() throws Exception {
+        sim.drive(1, 1);
+        Run r = run(new MonCommand(), "-c", sock, "-I", "--idle-timeout", "10ms", "BUTTON", "RESET");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("\"BUTTON\"=active \"RESET\"=inactive\n");
+        r = run(new MonCommand(), "-c", sock, "-I", "-N", "-l", "-q", "--banner", "--idle-timeout", "10ms", "BUTTON",
+                "RESET");
+        assertThat(r.out()).isEqualTo("0 1\nMonitoring lines 'BUTTON', and 'RESET'...\n");
+        r = run(new MonCommand(), "-c", sock, "--initial-state", "--unquoted", "--idle-timeout", "10ms", "BUTTON");
+        assertThat(r.out()).isEqualTo("BUTTON=active\n");
+    }
+
+    @Test
+    void monRefusesAnUnknownFormatSpecifierByName() {
+        Run r = run(new MonCommand(), "-c", sock, "-F", "%o %x %E", "BUTTON");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("unknown format specifier '%x' in '%o %x %E'");
+        assertThat(MonCommand.unknownSpecifier("%o%%x %")).isNull();
+    }
+
+    @Test
+    void monQuietActiveLowAndIdleTimeoutWithUnits() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> mon = CompletableFuture.supplyAsync(() -> commandLine(new MonCommand(), out, err)
+                .execute("-c", sock, "-q", "--banner", "-n", "2", "BUTTON"));
+        await("BUTTON armed", () -> direction(1) == Direction.IN);
+        Thread.sleep(50);
+        sim.drive(1, 1);
+        Thread.sleep(30);
+        sim.drive(1, 0);
+        assertThat(mon.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(out.toString()).isEqualTo("Monitoring line 'BUTTON'...\n"); // the banner, as gpiomon -q prints it
+
+        StringWriter out2 = new StringWriter();
+        mon = monitor(new MonCommand(), out2, err, "-c", sock, "--banner", "-l", "-e", "rising", "-n", "1",
+                "-F", "%E %e", "BUTTON");
+        sim.drive(1, 1); // physical rising: logical falling, not reported
+        Thread.sleep(30);
+        sim.drive(1, 0); // logical rising
+        assertThat(mon.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(out2.toString().split("\n")[1]).isEqualTo("rising 1");
+
+        long start = System.nanoTime();
+        Run r = run(new MonCommand(), "-c", sock, "--idle-timeout", "1s", "BUTTON");
+        assertThat(r.exit()).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    }
+
     // every tool
 
     @Test
     void everyToolExplainsAMissingBackEnd() {
         String none = dir.resolve("none.sock").toString();
         List<Object[]> tools = List.of(
-                new Object[] {new DetectCommand(), "detect", new String[] {"-s", none}},
-                new Object[] {new InfoCommand(), "info", new String[] {"-s", none}},
-                new Object[] {new GetCommand(), "get", new String[] {"-s", none, "LED"}},
-                new Object[] {new SetCommand(), "set", new String[] {"-s", none, "-t0", "LED=1"}},
-                new Object[] {new MonCommand(), "mon", new String[] {"-s", none, "LED"}});
+                new Object[] {new DetectCommand(), "detect", new String[] {"-c", none}},
+                new Object[] {new InfoCommand(), "info", new String[] {"-c", none}},
+                new Object[] {new GetCommand(), "get", new String[] {"-c", none, "LED"}},
+                new Object[] {new SetCommand(), "set", new String[] {"-c", none, "-t0", "LED=1"}},
+                new Object[] {new MonCommand(), "mon", new String[] {"-c", none, "LED"}});
         for (Object[] t : tools) {
             Run r = run(t[0], (String[]) t[2]);
             assertThat(r.exit()).as((String) t[1]).isEqualTo(1);
             assertThat(r.out()).as((String) t[1]).isEmpty();
             assertThat(r.err()).as((String) t[1])
                     .startsWith("vgpio " + t[1] + ": cannot connect to the vhost-user back end at " + none)
-                    .hasLineCount(1);
+                    .endsWith("(is `vgpio serve` running on " + none + "?)\n").hasLineCount(1);
         }
     }
 
@@ -535,9 +820,13 @@ class ToolsTest {
                 new MonCommand())) {
             Run help = run(tool, "--help");
             assertThat(help.exit()).isZero();
-            assertThat(help.out()).contains("Usage: ").contains("--socket=PATH").contains("--timeout=MS");
+            assertThat(help.out()).contains("Usage: ").contains("-c, --chip, --socket=CHIP")
+                    .contains("--timeout=PERIOD");
+            Run version = run(tool, "-v");
+            assertThat(version.exit()).isZero();
+            assertThat(version.out()).startsWith("vgpio ");
         }
-        assertThat(run(new DetectCommand(), "-s", sock, "--timeout", "0").exit()).isEqualTo(2);
-        assertThat(run(new DetectCommand(), "-s", sock, "--timeout", "soon").exit()).isEqualTo(2);
+        assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "0").exit()).isEqualTo(2);
+        assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "soon").exit()).isEqualTo(2);
     }
 }

@@ -85,13 +85,13 @@ class AggregatorConfigfsGuestTest {
                 [ -S /tmp/agg.sock ] && r=ok || r=fail
                 check serve-up $r "after $i x 0.1 s"
                 cat /tmp/serve.log
-                $vgpio info -s /tmp/agg.sock | tee /tmp/info.out
+                $vgpio info -c /tmp/agg.sock | tee /tmp/info.out
                 grep -Eq 'line +0:.*"agg-c1"' /tmp/info.out && grep -Eq 'line +1:.*"agg-c2"' /tmp/info.out \\
                   && r=ok || r=fail
                 check info-names $r "$(tr '\\t\\n' ' ;' < /tmp/info.out)"
                 v=$(cat $S/sim_gpio1/value)
                 check sim-line1-before $(is "$v" 0) "value=$v"
-                $vgpio set -s /tmp/agg.sock 0=1 &
+                $vgpio set -c /tmp/agg.sock 0=1 &
                 set=$!
                 i=0
                 while [ "$(cat $S/sim_gpio1/value)" != 1 ] && [ $i -lt 600 ] && kill -0 $set 2>/dev/null; do
@@ -101,14 +101,14 @@ class AggregatorConfigfsGuestTest {
                 check set-drives-sim-line1 $(is "$v" 1) "value=$v after $i x 0.1 s"
                 kill $set; wait $set
                 echo "VGPIO-MARK set-exit $?"
-                v=$($vgpio get -s /tmp/agg.sock --numeric 1)
+                v=$($vgpio get -c /tmp/agg.sock --numeric 1)
                 check get-pull-down $(is "$v" 0) "pull=$(cat $S/sim_gpio2/pull) get=$v"
                 echo pull-up > $S/sim_gpio2/pull
-                v=$($vgpio get -s /tmp/agg.sock --numeric 1)
+                v=$($vgpio get -c /tmp/agg.sock --numeric 1)
                 check get-pull-up $(is "$v" 1) "pull=$(cat $S/sim_gpio2/pull) get=$v"
                 # the chip goes away under a line with edge detection: this kernel hangs the line request up, and
                 # the daemon must notice it from the event loop (no request comes) without spinning on it
-                $vgpio mon -s /tmp/agg.sock -b 0 > /tmp/mon.out 2>&1 &
+                $vgpio mon -c /tmp/agg.sock --banner 0 > /tmp/mon.out 2>&1 &
                 mon=$!
                 i=0
                 while ! grep -q Monitoring /tmp/mon.out && [ $i -lt 600 ] && kill -0 $mon 2>/dev/null; do
@@ -131,7 +131,7 @@ class AggregatorConfigfsGuestTest {
                 i=0
                 while [ ! -e "/dev/$aggchip" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
                 sleep 0.6
-                v=$($vgpio get -s /tmp/agg.sock --numeric 1)
+                v=$($vgpio get -c /tmp/agg.sock --numeric 1)
                 check back-after-hangup $(is "$v" 1) "get=$v after the aggregator came back; $(grep -c 'is back' \
                   /tmp/serve.log) 'is back' lines"
                 grep -E 'went away|is back|WARN' /tmp/serve.log | head -n 20

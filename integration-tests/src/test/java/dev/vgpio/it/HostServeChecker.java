@@ -174,11 +174,11 @@ final class HostServeChecker {
     }
 
     /**
-     * {@code vgpio set -t HOLD LINE=1} in the background: the host line follows while the daemon holds it with the
+     * {@code vgpio set -p HOLD -t 0 LINE=1} in the background: the host line follows while the daemon holds it with the
      * consumer label of device 0, and is free again once the tool has released it.
      */
     private void heldOutput(Daemon d, GpioChipFd chip, int offset, String name) {
-        FutureTask<Result> set = d.background("set", "-t", "4000", name + "=1");
+        FutureTask<Result> set = d.background("set", "-p", "4000ms", "-t", "0", name + "=1");
         check("a-set-reaches-host", () -> {
             String v = awaitSim(chipA, offset, "value", "1", () -> used(chip, offset));
             expect(v.equals("1"), "sim_gpio" + offset + "/value is " + v + " while vgpio set holds " + name + "=1; "
@@ -193,7 +193,7 @@ final class HostServeChecker {
         });
         check("a-set-exit", () -> {
             Result r = join(set);
-            expect(r.ok(), "vgpio set -t 4000: " + r);
+            expect(r.ok(), "vgpio set -p 4000ms -t 0: " + r);
             return "exit 0";
         });
         check("a-released", () -> {
@@ -207,7 +207,7 @@ final class HostServeChecker {
     }
 
     private void edges(Daemon d) {
-        FutureTask<Result> mon = d.background("mon", "-b", "-n", "2", "--idle-timeout", IDLE, "sim-a5");
+        FutureTask<Result> mon = d.background("mon", "--banner", "-n", "2", "--idle-timeout", IDLE, "sim-a5");
         boolean armed = check("a-mon-armed", () -> {
             expect(await(() -> d.peek(mon).contains("Monitoring line 'sim-a5'...")), "no banner: " + d.peek(mon));
             Thread.sleep(500); // the daemon takes the eventq buffer after the driver has sent SET_IRQ_TYPE
@@ -220,21 +220,22 @@ final class HostServeChecker {
             writeSim(chipA, 5, "pull", "pull-up");
             expect(await(() -> events(d.peek(mon)).size() >= 1), "no event after pull-up: " + d.peek(mon));
             String e = events(d.peek(mon)).getFirst();
-            expect(e.matches("\\d+\\.\\d{9}\trising\t\"sim-a5\""), "first event: " + e);
+            expect(e.matches("\\d+\\.\\d{9}\trising\t/tmp/a\\.sock 5 \"sim-a5\""), "first event: " + e);
             return e.replace('\t', ' ');
         });
         check("a-mon-falling", () -> {
             writeSim(chipA, 5, "pull", "pull-down");
             Result r = join(mon);
             List<String> ev = events(r.out);
-            expect(r.ok() && ev.size() == 2 && ev.get(1).matches("\\d+\\.\\d{9}\tfalling\t\"sim-a5\""),
+            expect(r.ok() && ev.size() == 2 && ev.get(1)
+                    .matches("\\d+\\.\\d{9}\tfalling\t/tmp/a\\.sock 5 \"sim-a5\""),
                     "vgpio mon -n 2 after pull-down: " + r);
             return ev.get(1).replace('\t', ' ');
         });
     }
 
     private void level(Daemon d) {
-        FutureTask<Result> mon = d.background("mon", "-b", "--level", "high", "-n", "2", "--idle-timeout", IDLE,
+        FutureTask<Result> mon = d.background("mon", "--banner", "--level", "high", "-n", "2", "--idle-timeout", IDLE,
                 "sim-a7");
         check("a-level-armed", () -> {
             expect(await(() -> d.peek(mon).contains("Monitoring line 'sim-a7'...")), "no banner: " + d.peek(mon));
@@ -250,14 +251,15 @@ final class HostServeChecker {
             writeSim(chipA, 7, "pull", "pull-up");
             expect(await(() -> events(d.peek(mon)).size() >= 1), "no event after pull-up: " + d.peek(mon));
             String e = events(d.peek(mon)).getFirst();
-            expect(e.matches("\\d+\\.\\d{9}\tlevel-high\t\"sim-a7\""), "first event: " + e);
+            expect(e.matches("\\d+\\.\\d{9}\tlevel-high\t/tmp/a\\.sock 7 \"sim-a7\""), "first event: " + e);
             return e.replace('\t', ' ');
         });
         check("a-level-refires-while-high", () -> {
             Result r = join(mon);
             String pull = sim(chipA, 7, "pull");
             List<String> ev = events(r.out);
-            expect(r.ok() && ev.size() == 2 && ev.get(1).matches("\\d+\\.\\d{9}\tlevel-high\t\"sim-a7\"")
+            expect(r.ok() && ev.size() == 2 && ev.get(1)
+                    .matches("\\d+\\.\\d{9}\tlevel-high\t/tmp/a\\.sock 7 \"sim-a7\"")
                     && pull.equals("pull-up"), "vgpio mon --level high -n 2 while pulled up: " + r);
             return ev.get(1).replace('\t', ' ') + " (re-armed, still " + pull + ")";
         });
@@ -291,7 +293,7 @@ final class HostServeChecker {
             });
             check("a-busy-others-work", () -> {
                 Result get = d.tool("get", "--numeric", "sim-a2");
-                FutureTask<Result> set = d.background("set", "-t", "1500", "sim-a1=1");
+                FutureTask<Result> set = d.background("set", "-p", "1500ms", "-t", "0", "sim-a1=1");
                 String v = awaitSim(chipA, 1, "value", "1", () -> true);
                 Result s = join(set);
                 expect(get.ok() && get.out.equals("0") && s.ok() && v.equals("1"),
@@ -341,7 +343,7 @@ final class HostServeChecker {
                 return String.join(",", names);
             });
             check("b-led-reaches-bank-a-0", () -> {
-                FutureTask<Result> set = d.background("set", "-t", "3000", "LED=1");
+                FutureTask<Result> set = d.background("set", "-p", "3000ms", "-t", "0", "LED=1");
                 String v = awaitSim(chipA, 0, "value", "1", () -> used(a, 0));
                 GpioChipFd.LineInfo l = a.lineInfo(0);
                 Result r = join(set);
@@ -400,7 +402,7 @@ final class HostServeChecker {
                     return r.out.lines().findFirst().orElse("");
                 });
                 check("c-set-reaches-bank-c-1", () -> {
-                    FutureTask<Result> set = d.background("set", "-t", "3000", "0=1");
+                    FutureTask<Result> set = d.background("set", "-p", "3000ms", "-t", "0", "0=1");
                     String v = awaitSim(chipC, 1, "value", "1", () -> used(chip, 0));
                     GpioChipFd.LineInfo l = chip.lineInfo(0);
                     String other = sim(chipC, 2, "value");
@@ -527,14 +529,15 @@ final class HostServeChecker {
         });
         check("d-back-info", () -> String.join(",", names(d, 4)));
         check("d-back-mon", () -> {
-            FutureTask<Result> mon = d.background("mon", "-b", "-n", "1", "--idle-timeout", IDLE, "sim-d1");
+            FutureTask<Result> mon = d.background("mon", "--banner", "-n", "1", "--idle-timeout", IDLE, "sim-d1");
             expect(await(() -> d.peek(mon).contains("Monitoring line 'sim-d1'...")), "no banner: " + d.peek(mon));
             Thread.sleep(500); // the daemon takes the eventq buffer after the driver has sent SET_IRQ_TYPE
             sim.write(1, "pull", "pull-up");
             Result r = join(mon);
             sim.write(1, "pull", "pull-down");
             List<String> ev = events(r.out);
-            expect(r.ok() && ev.size() == 1 && ev.getFirst().matches("\\d+\\.\\d{9}\trising\t\"sim-d1\""),
+            expect(r.ok() && ev.size() == 1 && ev.getFirst()
+                    .matches("\\d+\\.\\d{9}\trising\t/tmp/d\\.sock 1 \"sim-d1\""),
                     "a new vgpio mon -n 1 sim-d1 after pull-up: " + r);
             return ev.getFirst().replace('\t', ' ');
         });
@@ -1050,7 +1053,7 @@ final class HostServeChecker {
             var cl = Main.commandLine();
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
-            List<String> all = new ArrayList<>(List.of(tool, "-s", socket, "--timeout", TOOL_TIMEOUT));
+            List<String> all = new ArrayList<>(List.of(tool, "-c", socket, "--timeout", TOOL_TIMEOUT));
             all.addAll(List.of(args));
             int status = cl.execute(all.toArray(String[]::new));
             return new Result(status, out.toString().strip(), err.toString().strip());
@@ -1080,7 +1083,7 @@ final class HostServeChecker {
         /** Runs {@code java -jar vgpio.jar TOOL -s SOCKET --timeout MS ARGS} as a process of its own. */
         Result process(String tool, String... args) throws Exception {
             List<String> cmd = new ArrayList<>(checker.java());
-            cmd.addAll(List.of(tool, "-s", socket, "--timeout", TOOL_TIMEOUT));
+            cmd.addAll(List.of(tool, "-c", socket, "--timeout", TOOL_TIMEOUT));
             cmd.addAll(List.of(args));
             Path out = Files.createTempFile("vgpio-tool", ".out");
             Path err = Files.createTempFile("vgpio-tool", ".err");
