@@ -1,5 +1,6 @@
 package dev.vgpio.cli;
 
+import dev.vgpio.control.LevelWords;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.LineRequest;
 import dev.vgpio.driver.LineSettings;
@@ -42,7 +43,7 @@ import picocli.CommandLine.Parameters;
             "virtio-gpio has no bias or drive setting: -b is refused but for as-is, -d but for push-pull. "
                 + "A vhost-user back end serves one front end at a time: while set holds the lines, other tools and "
                 + "VMs cannot attach to the device. If the back end goes away, set stops with an error."},
-        footer = {"", "VALUE is 1, active, on or true; or 0, inactive, off or false. " + TimeValue.HELP,
+        footer = {"", "VALUE is " + LevelWords.ACCEPTED + ". " + TimeValue.HELP,
             "", "Examples:",
             "  vgpio set LED_RED=1                     (hold until Ctrl-C)",
             "  vgpio set -p 500ms -t0 LED_RED=on RELAY=0   (hold for 500 ms, then exit)",
@@ -137,7 +138,7 @@ final class SetCommand extends ToolCommand {
             Integer v = parseValue(lv[1]);
             if (v == null) {
                 throw new ParameterException(spec.commandLine(), String.format("invalid value '%s' for line %s:"
-                        + " use 1, active, on or true; or 0, inactive, off or false", lv[1], lv[0]));
+                        + " use " + LevelWords.ACCEPTED, lv[1], lv[0]));
             }
             ids.add(lv[0]);
             values.add(v);
@@ -503,13 +504,13 @@ final class SetCommand extends ToolCommand {
         return eq <= 0 ? null : new String[] {a.substring(0, eq), a.substring(eq + 1)};
     }
 
-    /** 1 or 0 for a value word; null if it is none. */
+    /** 1 or 0 for a value word (the same words as {@code vgpio ctl set}, {@link LevelWords}); null if it is none. */
     static Integer parseValue(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "1", "active", "on", "true" -> 1;
-            case "0", "inactive", "off", "false" -> 0;
-            default -> null;
-        };
+        try {
+            return LevelWords.parse(value);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     static String banner(List<String> ids) {

@@ -345,8 +345,10 @@ class ToolsTest {
         List<String> changes = recordChanges();
         Run r = run(new SetCommand(), "-c", sock, "--no-hold", "RESET=1", "LED=7");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("invalid value '7' for line LED: use 1, active, on or true; or 0, inactive,"
-                + " off or false").contains("Usage: set");
+        assertThat(r.err()).startsWith("invalid value '7' for line LED: use 1, active, on, true or high; or 0,"
+                + " inactive, off, false or low").contains("Usage: set");
+        assertThat(SetCommand.parseValue("HIGH")).as("the same words as vgpio ctl set").isOne();
+        assertThat(SetCommand.parseValue("low")).isZero();
         assertThat(changes).isEmpty();
 
         r = run(new SetCommand(), "-c", sock, "--no-hold", "LED");
