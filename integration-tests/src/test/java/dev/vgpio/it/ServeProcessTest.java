@@ -138,6 +138,31 @@ class ServeProcessTest {
         assertThat(read(dir.resolve("serve.err"))).as("--quiet logs no info").doesNotContain("INFO");
     }
 
+    @Test
+    void verboseLogsEachGuestRequestWithLineTypeValueAndResult() throws Exception {
+        Process daemon = serve(List.of(), "serve", "-v");
+        try {
+            await("vgpio serve to listen").atMost(Duration.ofSeconds(10))
+                    .until(() -> read(dir.resolve("serve.err")).contains("listening on"));
+            Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
+            Process conform = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "conform", "--socket", "vgpio.sock")
+                    .directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("conform.out").toFile())
+                    .start();
+            assertThat(conform.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            daemon.destroy();
+            assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            daemon.destroyForcibly();
+        }
+        assertThat(daemon.exitValue()).isZero();
+        assertThat(read(dir.resolve("serve.err")))
+                .containsPattern("DEBUG GpioController - vgpio-sim: guest SET_VALUE line \\d+ value \\d+: ok 0")
+                .containsPattern("guest GET_VALUE line \\d+ value 0: ok [01]")
+                .containsPattern("guest \\w+ line \\d+ value \\d+: refused: ");
+    }
+
     /** Whether this JVM ignores SIGINT (bit 2 of SigIgn in /proc/self/status), as its children then do. */
     private static boolean sigintIgnored() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
