@@ -35,68 +35,85 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code vgpio serve}: runs virtio-gpio devices as vhost-user back ends until stopped (Ctrl-C, SIGTERM). */
-@Command(name = "serve", sortOptions = false,
+@Command(name = "serve", sortOptions = false, mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
         description = {
             "Serve virtio-gpio devices to VMs over vhost-user (QEMU's vhost-user-gpio-pci).",
-            "With no options: one built-in simulated chip of 8 named lines on ./vgpio.sock.",
-            "Each --socket gets a device; --chip options pair with --socket options in order, and one --chip",
-            "applies to every socket. Stop with Ctrl-C or SIGTERM; a restarted or reconnecting VM finds the",
-            "lines as it left them."},
-        footer = {"", "Chip specs: sim (the demo chip), sim:COUNT, sim:NAME,NAME,... (empty name = unnamed line),",
-            "each optionally followed by @LABEL; host chips and lines as gpio-aggregator's new_device takes them",
-            "(vgpio list-host shows the host's chips and lines). Examples:",
+            "With no options: one built-in simulated chip of 8 named lines on ./vgpio.sock. Each --socket gets a "
+                    + "device; --chip options pair with --socket options in order, and one --chip applies to every "
+                    + "socket. vhost-device-gpio's command line works too (-s PATH -c N -l 0:s8). Stop with Ctrl-C "
+                    + "or SIGTERM (exit status 0); a restarted or reconnecting VM finds the lines as it left them.",
+            ""},
+        footer = {"", "Chip specs: sim (the demo chip), sim:COUNT, sim:NAME,NAME,... (empty name = unnamed line), "
+                + "each optionally followed by @LABEL; host chips and lines as gpio-aggregator's new_device takes "
+                + "them (vgpio list-host shows the host's chips and lines).",
+            "",
+            "Examples:",
             "  vgpio serve",
             "  vgpio serve --socket /tmp/gpio.sock --chip sim:LED,BUTTON,,RESET@board",
-            "  vgpio serve --socket /tmp/vm1.sock --chip 'gpiochip0 3,5 gpiochip1 2' --names LED,,BUTTON",
+            "  vgpio serve -s vm1.sock --chip 'gpiochip0 3,5 gpiochip1 2' --names LED,,BUTTON",
             "  vgpio serve --socket /tmp/vm2.sock --chip gpiochip2",
             "  vgpio serve --socket /tmp/gpio.sock --socket-count 2 --chip sim:16",
+            "  vgpio serve --socket-path=/tmp/gpio.sock --socket-count=2 --device-list 0:s8",
             "  vgpio serve --config devices.json"})
 final class ServeCommand implements Callable<Integer> {
     static final Path DEFAULT_SOCKET = Path.of(SocketOption.DEFAULT);
     /** The exit status when a serving thread dies (sysexits.h's EX_SOFTWARE). */
     static final int EXIT_FATAL = 70;
-    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    /** The levels {@code --log-level} takes, quietest first (slf4j-simple's names). */
+    static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
+    /** The size of {@code sockaddr_un.sun_path}, including the terminating NUL. */
+    static final int SUN_PATH = 108;
+    /** What {@link CtlServer#pathFor} appends to a device socket's path. */
+    static final String CTL_SUFFIX = ".ctl";
+    private static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-s", "--socket", "--socket-path"}, paramLabel = "PATH",
-            description = "vhost-user socket to create (repeatable; default ./vgpio.sock).")
+    @Option(names = {"-s", "--socket-path", "--socket"}, paramLabel = "PATH",
+            description = "A vhost-user socket to create, one device each (repeatable). The default is "
+                    + "./vgpio.sock.")
     List<Path> sockets = new ArrayList<>();
 
-    @Option(names = {"-c", "--chip"}, paramLabel = "SPEC", description = {
-        "The lines a device serves (repeatable; default sim): a host chip (gpiochip1, /dev/gpiochip1 or a",
-        "label), lines in gpio-aggregator's new_device syntax ('gpiochip0 3,5-7 gpiochip1 2', a host line",
-        "name alone), simulated chips (sim, sim:COUNT, sim:NAME,NAME,...[@LABEL]), or a mix."})
+    @Option(names = "--chip", paramLabel = "SPEC", description = "The lines a device serves (repeatable; default "
+            + "sim): simulated chips (sim, sim:COUNT, sim:NAME,NAME,...[@LABEL]), a host chip (gpiochip1, "
+            + "/dev/gpiochip1 or a label), lines in gpio-aggregator's new_device syntax ('gpiochip0 3,5-7 gpiochip1 "
+            + "2', or a host line's name alone), or a mix.")
     List<String> chips = new ArrayList<>();
 
-    @Option(names = "--names", paramLabel = "NAME,...", description = {
-        "The names the guest sees, in line order; an empty entry keeps the line's own name",
-        "(--names LED,,BUTTON). Pairs with --chip options in order."})
+    @Option(names = "--names", paramLabel = "NAME,...", description = "The names the guest sees, in line order "
+            + "(--names LED,,BUTTON); an empty entry keeps the line's own name. Pairs with --chip options in order.")
     List<String> names = new ArrayList<>();
 
-    @Option(names = "--socket-count", paramLabel = "N", defaultValue = "1",
-            description = "Serve N devices on PATH0 .. PATH<N-1> (one --socket PATH; as vhost-device-gpio does).")
-    int socketCount;
+    @Option(names = {"-c", "--socket-count"}, paramLabel = "N", description = "Serve N devices on PATH0 .. "
+            + "PATH<N-1> (one --socket PATH), as vhost-device-gpio does; -c 1 serves PATH0. Without it, PATH "
+            + "itself.")
+    Integer socketCount;
+
+    @Option(names = {"-l", "--device-list"}, paramLabel = "LIST", description = "vhost-device-gpio's device list: "
+            + "one entry per socket, separated by colons; N serves /dev/gpiochipN whole, sN a simulated chip of N "
+            + "lines (-c 2 -l 0:s8). Sockets are PATH0 .. PATH<N-1>, and the count must match --socket-count.")
+    String deviceList;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A JSON, YAML (.yaml, .yml) or TOML (.toml) file listing the devices (docs/config.md).")
     Path config;
 
-    @Option(names = "--connect", description = {
-        "Connect to sockets the front end listens on (QEMU: -chardev socket,...,server=on) instead of",
-        "creating them, and reconnect whenever the connection drops; QEMU then resumes the device."})
+    @Option(names = "--connect", description = "Connect to sockets the front end listens on (QEMU: -chardev "
+            + "socket,...,server=on) instead of creating them, and reconnect whenever the connection drops; QEMU "
+            + "then resumes the device.")
     boolean connect;
 
-    @Option(names = "--socket-group", paramLabel = "GROUP", description = {
-        "Let the members of GROUP connect too (socket mode 0660 instead of 0600), for a QEMU that runs",
-        "as another user. The socket appears with its final mode and group."})
+    @Option(names = "--socket-group", paramLabel = "GROUP", description = "Let the members of GROUP connect too "
+            + "(socket mode 0660 instead of 0600), for a QEMU that runs as another user. The socket appears with "
+            + "its final mode and group.")
     String socketGroup;
 
     @Option(names = "--message-timeout", paramLabel = "TIME", defaultValue = "10s",
-            converter = TimeValue.Seconds.class, description = {
-                "How long a front end may take to send the rest of a message, or to take a reply, before",
-                "its connection is closed (default ${DEFAULT-VALUE}; units us, ms, s, m, h)."})
+            converter = TimeValue.Seconds.class, description = "How long a front end may take to send the rest of "
+                    + "a message, or to take a reply, before its connection is closed (default ${DEFAULT-VALUE}; "
+                    + "units us, ms, s, m, h).")
     Duration messageTimeout;
 
     @Option(names = "--handshake-timeout", paramLabel = "TIME", defaultValue = "10s",
@@ -104,20 +121,29 @@ final class ServeCommand implements Callable<Integer> {
             description = "How long a new connection may stay silent before it is closed (default ${DEFAULT-VALUE}).")
     Duration handshakeTimeout;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = {
-        "Keep each device's line state (directions, output levels, driven inputs) in DIR/<socket name>.state",
-        "so that a restarted daemon starts where the last one stopped (a runtime directory such as /run/vgpio)."})
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Keep each device's line state (directions, "
+            + "output levels, driven inputs) in a file in DIR named after the socket, so that a restarted daemon "
+            + "starts where the last one stopped (a runtime directory such as /run/vgpio).")
     Path stateDir;
 
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "512M",
-            description = "Guest memory size shown in the printed QEMU options (default ${DEFAULT-VALUE}).")
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "512M", description = "Guest memory size shown "
+            + "in the printed QEMU options, as QEMU's -m takes it: a number with an optional K, M, G or T suffix "
+            + "(default ${DEFAULT-VALUE}).")
     String memory;
 
     @Option(names = "--print-capabilities", description = "Print the back end's capabilities as JSON and exit.")
     boolean printCapabilities;
 
-    @Option(names = {"-v", "--verbose"}, description = "Log every vhost-user message and request error.")
+    @Option(names = {"-v", "--verbose"}, description = "Log every vhost-user message, and every guest request with "
+            + "its line, type, value and result (the same as --log-level debug).")
     boolean verbose;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "Log at LEVEL and above: error, warn, info "
+            + "(the default), debug or trace.")
+    String logLevel;
+
+    @Option(names = {"-q", "--quiet"}, description = "Log warnings and errors only, and print no banner.")
+    boolean quiet;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -129,11 +155,17 @@ final class ServeCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        if (verbose) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        String level = logLevel();
+        if (level != null) {
+            // before the first logger: slf4j-simple reads its default level once, when it starts
+            System.setProperty(LOG_LEVEL_PROPERTY, level);
         }
+        memorySize(memory);
         List<DeviceSpec> devices = devices();
         List<PickedDevice> picked = pick(devices, HostChipDirectory.system());
+        for (int i = 0; i < devices.size(); i++) {
+            checkSocketPath(devices.get(i).socket(), hasSimulated(picked.get(i)));
+        }
         ServerOptions options;
         try {
             options = new ServerOptions(messageTimeout, handshakeTimeout,
@@ -145,57 +177,101 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--state-dir " + stateDir + " is not a directory");
         }
         List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // registered before anything starts: a serving thread that dies during start-up (exit 70) still stops the rest
+        // registered before anything starts: a serving thread that dies during start-up (exit 70) still stops the
+        // rest; Ctrl-C and SIGTERM do not run it (StopSignals), so that the daemon stops with status 0
         Thread hook = new Thread(() -> {
             closeAll(running);
             stopped.countDown();
         }, "vgpio-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            for (int i = 0; i < devices.size(); i++) {
-                DeviceSpec d = devices.get(i);
-                String name = "gpio" + i;
-                DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name);
-                var serving = new java.util.concurrent.atomic.AtomicReference<VhostUserServer>();
-                running.add(() -> { // after its server, which is added later and so closed first
-                    VhostUserServer s = serving.get();
-                    if (s != null && s.isRunning()) {
-                        LOG.warn("{}: the serving thread has not stopped; its lines stay as they are until the"
-                                + " process exits", name);
-                    } else {
-                        lines.close();
-                    }
-                });
-                SimulatedChip chip = lines.onlySimulated();
-                StateFile state = null;
-                if (chip != null && stateDir != null) {
-                    state = StateFile.open(stateDir.resolve(StateFile.nameFor(d.socket())), chip);
-                    running.add(state);
-                } else if (stateDir != null) {
-                    LOG.info("{}: --state-dir keeps the state of simulated devices only; the host lines of"
-                            + " \"{}\" start released", name, lines.lines().label());
-                }
-                VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(lines.lines()));
-                if (lines.simulated() != null) {
-                    // a mixed device's simulated lines too, by name (its offsets are those of its simulated lines)
-                    running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(lines.simulated())));
-                }
-                VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
-                        : new VhostUserServer(d.socket(), device, name, options);
-                serving.set(server);
-                running.add(server.onFatal(ServeCommand::fatal).start());
-                if (state != null) {
-                    state.watch();
-                }
+        try (StopSignals signals = StopSignals.install()) {
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                start(devices, picked, options, running);
+            } catch (IOException | IllegalArgumentException | LineException e) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                closeAll(running);
+                throw e;
             }
-        } catch (IOException | IllegalArgumentException | LineException e) {
-            Runtime.getRuntime().removeShutdownHook(hook);
+            if (!quiet) {
+                out.print(banner(devices, picked));
+                out.flush();
+            }
+            while (!signals.await(Duration.ofDays(1))) {
+                // serving until a signal
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is going down for another reason (a serving thread died: exit 70): the hook stops all
+                stopped.await();
+                return EXIT_FATAL;
+            }
+            log().info("stopping on a signal");
             closeAll(running);
-            throw e;
         }
-        printAttachHelp(out, devices, picked);
-        stopped.await();
         return 0;
+    }
+
+    /** The level {@code --log-level}, {@code -v} and {@code -q} ask for, or null for the default (info). */
+    String logLevel() {
+        int given = (logLevel != null ? 1 : 0) + (verbose ? 1 : 0) + (quiet ? 1 : 0);
+        if (given > 1) {
+            throw new ParameterException(spec.commandLine(), "give one of --log-level, --verbose and --quiet");
+        }
+        if (logLevel != null) {
+            String l = logLevel.toLowerCase(java.util.Locale.ROOT);
+            if (!LOG_LEVELS.contains(l)) {
+                throw new ParameterException(spec.commandLine(), "--log-level " + logLevel + " is not a level: give "
+                        + String.join(", ", LOG_LEVELS));
+            }
+            return l;
+        }
+        return verbose ? "debug" : quiet ? "warn" : null;
+    }
+
+    private void start(List<DeviceSpec> devices, List<PickedDevice> picked, ServerOptions options,
+            List<AutoCloseable> running) throws IOException, LineException {
+        for (int i = 0; i < devices.size(); i++) {
+            DeviceSpec d = devices.get(i);
+            String name = "gpio" + i;
+            DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name);
+            var serving = new java.util.concurrent.atomic.AtomicReference<VhostUserServer>();
+            running.add(() -> { // after its server, which is added later and so closed first
+                VhostUserServer s = serving.get();
+                if (s != null && s.isRunning()) {
+                    log().warn("{}: the serving thread has not stopped; its lines stay as they are until the"
+                            + " process exits", name);
+                } else {
+                    lines.close();
+                }
+            });
+            SimulatedChip chip = lines.onlySimulated();
+            StateFile state = null;
+            if (chip != null && stateDir != null) {
+                state = StateFile.open(stateDir.resolve(StateFile.nameFor(d.socket())), chip);
+                running.add(state);
+            } else if (stateDir != null) {
+                log().info("{}: --state-dir keeps the state of simulated devices only; the host lines of"
+                        + " \"{}\" start released", name, lines.lines().label());
+            }
+            VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(lines.lines()));
+            if (lines.simulated() != null) {
+                // a mixed device's simulated lines too, by name (its offsets are those of its simulated lines)
+                running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(lines.simulated())));
+            }
+            VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
+                    : new VhostUserServer(d.socket(), device, name, options);
+            serving.set(server);
+            running.add(server.onFatal(ServeCommand::fatal).start());
+            if (state != null) {
+                state.watch();
+            }
+        }
+    }
+
+    /** The logger, created only when first used: after {@link #call} has set the level. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(ServeCommand.class);
     }
 
     /**
@@ -203,7 +279,7 @@ final class ServeCommand implements Callable<Integer> {
      * instead of keeping a live process whose device nobody can reach. The shutdown hook stops the other devices.
      */
     private static void fatal(Throwable t) {
-        LOG.error("a serving thread stopped ({}); exiting with status {}", t, EXIT_FATAL);
+        log().error("a serving thread stopped ({}); exiting with status {}", t, EXIT_FATAL);
         System.exit(EXIT_FATAL);
     }
 
@@ -237,9 +313,10 @@ final class ServeCommand implements Callable<Integer> {
     List<DeviceSpec> devices() throws IOException {
         List<DeviceSpec> result;
         if (config != null) {
-            if (!sockets.isEmpty() || !chips.isEmpty() || !names.isEmpty() || socketCount != 1) {
+            if (!sockets.isEmpty() || !chips.isEmpty() || !names.isEmpty() || socketCount != null
+                    || deviceList != null) {
                 throw new ParameterException(spec.commandLine(), "--config describes every device; do not combine it"
-                        + " with --socket, --chip, --names or --socket-count");
+                        + " with --socket, --chip, --names, --socket-count or --device-list");
             }
             result = ServeConfig.load(config);
         } else {
@@ -256,16 +333,31 @@ final class ServeCommand implements Callable<Integer> {
 
     private List<DeviceSpec> fromOptions() {
         List<Path> paths = new ArrayList<>(sockets.isEmpty() ? List.of(DEFAULT_SOCKET) : sockets);
-        if (socketCount < 1) {
+        List<String> chips = this.chips;
+        if (socketCount != null && socketCount < 1) {
             throw new ParameterException(spec.commandLine(), "--socket-count must be at least 1");
         }
-        if (socketCount > 1) {
+        if (deviceList != null) {
+            if (!chips.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--device-list and --chip both choose the lines:"
+                        + " give one of them");
+            }
+            chips = deviceList(deviceList);
+            int count = socketCount == null ? 1 : socketCount;
+            if (chips.size() != count) {
+                throw new ParameterException(spec.commandLine(), "--device-list " + deviceList + " lists "
+                        + chips.size() + " device" + (chips.size() == 1 ? "" : "s") + " but --socket-count is "
+                        + count + (socketCount == null ? " (its default)" : "") + ": give one device per socket");
+            }
+        }
+        if (socketCount != null || deviceList != null) {
             if (paths.size() != 1) {
-                throw new ParameterException(spec.commandLine(), "--socket-count needs exactly one --socket PATH");
+                throw new ParameterException(spec.commandLine(), (socketCount != null ? "--socket-count"
+                        : "--device-list") + " needs exactly one --socket PATH (the sockets are PATH0, PATH1, ...)");
             }
             Path base = paths.getFirst();
             paths.clear();
-            for (int i = 0; i < socketCount; i++) {
+            for (int i = 0; i < (socketCount == null ? 1 : socketCount); i++) {
                 paths.add(Path.of(base + Integer.toString(i)));
             }
         }
@@ -291,27 +383,108 @@ final class ServeCommand implements Callable<Integer> {
         return result;
     }
 
-    private void printAttachHelp(PrintWriter out, List<DeviceSpec> devices, List<PickedDevice> picked) {
-        out.printf("vgpio: serving %d device%s. Stop with Ctrl-C.%n", devices.size(), devices.size() == 1 ? "" : "s");
+    /**
+     * vhost-device-gpio's {@code --device-list}: colon-separated entries, {@code N} for {@code /dev/gpiochipN}
+     * (whole) and {@code sN} for a simulated chip of N lines; a host chip may appear once. The chip specs, in order.
+     */
+    List<String> deviceList(String list) {
+        List<String> result = new ArrayList<>();
+        Set<Integer> hostChips = new HashSet<>();
+        for (String entry : list.split(":", -1)) {
+            boolean simulated = entry.startsWith("s");
+            String digits = simulated ? entry.substring(1) : entry;
+            int n;
+            try {
+                if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    throw new NumberFormatException();
+                }
+                n = Integer.parseInt(digits);
+            } catch (NumberFormatException e) {
+                throw new ParameterException(spec.commandLine(), "--device-list " + list + ": \"" + entry + "\" is"
+                        + " neither a host chip number (0 for /dev/gpiochip0) nor sN (a simulated chip of N lines)");
+            }
+            if (simulated) {
+                if (n < 1) {
+                    throw new ParameterException(spec.commandLine(), "--device-list " + list + ": \"" + entry
+                            + "\": a simulated chip needs at least 1 line");
+                }
+                result.add("sim:" + n);
+            } else {
+                if (!hostChips.add(n)) {
+                    throw new ParameterException(spec.commandLine(), "--device-list " + list + ": /dev/gpiochip" + n
+                            + " is listed twice (a host chip can be given to one device only)");
+                }
+                result.add("/dev/gpiochip" + n);
+            }
+        }
+        return result;
+    }
+
+    private static boolean hasSimulated(PickedDevice p) {
+        return p.lines().stream().anyMatch(l -> !(l.origin() instanceof Origin.HostOrigin));
+    }
+
+    /**
+     * Refuses a socket path too long for {@code sockaddr_un} (108 bytes with the terminating NUL), counting the
+     * {@code .ctl} that the control socket of a device with simulated lines appends, and naming the user's path.
+     */
+    void checkSocketPath(Path socket, boolean withCtl) {
+        int max = SUN_PATH - 1 - (withCtl ? CTL_SUFFIX.length() : 0);
+        int length = socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (length > max) {
+            throw new ParameterException(spec.commandLine(), "socket path " + socket + " is " + length + " bytes"
+                    + " long, too long for a Unix socket: a path may have at most " + (SUN_PATH - 1) + " bytes ("
+                    + SUN_PATH + " with its terminating NUL)" + (withCtl ? ", and vgpio appends " + CTL_SUFFIX
+                    + " to it for the control socket, so the socket path may have at most " + max : "")
+                    + "; choose a shorter path (a relative one, or a shorter directory)");
+        }
+    }
+
+    /**
+     * What the daemon prints once every device is listening: the devices and the QEMU options that attach them,
+     * built whole so that it goes out in one write that no log line (on stderr) can split.
+     */
+    String banner(List<DeviceSpec> devices, List<PickedDevice> picked) {
+        String size = memorySize(memory);
+        StringBuilder b = new StringBuilder();
+        String nl = System.lineSeparator();
+        b.append("vgpio: serving ").append(plural(devices.size(), "device")).append(". Stop with Ctrl-C.").append(nl);
         for (int i = 0; i < devices.size(); i++) {
             DeviceSpec d = devices.get(i);
             PickedDevice p = picked.get(i);
-            boolean sims = p.lines().stream().anyMatch(l -> !(l.origin() instanceof Origin.HostOrigin));
-            out.printf("  gpio%d: %d lines of \"%s\" on %s (%s%s)%n", i, p.lines().size(), p.label(),
-                    d.socket().toAbsolutePath(), p.hasHostLines()
+            boolean sims = hasSimulated(p);
+            b.append(String.format("  gpio%d: %s of \"%s\" on %s (%s%s)", i, plural(p.lines().size(), "line"),
+                    p.label(), d.socket().toAbsolutePath(), p.hasHostLines()
                             ? "host lines used by " + DeviceLines.consumer("gpio" + i) + (sims ? "; " : "") : "",
-                    sims ? "control: vgpio ctl --socket " + d.socket() + " list" : "");
+                    sims ? "control: vgpio ctl --socket " + d.socket() + " list" : "")).append(nl);
         }
-        out.println();
-        out.println("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:");
-        out.printf("  -m %s -object memory-backend-memfd,id=mem,size=%s,share=on -machine memory-backend=mem \\%n",
-                memory, memory);
+        b.append(nl).append("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:").append(nl);
+        b.append(String.format("  -m %s -object memory-backend-memfd,id=mem,size=%s,share=on -machine"
+                + " memory-backend=mem \\", size, size)).append(nl);
         for (int i = 0; i < devices.size(); i++) {
-            out.printf("  -chardev socket,id=vgpio%d,path=%s%s -device vhost-user-gpio-pci,chardev=vgpio%d,id=gpio%d%s%n",
-                    i, devices.get(i).socket().toAbsolutePath(), connect ? ",server=on,wait=on" : "", i, i,
-                    i + 1 < devices.size() ? " \\" : "");
+            b.append(String.format("  -chardev socket,id=vgpio%d,path=%s%s -device vhost-user-gpio-pci,"
+                    + "chardev=vgpio%d,id=gpio%d%s", i, devices.get(i).socket().toAbsolutePath(),
+                    connect ? ",server=on,wait=on" : "", i, i, i + 1 < devices.size() ? " \\" : "")).append(nl);
         }
-        out.println();
-        out.flush();
+        return b.append(nl).toString();
+    }
+
+    private static String plural(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
+    }
+
+    /**
+     * A guest memory size as QEMU takes it ({@code -m}, {@code size=}): a whole number of bytes with an optional
+     * K, M, G or T suffix (either case; none means M, as {@code -m} reads it). The size with its suffix, for both.
+     *
+     * @throws ParameterException if it is not one
+     */
+    String memorySize(String value) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,12})([KMGTkmgt]?)").matcher(value);
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new ParameterException(spec.commandLine(), "--memory " + value + " is not a memory size: give a"
+                    + " number with an optional K, M, G or T suffix, as QEMU's -m takes it (512M, 2G)");
+        }
+        return m.group(1) + (m.group(2).isEmpty() ? "M" : m.group(2).toUpperCase(java.util.Locale.ROOT));
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -13,6 +14,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.cfg.MapperBuilder;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -20,8 +23,10 @@ import dev.vgpio.lines.pick.LineSpec;
 import dev.vgpio.lines.pick.LineSpecException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,6 +175,13 @@ public final class ServeConfig {
             text = Files.readString(file);
         } catch (CharacterCodingException e) {
             throw new IOException("config file " + file + " is not UTF-8 text", e);
+        } catch (NoSuchFileException e) {
+            throw new IOException("config file " + file + ": no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new IOException("config file " + file + ": permission denied", e);
+        } catch (IOException e) {
+            throw new IOException("config file " + file + ": cannot be read ("
+                    + (Files.isDirectory(file) ? "it is a directory" : e.getMessage()) + ")", e);
         }
         if (text.isBlank()) {
             throw new IOException("config file " + file + " is empty (expected a list of devices; see docs/config.md)");
@@ -178,11 +190,9 @@ public final class ServeConfig {
         try {
             config = mapperFor(file).readValue(text, Config.class);
         } catch (JsonProcessingException e) {
-            String why = String.valueOf(e.getOriginalMessage());
-            if (why.startsWith("Trailing token")) {
-                why = "there is more after the end of the config (one JSON object, one YAML document)";
-            }
-            throw new IOException("config file " + file + at(lineOf(e.getLocation())) + pathOf(e) + ": " + why, e);
+            boolean syntax = e instanceof StreamReadException || e.getCause() instanceof StreamReadException;
+            String where = syntax ? at(e.getLocation()) : at(lineOf(e.getLocation()));
+            throw new IOException("config file " + file + where + pathOf(e) + ": " + why(e), e);
         }
         if (config == null || config.devices() == null || config.devices().isEmpty()) {
             throw new IOException("config file " + file + " lists no devices (expected \"devices\", a list of at"
@@ -337,6 +347,70 @@ public final class ServeConfig {
 
     private static int lineOf(JsonLocation location) {
         return location == null ? 0 : Math.max(location.getLineNr(), 0);
+    }
+
+    /** {@code :LINE:COLUMN} after the file's name, for a syntax error; as much of it as is known. */
+    private static String at(JsonLocation location) {
+        int line = lineOf(location);
+        return line > 0 && location.getColumnNr() > 0 ? ":" + line + ":" + location.getColumnNr() : at(line);
+    }
+
+    /**
+     * What is wrong, in the file's terms rather than the parser's: no class names, no parser state, and for an
+     * unknown key the keys that are valid there.
+     */
+    static String why(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            List<String> known = new ArrayList<>();
+            if (u.getKnownPropertyIds() != null) {
+                u.getKnownPropertyIds().forEach(k -> known.add("\"" + k + "\""));
+            }
+            known.sort(null);
+            return "unknown key \"" + u.getPropertyName() + "\"" + (known.isEmpty() ? ""
+                    : " (the keys here are " + String.join(", ", known) + ")");
+        }
+        String why = String.valueOf(e.getOriginalMessage());
+        if (why.startsWith("Trailing token")) {
+            return "there is more after the end of the config (one JSON object, one YAML document)";
+        }
+        if (e instanceof MismatchedInputException m && m.getTargetType() != null && why.startsWith("Cannot ")) {
+            java.util.regex.Matcher found = java.util.regex.Pattern.compile("from (\\w+) value").matcher(why);
+            return "expected " + kind(m.getTargetType()) + (found.find() ? ", found " + kindOf(found.group(1)) : "");
+        }
+        if (why.contains("\n")) { // YAML's: the problem's lines, without the echoed source and markers
+            why = String.join(": ", why.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                    .toList());
+        }
+        // drop what only a Java programmer can read: types, classes and token names
+        return why.replaceAll("\\(start marker at \\[Source: [^;]*; line: (\\d+), column: (\\d+)\\]\\)",
+                        "(opened on line $1, column $2)")
+                .replaceAll(" ?\\(class [^)]*\\)", "").replaceAll(" ?\\(code [0-9]+\\)", "")
+                .replaceAll(" ?\\(token `[^`]*`\\)", "").replaceAll("`[a-z][\\w.$<>, ]*`", "value")
+                .replaceAll("\\s*at \\[Source:.*", "").strip();
+    }
+
+    private static String kind(Class<?> type) {
+        if (CharSequence.class.isAssignableFrom(type)) {
+            return "a string";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        return "an object";
+    }
+
+    private static String kindOf(String jacksonKind) {
+        return switch (jacksonKind) {
+            case "Array" -> "a list";
+            case "Object" -> "an object";
+            case "String" -> "a string";
+            case "Integer", "Floating-point" -> "a number";
+            case "Boolean" -> "true or false";
+            default -> jacksonKind.toLowerCase(Locale.ROOT);
+        };
     }
 
     /** {@code :LINE} after the file's name, or nothing if the line is unknown. */

@@ -10,8 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ctrl-C (SIGINT) and SIGTERM as a request to stop, for tools that run until interrupted ({@code vgpio set},
- * {@code vgpio mon}): while installed, these signals release a latch instead of shutting the JVM down, so the tool
+ * Ctrl-C (SIGINT) and SIGTERM as a request to stop, for commands that run until interrupted ({@code vgpio serve},
+ * {@code vgpio set}, {@code vgpio mon}): while installed, these signals release a latch instead of shutting the JVM down, so the tool
  * releases its lines and exits normally with status 0. Other ways the JVM may go down (SIGHUP, System.exit) run a
  * shutdown hook that stops the tool and gives it a moment to release its lines. {@link #close()} restores the
  * previous signal handlers.

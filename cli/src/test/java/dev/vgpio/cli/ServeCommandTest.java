@@ -63,11 +63,11 @@ class ServeCommandTest {
 
     @Test
     void chipsPairWithSocketsInOrder() throws IOException {
-        List<DeviceSpec> d = devices("-s", "a.sock", "-s", "b.sock", "-c", "sim:2", "-c", "sim:X,Y,Z@board");
+        List<DeviceSpec> d = devices("-s", "a.sock", "-s", "b.sock", "--chip", "sim:2", "--chip", "sim:X,Y,Z@board");
         assertThat(d.get(0).pick(NO_HOST).names()).containsExactly("line0", "line1");
         assertThat(d.get(1).pick(NO_HOST).names()).containsExactly("X", "Y", "Z");
         assertThat(d.get(1).pick(NO_HOST).label()).isEqualTo("board");
-        assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "-s", "c", "-c", "sim", "-c", "sim"))
+        assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "-s", "c", "--chip", "sim", "--chip", "sim"))
                 .hasMessageContaining("2 --chip options for 3 sockets");
         assertThatThrownBy(() -> devices("-s", "a", "-s", "a"))
                 .hasMessageContaining("socket a is given twice");
@@ -75,41 +75,42 @@ class ServeCommandTest {
 
     @Test
     void chipTakesALineSpec() throws IOException {
-        assertThat(devices("-c", "gpiochip0 3,5-7  sim:LED").getFirst().lines())
+        assertThat(devices("--chip", "gpiochip0 3,5-7  sim:LED").getFirst().lines())
                 .isEqualTo(LineSpec.parse("gpiochip0 3,5-7 sim:LED"));
-        assertThatThrownBy(() -> devices("-c", "gpiochip0 3 5")).isInstanceOf(CommandLine.ParameterException.class)
+        assertThatThrownBy(() -> devices("--chip", "gpiochip0 3 5")).isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("offsets '5' follow no host chip");
-        assertThatThrownBy(() -> devices("-c", "sim:0")).hasMessageContaining("line count must be 1 to 65535");
-        assertThatThrownBy(() -> devices("-c", "sim:8@")).hasMessageContaining("label after '@' is empty");
+        assertThatThrownBy(() -> devices("--chip", "sim:0")).hasMessageContaining("line count must be 1 to 65535");
+        assertThatThrownBy(() -> devices("--chip", "sim:8@")).hasMessageContaining("label after '@' is empty");
     }
 
     @Test
     void namesPairWithChipsAndRenameInLineOrder() throws IOException {
-        List<DeviceSpec> d = devices("-s", "a.sock", "-s", "b.sock", "-c", "sim:A,B,C", "-c", "gpiochip0 1,0",
+        List<DeviceSpec> d = devices("-s", "a.sock", "-s", "b.sock", "--chip", "sim:A,B,C", "--chip", "gpiochip0 1,0",
                 "--names", ",B2", "--names", "LED,");
         assertThat(d.get(0).names()).containsExactly("", "B2");
         assertThat(d.get(1).names()).containsExactly("LED", "");
         assertThat(d.get(0).pick(NO_HOST).names()).containsExactly("A", "B2", "C");
-        assertThat(devices("-s", "a", "-s", "b", "-c", "sim:X,Y", "--names", "P").get(1).names())
+        assertThat(devices("-s", "a", "-s", "b", "--chip", "sim:X,Y", "--names", "P").get(1).names())
                 .as("one --chip for every socket takes one --names for every socket").containsExactly("P");
-        assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "-c", "sim:2", "-c", "sim:2", "--names", "X"))
+        assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "--chip", "sim:2", "--chip", "sim:2", "--names", "X"))
                 .hasMessageContaining("1 --names options for 2 --chip options");
     }
 
     @Test
     void hostLinesAreLookedUpAndTwoDevicesMayNotShareOne() throws IOException {
         ServeCommand cmd = new ServeCommand();
-        new CommandLine(cmd).parseArgs("-s", "a.sock", "-s", "b.sock", "-c", "pinctrl 0", "-c", "gpiochip0 1 sim:X");
+        new CommandLine(cmd).parseArgs("-s", "a.sock", "-s", "b.sock", "--chip", "pinctrl 0",
+                "--chip", "gpiochip0 1 sim:X");
         cmd.spec = new CommandLine(cmd).getCommandSpec();
         List<PickedDevice> picked = cmd.pick(cmd.devices(), HOST);
         assertThat(picked.get(0).names()).containsExactly("LED");
         assertThat(picked.get(1).names()).containsExactly("BUTTON", "X");
         assertThat(picked.get(1).hasHostLines()).isTrue();
 
-        new CommandLine(cmd).parseArgs("-s", "a.sock", "-s", "b.sock", "-c", "pinctrl 0", "-c", "LED");
+        new CommandLine(cmd).parseArgs("-s", "a.sock", "-s", "b.sock", "--chip", "pinctrl 0", "--chip", "LED");
         assertThatThrownBy(() -> cmd.pick(cmd.devices(), HOST)).isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("gpiochip0").hasMessageContaining("a.sock").hasMessageContaining("b.sock");
-        new CommandLine(cmd).parseArgs("-s", "c.sock", "-c", "gpiochip7 1");
+        new CommandLine(cmd).parseArgs("-s", "c.sock", "--chip", "gpiochip7 1");
         assertThatThrownBy(() -> cmd.pick(cmd.devices(), HOST)).isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageStartingWith("the device on c.sock: no host chip is called 'gpiochip7'");
     }
@@ -195,5 +196,145 @@ class ServeCommandTest {
         assertThatThrownBy(() -> devices("--config", config.toString())).hasMessageContaining("\"socket\" is missing");
         assertThatThrownBy(() -> devices("--config", config.toString(), "--socket", "x"))
                 .hasMessageContaining("do not combine");
+    }
+
+    @Test
+    void aVhostDeviceGpioCommandLineRunsUnchanged() throws IOException {
+        // from vhost-device-gpio's --help: "-c 4 -l 3:s4:6:s1"
+        List<DeviceSpec> d = devices("--socket-path=/tmp/gpio.sock", "-c", "4", "-l", "3:s4:6:s1");
+        assertThat(d).containsExactly(
+                new DeviceSpec(Path.of("/tmp/gpio.sock0"), LineSpec.parse("/dev/gpiochip3"), List.of()),
+                new DeviceSpec(Path.of("/tmp/gpio.sock1"), LineSpec.parse("sim:4"), List.of()),
+                new DeviceSpec(Path.of("/tmp/gpio.sock2"), LineSpec.parse("/dev/gpiochip6"), List.of()),
+                new DeviceSpec(Path.of("/tmp/gpio.sock3"), LineSpec.parse("sim:1"), List.of()));
+        assertThat(devices("--socket-path=gpio.sock", "--socket-count=2", "--device-list", "0:3"))
+                .extracting(DeviceSpec::socket).containsExactly(Path.of("gpio.sock0"), Path.of("gpio.sock1"));
+        assertThat(devices("-s", "g.sock", "-l", "s8")).as("rust-vmm's default count is 1, on PATH0")
+                .containsExactly(new DeviceSpec(Path.of("g.sock0"), LineSpec.parse("sim:8"), List.of()));
+    }
+
+    @Test
+    void vhostDeviceGpioReadmeExampleIsRefusedAsItIsThereForItsCountMismatch() {
+        // the README's example, word for word: two devices for one socket; vhost-device-gpio refuses it too
+        assertThatThrownBy(() -> devices("--socket-path=gpio.sock", "--socket-count=1", "--device-list", "0:3"))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessage("--device-list 0:3 lists 2 devices but --socket-count is 1: give one device per socket");
+        assertThatThrownBy(() -> devices("-s", "g.sock", "-l", "s1:s2"))
+                .hasMessage("--device-list s1:s2 lists 2 devices but --socket-count is 1 (its default): give one"
+                        + " device per socket");
+        assertThatThrownBy(() -> devices("-s", "g.sock", "-c", "3", "-l", "s1:s2"))
+                .hasMessageContaining("lists 2 devices but --socket-count is 3");
+    }
+
+    @Test
+    void deviceListEntriesFollowVhostDeviceGpiosGrammar() throws IOException {
+        assertThatThrownBy(() -> devices("-s", "g", "-c", "3", "-l", "1:4d:5"))
+                .hasMessage("--device-list 1:4d:5: \"4d\" is neither a host chip number (0 for /dev/gpiochip0) nor"
+                        + " sN (a simulated chip of N lines)");
+        assertThatThrownBy(() -> devices("-s", "g", "-c", "2", "-l", "1:")).hasMessageContaining("\"\" is neither");
+        assertThatThrownBy(() -> devices("-s", "g", "-c", "2", "-l", "1:-2")).hasMessageContaining("\"-2\"");
+        assertThatThrownBy(() -> devices("-s", "g", "-c", "5", "-l", "1:4:5:6:4"))
+                .hasMessageContaining("/dev/gpiochip4 is listed twice");
+        assertThat(devices("-s", "g", "-c", "2", "-l", "s4:s4")).as("simulated chips may repeat").hasSize(2);
+        assertThatThrownBy(() -> devices("-s", "g", "-l", "s0")).hasMessageContaining("at least 1 line");
+        assertThatThrownBy(() -> devices("-s", "g", "-c", "0", "-l", "1"))
+                .hasMessage("--socket-count must be at least 1");
+        assertThatThrownBy(() -> devices("-s", "g", "-l", "1", "--chip", "sim"))
+                .hasMessageContaining("--device-list and --chip both choose the lines");
+        assertThatThrownBy(() -> devices("-s", "a", "-s", "b", "-l", "1"))
+                .hasMessageContaining("--device-list needs exactly one --socket PATH");
+    }
+
+    @Test
+    void socketCountOneServesPathZeroAsVhostDeviceGpioAndNoCountServesThePath() throws IOException {
+        assertThat(devices("-s", "g.sock", "-c", "1")).extracting(DeviceSpec::socket)
+                .containsExactly(Path.of("g.sock0"));
+        assertThat(devices("-s", "g.sock")).extracting(DeviceSpec::socket).containsExactly(Path.of("g.sock"));
+        assertThat(devices("--socket", "g.sock")).as("--socket stays").extracting(DeviceSpec::socket)
+                .containsExactly(Path.of("g.sock"));
+        assertThatThrownBy(() -> devices("-c", "sim")).as("-c is --socket-count now")
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("sim");
+    }
+
+    @Test
+    void serveHelpAnswersWithStatusZeroAndWrapsWholeWords() {
+        assertThat(run("serve", "--help")).isZero();
+        String help = out.toString();
+        assertThat(help).contains("-s, --socket, --socket-path=PATH").contains("-c, --socket-count=N")
+                .contains("-l, --device-list=LIST").contains("--log-level=LEVEL").contains("-q, --quiet")
+                .contains("./vgpio.sock.").contains("sim:COUNT").contains("(--names").contains("PATH<N-1>");
+        assertThat(help.lines()).allMatch(l -> l.length() <= 80);
+        assertThat(help.lines().filter(l -> l.startsWith("  vgpio serve"))).as("one example a line").hasSize(7);
+        assertThat(help.lines().filter(l -> l.startsWith("Examples"))).hasSize(1);
+        assertThat(run("serve", "-h")).isZero();
+    }
+
+    @Test
+    void memoryTakesQemuSizesAndRefusesOthers() {
+        assertThat(run("serve", "--socket", dir.resolve("m.sock").toString(), "--memory", "12Q")).isEqualTo(2);
+        assertThat(err.toString()).contains("--memory 12Q is not a memory size: give a number with an optional"
+                + " K, M, G or T suffix");
+        assertThat(dir.resolve("m.sock")).doesNotExist();
+        ServeCommand cmd = new ServeCommand();
+        cmd.spec = new CommandLine(cmd).getCommandSpec();
+        assertThat(cmd.memorySize("2G")).isEqualTo("2G");
+        assertThat(cmd.memorySize("4096")).as("-m's unit").isEqualTo("4096M");
+        assertThat(cmd.memorySize("1t")).isEqualTo("1T");
+        for (String bad : List.of("", "0", "1.5G", "-1M", "12Q", "M", "2GB")) {
+            assertThatThrownBy(() -> cmd.memorySize(bad)).as(bad).isInstanceOf(CommandLine.ParameterException.class);
+        }
+    }
+
+    @Test
+    void theBannerSaysOneLineAndPrintsTheQemuOptionsAsOneBlock() throws IOException {
+        ServeCommand cmd = new ServeCommand();
+        new CommandLine(cmd).parseArgs("-s", "a.sock", "-s", "b.sock", "--chip", "sim:1", "--chip", "sim:2");
+        cmd.spec = new CommandLine(cmd).getCommandSpec();
+        List<DeviceSpec> d = cmd.devices();
+        String banner = cmd.banner(d, cmd.pick(d, NO_HOST));
+        assertThat(banner).contains("gpio0: 1 line of \"vgpio-sim\"").contains("gpio1: 2 lines of")
+                .contains("serving 2 devices").contains("-m 512M -object memory-backend-memfd,id=mem,size=512M")
+                .contains("-device vhost-user-gpio-pci,chardev=vgpio1,id=gpio1" + System.lineSeparator());
+    }
+
+    @Test
+    void aSocketPathTooLongStatesTheLimitAndNamesTheUsersPath() {
+        String name = "x".repeat(104 - dir.toString().length() - 1);
+        Path sock = dir.resolve(name);
+        assertThat(sock.toString()).hasSize(104);
+        assertThat(run("serve", "--socket", sock.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("socket path " + sock + " is 104 bytes long, too long for a Unix socket:"
+                + " a path may have at most 107 bytes (108 with its terminating NUL), and vgpio appends .ctl to it"
+                + " for the control socket, so the socket path may have at most 103")
+                .doesNotContain(sock + ".ctl");
+        assertThat(sock).doesNotExist();
+        ServeCommand cmd = new ServeCommand();
+        cmd.spec = new CommandLine(cmd).getCommandSpec();
+        cmd.checkSocketPath(Path.of("y".repeat(107)), false);
+        assertThatThrownBy(() -> cmd.checkSocketPath(Path.of("y".repeat(108)), false))
+                .hasMessageContaining("at most 107 bytes").hasMessageNotContaining(".ctl");
+        cmd.checkSocketPath(Path.of("y".repeat(103)), true);
+    }
+
+    @Test
+    void logLevelQuietAndVerboseChooseOneLevel() {
+        ServeCommand cmd = new ServeCommand();
+        CommandLine cl = new CommandLine(cmd);
+        cmd.spec = cl.getCommandSpec();
+        cl.parseArgs();
+        assertThat(cmd.logLevel()).isNull();
+        cl.parseArgs("-v");
+        assertThat(cmd.logLevel()).isEqualTo("debug");
+        cl.parseArgs("--quiet");
+        assertThat(cmd.logLevel()).isEqualTo("warn");
+        for (String level : ServeCommand.LOG_LEVELS) {
+            cl.parseArgs("--log-level", level.toUpperCase(java.util.Locale.ROOT));
+            assertThat(cmd.logLevel()).isEqualTo(level);
+        }
+        cl.parseArgs("--log-level", "loud");
+        assertThatThrownBy(cmd::logLevel)
+                .hasMessage("--log-level loud is not a level: give error, warn, info, debug, trace");
+        cl.parseArgs("-v", "-q");
+        assertThatThrownBy(cmd::logLevel).hasMessage("give one of --log-level, --verbose and --quiet");
     }
 }

@@ -147,9 +147,11 @@ class ServeConfigTest {
     @Test
     void mappingErrorsNameTheDeviceAndTheEntryToo() {
         refused("u.json", "{\"devices\": [{\"socket\": \"a\"},\n {\"socket\": \"b\", \"colour\": \"red\"}]}")
-                .hasMessageContaining("u.json:2, device 1, \"colour\": Unrecognized field \"colour\"");
+                .hasMessageContaining("u.json:2, device 1, \"colour\": unknown key \"colour\" (the keys here are \"chip\","
+                        + " \"label\", \"lines\", \"names\", \"socket\")");
         refused("u.yaml", "devices:\n  - socket: a\n    lines:\n      - A\n      - {chip: x, offset: 1, pin: 3}\n")
-                .hasMessageContaining("u.yaml:5, device 0, \"lines\" entry 1, \"pin\": Unrecognized field \"pin\"");
+                .hasMessageContaining("u.yaml:5, device 0, \"lines\" entry 1, \"pin\": unknown key \"pin\" (the keys here"
+                        + " are \"chip\", \"line\", \"name\", \"offset\")");
         refused("t.json", "{\"devices\": [{\"socket\": \"a\", \"lines\": [[\"A\"]]}]}")
                 .hasMessageContaining("device 0, \"lines\" entry 0: a \"lines\" entry is a string (a simulated"
                         + " line's name) or an object");
@@ -167,7 +169,7 @@ class ServeConfigTest {
         refused("d.yaml", "devices:\n  - socket: a\n    chip: sim\n    chip: sim:2\n")
                 .hasMessageContaining("Duplicate field 'chip'");
         refused("d.toml", "[[devices]]\nsocket = \"a\"\nsocket = \"b\"\n")
-                .hasMessageContaining("d.toml:4: Duplicate key");
+                .hasMessageContaining("Duplicate key").hasMessageContaining("d.toml:4:");
     }
 
     @Test
@@ -218,5 +220,35 @@ class ServeConfigTest {
         Path latin = dir.resolve("latin.json");
         Files.write(latin, "{\"devices\": [{\"socket\": \"caf\u00e9\"}]}".getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> ServeConfig.load(latin)).hasMessage("config file " + latin + " is not UTF-8 text");
+    }
+
+    @Test
+    void aConfigFileThatCannotBeReadSaysWhy() {
+        Path missing = dir.resolve("nope.json");
+        assertThatThrownBy(() -> ServeConfig.load(missing)).isInstanceOf(IOException.class)
+                .hasMessage("config file " + missing + ": no such file");
+        assertThatThrownBy(() -> ServeConfig.load(dir)).hasMessage("config file " + dir
+                + ": cannot be read (it is a directory)");
+    }
+
+    @Test
+    void syntaxErrorsGiveLineAndColumnWithoutTheParsersInternals() {
+        refused("s.json", "{\"devices\": [\n {\"socket\": \"a\",, }]}")
+                .hasMessage("config file " + dir.resolve("s.json") + ":2:17, device 0: Unexpected character (','):"
+                        + " was expecting double-quote to start field name");
+        refused("e.json", "{\"devices\": [{\"socket\": \"a\"")
+                .hasMessageEndingWith(":1:28, device 0: Unexpected end-of-input: expected close marker for Object"
+                        + " (opened on line 1, column 14)");
+        refused("y.yaml", "devices:\n  - socket: a\n   chip: x\n")
+                .hasMessageContaining("y.yaml:3:4: while parsing a block collection: expected <block end>");
+        refused("t.toml", "[[devices]]\nsocket = \n").hasMessageContaining("t.toml:2:10: ");
+        for (String text : List.of("{\"devices\": [{\"socket\": 3, \"lines\": {\"a\": 1}}]}",
+                "{\"devices\": [{\"socket\": \"a\", \"chip\": [\"x\"]}]}", "{\"devices\": [{\"socket\": \"a\","
+                        + " \"lines\": [{\"chip\": \"x\", \"offset\": \"a\"}]}]}", "{\"devices\": 7}", "[1]")) {
+            refused("m.json", text).as(text).message().doesNotContain("class", "[Source", "token", "`", "java.",
+                    "dev.vgpio", "$").matches(".*: expected (a string|a number|a list|an object).*");
+        }
+        refused("k.json", "{\"devices\": [{\"socket\": \"a\", \"lines\": {\"a\": 1}}]}")
+                .hasMessageEndingWith("device 0, \"lines\": expected a list, found an object");
     }
 }

@@ -2,6 +2,7 @@ package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -14,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,13 +23,9 @@ class ServeProcessTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void prepareGuest() throws Exception {
-        GuestVm.prepare();
-    }
-
     @Test
     void vgpioServeServesTheBuiltInChipToAGuestAndStopsOnSigterm() throws Exception {
+        GuestVm.prepare();
         Process daemon = serve(List.of(), "serve");
         Path socket = dir.resolve("vgpio.sock");
         try {
@@ -61,6 +57,7 @@ class ServeProcessTest {
             daemon.destroy(); // SIGTERM
             assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).as("vgpio serve stops on SIGTERM").isTrue();
         }
+        assertThat(daemon.exitValue()).as("SIGTERM is a clean stop, status 0").isZero();
         assertThat(socket).as("the socket file is removed on exit").doesNotExist();
         String log = read(dir.resolve("serve.err"));
         assertThat(log).contains("front end connected").contains("negotiated features").contains("stopped");
@@ -91,11 +88,89 @@ class ServeProcessTest {
         } finally {
             daemon.destroyForcibly();
         }
+        assertThat(daemon.exitValue()).isZero();
         assertThat(socket).doesNotExist();
         assertThat(Path.of(socket + ".ctl")).doesNotExist();
         try (var left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".vgpio-"));
         }
+    }
+
+    @Test
+    void sigtermEndsAVhostDeviceGpioCommandLineWithStatusZeroAndRemovesTheSockets() throws Exception {
+        Process daemon = serve(List.of(), "serve", "--socket-path=gpio.sock", "--socket-count=2",
+                "--device-list", "s4:s8");
+        List<Path> sockets = List.of(dir.resolve("gpio.sock0"), dir.resolve("gpio.sock1"),
+                dir.resolve("gpio.sock0.ctl"), dir.resolve("gpio.sock1.ctl"));
+        try {
+            await("vgpio serve to print the QEMU options").atMost(Duration.ofSeconds(10))
+                    .until(() -> read(dir.resolve("serve.out")).contains("vhost-user-gpio-pci,chardev=vgpio1"));
+            assertThat(sockets).allMatch(Files::exists);
+            assertThat(read(dir.resolve("serve.out"))).contains("gpio0: 4 lines").contains("gpio1: 8 lines");
+            daemon.destroy(); // SIGTERM, as systemd stops a service
+            assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).as("vgpio serve stops on SIGTERM").isTrue();
+        } finally {
+            daemon.destroyForcibly();
+        }
+        assertThat(daemon.exitValue()).as("SIGTERM is a clean stop (not 143)").isZero();
+        assertThat(sockets).noneMatch(Files::exists);
+        assertThat(read(dir.resolve("serve.err"))).contains("stopping on a signal").contains("gpio1: stopped");
+    }
+
+    @Test
+    void ctrlCEndsServeWithStatusZeroAndRemovesTheSocket() throws Exception {
+        // a process that starts with SIGINT ignored (a background job of a non-interactive shell) keeps it
+        // ignored, and so would the daemon: Ctrl-C cannot reach it there
+        assumeFalse(sigintIgnored(), "SIGINT is ignored by this test's JVM, and so by the daemon it starts");
+        Process daemon = serve(List.of(), "serve", "--quiet");
+        Path socket = dir.resolve("vgpio.sock");
+        try {
+            // the signal handlers are in before the first socket appears
+            await("vgpio serve to listen").atMost(Duration.ofSeconds(10)).until(() -> Files.exists(socket));
+            assertThat(new ProcessBuilder("kill", "-INT", Long.toString(daemon.pid())).start().waitFor()).isZero();
+            assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).as("vgpio serve stops on SIGINT").isTrue();
+        } finally {
+            daemon.destroyForcibly();
+        }
+        assertThat(daemon.exitValue()).as("Ctrl-C is a clean stop (not 130)").isZero();
+        assertThat(socket).doesNotExist();
+        assertThat(read(dir.resolve("serve.out"))).as("--quiet prints no banner").isEmpty();
+        assertThat(read(dir.resolve("serve.err"))).as("--quiet logs no info").doesNotContain("INFO");
+    }
+
+    @Test
+    void verboseLogsEachGuestRequestWithLineTypeValueAndResult() throws Exception {
+        Process daemon = serve(List.of(), "serve", "-v");
+        try {
+            await("vgpio serve to listen").atMost(Duration.ofSeconds(10))
+                    .until(() -> read(dir.resolve("serve.err")).contains("listening on"));
+            Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
+            Process conform = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "conform", "--socket", "vgpio.sock")
+                    .directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("conform.out").toFile())
+                    .start();
+            assertThat(conform.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            daemon.destroy();
+            assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            daemon.destroyForcibly();
+        }
+        assertThat(daemon.exitValue()).isZero();
+        assertThat(read(dir.resolve("serve.err")))
+                .containsPattern("DEBUG GpioController - vgpio-sim: guest SET_VALUE line \\d+ value \\d+: ok 0")
+                .containsPattern("guest GET_VALUE line \\d+ value 0: ok [01]")
+                .containsPattern("guest \\w+ line \\d+ value \\d+: refused: ");
+    }
+
+    /** Whether this JVM ignores SIGINT (bit 2 of SigIgn in /proc/self/status), as its children then do. */
+    private static boolean sigintIgnored() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & 2) != 0;
+            }
+        }
+        return false;
     }
 
     /**
