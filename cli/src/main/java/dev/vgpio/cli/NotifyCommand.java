@@ -43,16 +43,16 @@ import picocli.CommandLine.Spec;
                 + "guest's requests while the guest holds the device; the timestamps are the daemon's monotonic "
                 + "clock (CLOCK_MONOTONIC)."},
         footer = {"", "Format specifiers (-F):",
-            "  %o   line offset", "  %l   line name", "  %c   chip (the device socket)",
-            "  %e   numeric event type ('1' requested, '2' released, '3' reconfigured)",
-            "  %E   event type ('requested', 'released' or 'reconfigured')",
-            "  %a   line attributes", "  %C   consumer ('guest' or 'unused')",
-            "  %S   event timestamp as seconds", "  %U   event timestamp as UTC",
-            "  %L   event timestamp as local time",
-            "  %%   a percent sign",
+            "  %%o   line offset", "  %%l   line name", "  %%c   chip (the device socket)",
+            "  %%e   numeric event type ('1' requested, '2' released, '3' reconfigured)",
+            "  %%E   event type ('requested', 'released' or 'reconfigured')",
+            "  %%a   line attributes", "  %%C   consumer ('guest' or 'unused')",
+            "  %%S   event timestamp as seconds", "  %%U   event timestamp as UTC",
+            "  %%L   event timestamp as local time",
+            "  %%%%   a percent sign",
             "", "PERIOD is a whole number with a unit (us, ms, s, m, h); milliseconds without one.",
             "", "Examples:", "  vgpio notify LED BUTTON", "  vgpio notify -c /tmp/gpio.sock -n 2 -e requested 0",
-            "  vgpio notify --idle-timeout 5s -F '%E %l' LED"})
+            "  vgpio notify --idle-timeout 5s -F '%%E %%l' LED"})
 final class NotifyCommand implements Callable<Integer> {
     private static final Pattern STATUS = Pattern.compile("line (\\d+)(?: \"(.*)\")?: .*");
 

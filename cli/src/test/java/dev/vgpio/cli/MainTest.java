@@ -46,6 +46,42 @@ class MainTest {
         assertThat(help.out.toString()).contains("Usage: vgpio ctl");
     }
 
+    /** Every command and subcommand, found from the command model, answers --help, and picocli formats it cleanly. */
+    @Test
+    void everyCommandAndSubcommandAnswersHelpWithoutAFormattingWarning() {
+        java.io.PrintStream realErr = System.err;
+        java.io.ByteArrayOutputStream picocliWarnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(picocliWarnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            List<List<String>> commands = new java.util.ArrayList<>();
+            collect(Main.commandLine(), List.of(), commands);
+            assertThat(commands).hasSizeGreaterThan(15);
+            for (List<String> command : commands) {
+                CliRun one = new CliRun();
+                String[] args = java.util.stream.Stream.concat(command.stream(), java.util.stream.Stream.of("--help"))
+                        .toArray(String[]::new);
+                assertThat(one.execute(args)).as(String.join(" ", command)).isZero();
+                assertThat(one.out.toString()).as(String.join(" ", command)).contains("Usage: vgpio");
+            }
+        } finally {
+            System.setErr(realErr);
+        }
+        assertThat(picocliWarnings.toString()).as("what picocli printed on System.err").doesNotContain("WARN");
+    }
+
+    private static void collect(picocli.CommandLine cl, List<String> path, List<List<String>> out) {
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getValue().getCommandSpec().aliases().length > 0 && !e.getKey().equals(e.getValue().getCommandName())
+                    || e.getKey().equals("help")) {
+                continue;
+            }
+            List<String> next = new java.util.ArrayList<>(path);
+            next.add(e.getKey());
+            out.add(next);
+            collect(e.getValue(), next, out);
+        }
+    }
+
     @Test
     void theCommandListShowsWholeSentences() {
         assertThat(run("--help")).isZero();
