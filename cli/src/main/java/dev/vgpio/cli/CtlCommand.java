@@ -1,6 +1,7 @@
 package dev.vgpio.cli;
 
 import dev.vgpio.control.CtlClient;
+import dev.vgpio.control.LineChange;
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.control.LevelWords;
 import java.io.IOException;
@@ -166,10 +167,18 @@ final class CtlCommand {
                         "--num-events must be 1 or more");
             }
             PrintWriter out = parent.spec.commandLine().getOut();
-            try (CtlClient.Watch watch = CtlClient.watch(parent.target(), lines)) {
-                for (int seen = 0; count == null || seen < count; seen++) {
-                    out.println(watch.next(null).describe());
+            try (StopSignals stop = StopSignals.install(); CtlClient.Watch watch = CtlClient.watch(parent.target(), lines)) {
+                for (int seen = 0; count == null || seen < count; ) {
+                    LineChange change = watch.next(StopSignals.SLICE);
+                    if (change == null) {
+                        if (stop.stopped()) {
+                            return 0; // Ctrl-C or SIGTERM: a clean stop, as gpionotify's
+                        }
+                        continue;
+                    }
+                    out.println(change.describe());
                     out.flush();
+                    seen++;
                 }
                 return 0;
             } catch (IOException e) {

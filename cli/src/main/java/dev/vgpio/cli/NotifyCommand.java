@@ -144,16 +144,23 @@ final class NotifyCommand implements Callable<Integer> {
                 offsets.add(Integer.toString(line.offset()));
                 names.add(line.name());
             }
-            try (CtlClient.Watch watch = CtlClient.watch(target, offsets)) {
+            try (StopSignals stop = StopSignals.install(); CtlClient.Watch watch = CtlClient.watch(target, offsets)) {
                 if (banner) {
                     out.println(banner());
                     out.flush();
                 }
                 int done = 0;
+                long idleUntil = idleTimeout == null ? 0 : System.nanoTime() + idleTimeout.toNanos();
                 while (numEvents == null || done < numEvents) {
-                    LineChange change = watch.next(idleTimeout);
+                    LineChange change = watch.next(StopSignals.SLICE);
                     if (change == null) {
-                        return 0;
+                        if (stop.stopped() || idleTimeout != null && System.nanoTime() - idleUntil >= 0) {
+                            return 0; // Ctrl-C, SIGTERM or --idle-timeout: a clean stop
+                        }
+                        continue;
+                    }
+                    if (idleTimeout != null) {
+                        idleUntil = System.nanoTime() + idleTimeout.toNanos();
                     }
                     if (change.kind() == LineChange.Kind.VALUE || only != null && change.kind() != only) {
                         continue;

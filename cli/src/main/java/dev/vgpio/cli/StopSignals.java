@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ctrl-C (SIGINT) and SIGTERM as a request to stop, for commands that run until interrupted ({@code vgpio serve},
- * {@code vgpio set}, {@code vgpio mon}): while installed, these signals release a latch instead of shutting the JVM down, so the tool
+ * {@code vgpio set}, {@code vgpio mon}, {@code vgpio ctl watch}, {@code vgpio notify}): while installed, these signals release a latch instead of shutting the JVM down, so the tool
  * releases its lines and exits normally with status 0. Other ways the JVM may go down (SIGHUP, System.exit) run a
  * shutdown hook that stops the tool and gives it a moment to release its lines. {@link #close()} restores the
  * previous signal handlers.
@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 final class StopSignals implements AutoCloseable {
     private static final String[] SIGNALS = {"INT", "TERM"};
     private static final Duration GRACE = Duration.ofSeconds(2);
+    /** How long a tool that waits for something else as well waits at a time before it checks {@link #stopped()}. */
+    static final Duration SLICE = Duration.ofMillis(100);
 
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);

@@ -139,6 +139,55 @@ class ServeProcessTest {
     }
 
     @Test
+    void ctrlCEndsCtlWatchAndNotifyWithStatusZero() throws Exception {
+        assumeFalse(sigintIgnored(), "SIGINT is ignored by this test's JVM, and so by the tools it starts");
+        Process daemon = serve(List.of(), "serve", "--quiet");
+        try {
+            await("vgpio serve to listen").atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.exists(dir.resolve("vgpio.sock.ctl")));
+            for (List<String> tool : List.of(List.of("ctl", "watch"), List.of("notify", "--banner", "LED_RED"))) {
+                Process p = tool(tool);
+                try {
+                    // the tools install their signal handlers before they connect to the control socket
+                    await(String.join(" ", tool) + " to connect").atMost(Duration.ofSeconds(20))
+                            .until(() -> hasASocket(p.pid()));
+                    assertThat(new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor()).isZero();
+                    assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("%s stops on SIGINT", tool).isTrue();
+                } finally {
+                    p.destroyForcibly();
+                }
+                assertThat(p.exitValue()).as("Ctrl-C ends %s cleanly (not 130)", tool).isZero();
+            }
+        } finally {
+            daemon.destroy();
+            daemon.waitFor(10, TimeUnit.SECONDS);
+            daemon.destroyForcibly();
+        }
+    }
+
+    /** Whether process {@code pid} has a socket open (the JVM opens none of its own before main). */
+    private static boolean hasASocket(long pid) throws IOException {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false; // closed meanwhile
+                }
+            });
+        }
+    }
+
+    private Process tool(List<String> args) throws IOException {
+        Path jar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+        command.addAll(args);
+        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(args.getFirst() + ".out").toFile()).start();
+    }
+
+    @Test
     void verboseLogsEachGuestRequestWithLineTypeValueAndResult() throws Exception {
         Process daemon = serve(List.of(), "serve", "-v");
         try {
