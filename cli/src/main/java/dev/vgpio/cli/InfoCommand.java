@@ -18,8 +18,9 @@ import picocli.CommandLine.Parameters;
         description = {"Print the lines of virtio-gpio devices served over vhost-user, like gpioinfo: "
                 + "'<socket> - N lines:', then each line's offset, name (\"unnamed\" if it has none) and direction "
                 + "as the device reports it (GET_DIRECTION; nothing is changed).",
-            "The direction is input, output or none: virtio-gpio has a real 'none' for a released line, where "
-                + "gpioinfo in a Linux guest prints the direction the kernel last knew. Virtio has no consumers, so "
+            "The direction is input, output or released (the spec's direction none, the word vgpio ctl uses too): "
+                + "virtio-gpio has a real 'none' for a released line, where gpioinfo in a Linux guest prints the "
+                + "direction the kernel last knew. Virtio has no consumers, so "
                 + "none are shown.",
             "With LINE arguments (names or offsets) only those lines are printed, as "
                 + "'<socket> OFFSET NAME DIRECTION'."},

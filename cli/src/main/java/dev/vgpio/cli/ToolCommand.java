@@ -163,7 +163,7 @@ abstract class ToolCommand implements Callable<Integer> {
         return switch (d) {
             case IN -> "input";
             case OUT -> "output";
-            case NONE -> "none";
+            case NONE -> "released"; // the spec's direction none; ctl says the same word
         };
     }
 }

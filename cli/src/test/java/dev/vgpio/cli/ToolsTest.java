@@ -182,8 +182,8 @@ class ToolsTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).isEqualTo(sock + " - 4 lines:\n"
                 + "\tline   0:\t\"LED\"           \toutput\n"
-                + "\tline   1:\t\"BUTTON\"        \tnone\n"
-                + "\tline   2:\tunnamed         \tnone\n"
+                + "\tline   1:\t\"BUTTON\"        \treleased\n"
+                + "\tline   2:\tunnamed         \treleased\n"
                 + "\tline   3:\t\"RESET\"         \tinput\n");
         assertThat(direction(0)).isEqualTo(Direction.OUT); // info changes nothing
         assertThat(observe(0)).isEqualTo(1);
@@ -194,7 +194,7 @@ class ToolsTest {
         leftByAGuest(2, Direction.IN.code(), 0);
         Run r = run(new InfoCommand(), "-c", sock, "RESET", "2");
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).isEqualTo(sock + " 3\t\"RESET\"         \tnone\n"
+        assertThat(r.out()).isEqualTo(sock + " 3\t\"RESET\"         \treleased\n"
                 + sock + " 2\tunnamed         \tinput\n");
     }
 
@@ -202,7 +202,7 @@ class ToolsTest {
     void infoOfAnUnknownLineIsAnError() {
         Run r = run(new InfoCommand(), "-c", sock, "LED", "SWITCH", "9");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.out()).isEqualTo(sock + " 0\t\"LED\"           \tnone\n");
+        assertThat(r.out()).isEqualTo(sock + " 0\t\"LED\"           \treleased\n");
         assertThat(r.err()).isEqualTo("vgpio info: no line named \"SWITCH\" on " + sock + "\n"
                 + "vgpio info: line 9 does not exist: the chip has 4 lines\n");
     }
@@ -546,7 +546,7 @@ class ToolsTest {
     @Test
     void infoUnquotedByNameAndStrict() {
         Run r = run(new InfoCommand(), "-c", sock, "--unquoted", "LED");
-        assertThat(r.out()).isEqualTo(sock + " 0\tLED             \tnone\n");
+        assertThat(r.out()).isEqualTo(sock + " 0\tLED             \treleased\n");
         r = run(new InfoCommand(), "-c", sock, "--by-name", "2");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("vgpio info: no line named \"2\" on " + sock + "\n");
