@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vgpio.bench.EndToEnd;
 import dev.vgpio.bench.Floor;
 import dev.vgpio.bench.FloorResult;
+import dev.vgpio.virtio.VirtioException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    SocketOption socket;
+    ChipOption socket;
 
     @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", defaultValue = "5",
             description = "Measured time per phase (default ${DEFAULT-VALUE}).")
@@ -72,7 +73,11 @@ final class BenchCommand implements Callable<Integer> {
         List<FloorResult> floor = new ArrayList<>();
         PrintWriter err = spec.commandLine().getErr();
         for (int i = 0; i < rounds; i++) {
-            backEnd.add(EndToEnd.run(socket.path(), w, d, inFlight));
+            try {
+                backEnd.add(EndToEnd.run(socket.path(), w, d, inFlight));
+            } catch (VirtioException e) {
+                throw ToolCommand.explained(e, socket.path());
+            }
             if (!noFloor) {
                 floor.add(Floor.run(d, w, cpus));
             }

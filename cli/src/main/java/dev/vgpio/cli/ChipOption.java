@@ -4,45 +4,84 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * {@code -c/--chip CHIP} (also {@code --socket}): the device a tool talks to, as libgpiod's {@code -c/--chip} picks
- * a chip. CHIP is a socket path (it has a {@code /} or ends in {@code .sock}) or a device name: NAME is the first of
- * {@code ./NAME.sock}, {@code $XDG_RUNTIME_DIR/vgpio/NAME.sock} and {@code /run/vgpio/NAME.sock} that exists, or
- * {@code ./NAME.sock} if none does. The default is {@code ./vgpio.sock}, where {@code vgpio serve} puts its socket.
+ * {@code -c/--chip CHIP} (also {@code --socket}): the device a command talks to, as libgpiod's {@code -c/--chip}
+ * picks a chip. CHIP is a socket path (it has a {@code /} or ends in {@code .sock}) or a device name: NAME is the
+ * first of {@code ./NAME.sock}, {@code $XDG_RUNTIME_DIR/vgpio/NAME.sock} and {@code /run/vgpio/NAME.sock} that
+ * exists. Without the option the device is named {@code vgpio}, which is {@code ./vgpio.sock}, where
+ * {@code vgpio serve} puts its socket, unless only one of the other two places has it.
  */
 final class ChipOption {
     static final String DEFAULT = "vgpio.sock";
-    static final String DESCRIPTION = "The device (default " + DEFAULT + "): its vhost-user socket, a path with a '/'"
-            + " or ending in .sock, or a device name NAME for the first of ./NAME.sock,"
+    static final String DEFAULT_NAME = "vgpio";
+    static final String DESCRIPTION = "The device (default ./" + DEFAULT + "): its vhost-user socket, a path with a"
+            + " '/' or ending in .sock, or a device name NAME for the first of ./NAME.sock,"
             + " $XDG_RUNTIME_DIR/vgpio/NAME.sock and /run/vgpio/NAME.sock that exists.";
 
     @Option(names = {"-c", "--chip", "--socket"}, paramLabel = "CHIP", order = 90, description = DESCRIPTION)
     String chip;
+
+    private Path resolved;
 
     /** Whether {@code -c} was given (libgpiod then names unnamed and named lines by chip and offset). */
     boolean given() {
         return chip != null;
     }
 
+    /**
+     * The socket of the device.
+     *
+     * @throws IllegalArgumentException if a device name was given and no place has its socket
+     */
     Path path() {
-        return resolve(chip == null ? DEFAULT : chip);
+        if (resolved == null) {
+            resolved = chip == null ? resolve(DEFAULT_NAME, System.getenv(), false) : resolve(chip);
+        }
+        return resolved;
     }
 
-    /** The socket of {@code chip}, a path or a device name. */
+    /** The socket of {@code chip}, a path or a device name, looked up in this process's environment. */
     static Path resolve(String chip) {
+        return resolve(chip, System.getenv(), true);
+    }
+
+    /**
+     * The socket of {@code chip}, a path or a device name, with {@code env}'s {@code XDG_RUNTIME_DIR}.
+     *
+     * @param strict whether a name found nowhere is an error (else it is {@code ./NAME.sock})
+     * @throws IllegalArgumentException if {@code strict} and no place has the name's socket
+     */
+    static Path resolve(String chip, Map<String, String> env, boolean strict) {
         if (chip.contains("/") || chip.endsWith(".sock")) {
             return Path.of(chip);
         }
-        List<Path> candidates = new ArrayList<>();
-        candidates.add(Path.of(chip + ".sock"));
-        String runtime = System.getenv("XDG_RUNTIME_DIR");
-        if (runtime != null && !runtime.isEmpty()) {
-            candidates.add(Path.of(runtime, "vgpio", chip + ".sock"));
+        List<Path> candidates = places(chip, env);
+        for (Path p : candidates) {
+            if (Files.exists(p)) {
+                return p;
+            }
         }
-        candidates.add(Path.of("/run/vgpio", chip + ".sock"));
-        return candidates.stream().filter(Files::exists).findFirst().orElse(candidates.getFirst());
+        if (!strict) {
+            return candidates.getFirst();
+        }
+        throw new IllegalArgumentException("no device named \"" + chip + "\": none of ./"
+                + String.join(", ", candidates.stream().map(Path::toString).toList()) + " exists; give the socket"
+                + " path 'vgpio serve' printed (a device's name is its socket's file name without .sock)");
+    }
+
+    /** Where the socket of the device named {@code name} may be, in the order they are tried. */
+    static List<Path> places(String name, Map<String, String> env) {
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(Path.of(name + ".sock"));
+        String runtime = env.get("XDG_RUNTIME_DIR");
+        if (runtime != null && !runtime.isEmpty()) {
+            candidates.add(Path.of(runtime, "vgpio", name + ".sock"));
+        }
+        candidates.add(Path.of("/run/vgpio", name + ".sock"));
+        return candidates;
     }
 
     /** {@code -c/--chip CHIP}, repeatable: the devices a listing tool looks at. */
@@ -55,7 +94,8 @@ final class ChipOption {
         List<Path> paths(List<String> extra) {
             List<String> all = new ArrayList<>(chips);
             all.addAll(extra);
-            return all.isEmpty() ? List.of(Path.of(DEFAULT)) : all.stream().map(ChipOption::resolve).toList();
+            return all.isEmpty() ? List.of(resolve(DEFAULT_NAME, System.getenv(), false))
+                    : all.stream().map(ChipOption::resolve).toList();
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.vgpio.conformance.InputDriver;
 import dev.vgpio.conformance.Result;
 import dev.vgpio.conformance.Target;
 import dev.vgpio.control.CtlServer;
+import dev.vgpio.virtio.VirtioException;
 import dev.vgpio.virtio.VirtioTransport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,14 +34,14 @@ import picocli.CommandLine.Spec;
             "nothing else is using. Interrupt delivery needs a way to drive inputs: a vgpio back end's control",
             "socket (<socket>.ctl, used when it exists); without one those checks are skipped.",
             "Exit status: 0 if nothing failed, 1 if a check failed or the back end could not be reached."},
-        footer = {"", "Examples:", "  vgpio conform", "  vgpio conform --socket /tmp/gpio.sock --timeout 2000",
-            "  vgpio conform --socket /run/vhost-device-gpio.sock0 --no-ctl"})
+        footer = {"", "Examples:", "  vgpio conform", "  vgpio conform -c /tmp/gpio.sock --timeout 2000",
+            "  vgpio conform -c /run/vhost-device-gpio.sock0 --no-ctl"})
 final class ConformCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
-    SocketOption socket;
+    ChipOption socket;
 
     @Mixin
     TimeoutOption timeout;
@@ -86,6 +87,8 @@ final class ConformCommand implements Callable<Integer> {
             out.printf("vgpio conform: %s (%s)%n", probe.describe(), ctl != null
                     ? "inputs driven through " + ctl
                     : "no control socket: the interrupt delivery checks are skipped");
+        } catch (VirtioException e) {
+            return fail(ToolCommand.explained(e, socket.path()).getMessage());
         } catch (IOException | RuntimeException e) {
             return fail(e.getMessage());
         }

@@ -7,6 +7,7 @@ import dev.vgpio.control.LevelWords;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,14 +29,15 @@ import picocli.CommandLine.Spec;
         subcommands = {CtlCommand.Get.class, CtlCommand.Set.class, CtlCommand.Pulse.class, CtlCommand.Toggle.class,
             CtlCommand.ListLines.class, CtlCommand.Watch.class},
         footer = {"", "LEVEL is 1, active, on, true or high; or 0, inactive, off, false or low.", "",
-            "Examples:", "  vgpio ctl list", "  vgpio ctl set BUTTON_A on", "  vgpio ctl pulse BUTTON_A --width 200",
-            "  vgpio ctl --socket /tmp/gpio.sock toggle 3 --count 100 --interval 20", "  vgpio ctl watch -n 10 LED"})
+            TimeValue.HELP, "",
+            "Examples:", "  vgpio ctl list", "  vgpio ctl set BUTTON_A on", "  vgpio ctl pulse BUTTON_A --width 200ms",
+            "  vgpio ctl -c /tmp/gpio.sock toggle 3 --count 100 --interval 20ms", "  vgpio ctl watch -n 10 LED"})
 final class CtlCommand {
     @Spec
     CommandSpec spec;
 
     @Mixin
-    SocketOption socket;
+    ChipOption socket;
 
     @Option(names = "--ctl", paramLabel = "PATH",
             description = "The control socket itself, if not the device socket's PATH.ctl.")
@@ -44,6 +46,16 @@ final class CtlCommand {
     /** The control socket to talk to. */
     Path target() {
         return ctl != null ? ctl : CtlServer.pathFor(socket.path());
+    }
+
+    /** {@code period} in whole milliseconds, the control socket's unit; anything finer is a usage error. */
+    long millis(Duration period, String option, String subcommand) {
+        if (period.toNanos() % 1_000_000L != 0) {
+            throw new ParameterException(spec.commandLine().getSubcommands().get(subcommand), option + " "
+                    + period.toNanos() / 1000 + "us is not a whole number of milliseconds, the finest step"
+                    + " the control socket takes");
+        }
+        return period.toMillis();
     }
 
     int run(String command) throws IOException {
@@ -95,7 +107,7 @@ final class CtlCommand {
     }
 
     @Command(name = "pulse",
-            description = "Invert LINE's driven level for --width ms, then restore it (a button press).")
+            description = "Invert LINE's driven level for --width, then restore it (a button press).")
     static final class Pulse implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -103,17 +115,18 @@ final class CtlCommand {
         @Parameters(paramLabel = "LINE")
         String line;
 
-        @Option(names = {"-w", "--width"}, paramLabel = "MS", defaultValue = "100",
-                description = "Pulse width in milliseconds (default ${DEFAULT-VALUE}).")
-        int width;
+        @Option(names = {"-w", "--width"}, paramLabel = "PERIOD", defaultValue = "100ms",
+                converter = TimeValue.Millis.class,
+                description = "How long the pulse lasts (default ${DEFAULT-VALUE}; milliseconds without a unit).")
+        Duration width;
 
         @Override
         public Integer call() throws IOException {
-            return parent.run("pulse " + line + " " + width);
+            return parent.run("pulse " + line + " " + parent.millis(width, "--width", "pulse"));
         }
     }
 
-    @Command(name = "toggle", description = "Invert LINE's driven level --count times, one every --interval ms.")
+    @Command(name = "toggle", description = "Invert LINE's driven level --count times, one every --interval.")
     static final class Toggle implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -124,13 +137,14 @@ final class CtlCommand {
         @Option(names = {"-n", "--count"}, paramLabel = "N", required = true, description = "How many changes.")
         int count;
 
-        @Option(names = {"-i", "--interval"}, paramLabel = "MS", defaultValue = "100",
-                description = "Milliseconds between changes (default ${DEFAULT-VALUE}).")
-        int interval;
+        @Option(names = {"-i", "--interval"}, paramLabel = "PERIOD", defaultValue = "100ms",
+                converter = TimeValue.Millis.class,
+                description = "Time between changes (default ${DEFAULT-VALUE}; milliseconds without a unit).")
+        Duration interval;
 
         @Override
         public Integer call() throws IOException {
-            return parent.run("toggle " + line + " " + count + " " + interval);
+            return parent.run("toggle " + line + " " + count + " " + parent.millis(interval, "--interval", "toggle"));
         }
     }
 

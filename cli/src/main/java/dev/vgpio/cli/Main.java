@@ -6,6 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -28,13 +29,44 @@ public final class Main {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println(cmd.getColorScheme().errorText("vgpio: " + ex.getMessage()));
+            cmd.getErr().println(cmd.getColorScheme().errorText(cmd.getCommandSpec().qualifiedName(" ") + ": "
+                    + ex.getMessage()));
             return 1;
         });
         cl.setParameterExceptionHandler(Main::usageError);
+        cl.setExecutionStrategy(Main::execute);
         cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
         return cl;
     }
+
+    /**
+     * Runs the command parsed, as picocli does, except that an argument nothing took is an error even when
+     * {@code --help} was given too: picocli would print the help of the command before it ({@code vgpio find
+     * --help} the top-level help) and exit 0.
+     */
+    private static int execute(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (!p.unmatched().isEmpty()) {
+                throw new UnmatchedArgumentException(p.commandSpec().commandLine(), p.unmatched());
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /** picocli's message for {@code ex}, in the words of a command's user. */
+    static String message(ParameterException ex) {
+        String m = ex.getMessage();
+        java.util.regex.Matcher unmatched = UNMATCHED.matcher(m);
+        if (!unmatched.matches()) {
+            return m;
+        }
+        boolean command = !ex.getCommandLine().getSubcommands().isEmpty() && !unmatched.group(2).startsWith("-");
+        return (command ? "unknown command " : "unexpected argument" + (unmatched.group(1).startsWith("s") ? "s " : " "))
+                + unmatched.group(2);
+    }
+
+    private static final java.util.regex.Pattern UNMATCHED =
+            java.util.regex.Pattern.compile("Unmatched argument(s from index \\d+| at index \\d+): (.*)");
 
     /**
      * A usage error as libgpiod's tools and coreutils report one: {@code vgpio serve: <message>}, any "did you
@@ -45,7 +77,7 @@ public final class Main {
         PrintWriter err = cmd.getErr();
         CommandSpec spec = cmd.getCommandSpec();
         String name = spec.qualifiedName(" ");
-        err.println(cmd.getColorScheme().errorText(name + ": " + ex.getMessage()));
+        err.println(cmd.getColorScheme().errorText(name + ": " + message(ex)));
         UnmatchedArgumentException.printSuggestions(ex, err);
         String help = spec.findOption("--help") != null ? name + " --help" : "vgpio --help";
         err.println("Try '" + help + "' for more information.");

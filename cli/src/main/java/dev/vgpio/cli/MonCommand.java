@@ -241,10 +241,15 @@ final class MonCommand extends ToolCommand {
 
     /** The first specifier of {@code format} mon does not know, such as {@code %x}; null if none. */
     static String unknownSpecifier(String format) {
+        return unknownSpecifier(format, "olcEeSUL%");
+    }
+
+    /** The first specifier of {@code format} not among {@code known} (their letters), such as {@code %x}; or null. */
+    static String unknownSpecifier(String format, String known) {
         for (int i = 0; i < format.length() - 1; i++) {
             if (format.charAt(i) == '%') {
                 char f = format.charAt(++i);
-                if ("olcEeSUL%".indexOf(f) < 0) {
+                if (known.indexOf(f) < 0) {
                     return "%" + f;
                 }
             }

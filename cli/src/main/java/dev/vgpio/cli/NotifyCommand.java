@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
  * {@code vgpio notify}: libgpiod v2's gpionotify for a device served by {@code vgpio serve}. The guest holds the
  * vhost-user connection, so the line info changes are read from the daemon's control socket ({@code watch}).
  */
-@Command(name = "notify", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "notify", sortOptions = false, versionProvider = VersionCommand.Provider.class,
         description = {"Wait for changes to the info of lines of a device served by 'vgpio serve', like gpionotify.",
             "Each time the guest requests, releases or reconfigures one of the lines, one line is printed: "
                 + "'<seconds>.<nanoseconds> TAB <event> TAB <line>', the event requested, released or reconfigured, "
@@ -42,7 +43,7 @@ import picocli.CommandLine.Spec;
             "The changes come from the daemon's control socket (<socket>.ctl), the one place that sees the "
                 + "guest's requests while the guest holds the device; the timestamps are the daemon's monotonic "
                 + "clock (CLOCK_MONOTONIC)."},
-        footer = {"", "Format specifiers (-F):",
+        footer = {"", "Format specifiers (-F; other characters print as they are, any other specifier is an error):",
             "  %%o   line offset", "  %%l   line name", "  %%c   chip (the device socket)",
             "  %%e   numeric event type ('1' requested, '2' released, '3' reconfigured)",
             "  %%E   event type ('requested', 'released' or 'reconfigured')",
@@ -54,14 +55,16 @@ import picocli.CommandLine.Spec;
             "", "Examples:", "  vgpio notify LED BUTTON", "  vgpio notify -c /tmp/gpio.sock -n 2 -e requested 0",
             "  vgpio notify --idle-timeout 5s -F '%%E %%l' LED"})
 final class NotifyCommand implements Callable<Integer> {
+    /** The specifiers {@code -F} takes. */
+    private static final String SPECIFIERS = "olceEaCSUL%";
+
     private static final Pattern STATUS = Pattern.compile("line (\\d+)(?: \"(.*)\")?: .*");
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-c", "--chip", "--socket"}, paramLabel = "PATH",
-            description = "The device's vhost-user socket (default ./" + SocketOption.DEFAULT + ").")
-    Path chip;
+    @Mixin
+    ChipOption chip;
 
     @Option(names = "--ctl", paramLabel = "PATH",
             description = "The control socket itself, if not the device socket's PATH.ctl.")
@@ -108,6 +111,13 @@ final class NotifyCommand implements Callable<Integer> {
     @Option(names = "--unquoted", description = "Do not quote line names.")
     boolean unquoted;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, order = 101, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = {"-v", "--version"}, versionHelp = true, order = 102,
+            description = "Print vgpio's version and exit, as libgpiod's tools do.")
+    boolean version;
+
     @Parameters(paramLabel = "LINE", arity = "1..64", description = "A line to watch: its name or offset.")
     List<String> lines = new ArrayList<>();
 
@@ -132,9 +142,23 @@ final class NotifyCommand implements Callable<Integer> {
         if (idleTimeout != null && idleTimeout.isZero()) {
             throw new ParameterException(spec.commandLine(), "--idle-timeout must be more than 0");
         }
-        Path socket = chip != null ? chip : Path.of(SocketOption.DEFAULT);
-        Path target = ctl != null ? ctl : CtlServer.pathFor(socket);
+        if (format != null) {
+            String unknown = MonCommand.unknownSpecifier(format, SPECIFIERS);
+            if (unknown != null) {
+                throw new ParameterException(spec.commandLine(), "unknown format specifier '" + unknown + "' in '"
+                        + format + "' (see --help for the specifiers)");
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
+        Path socket;
+        try {
+            socket = chip.path();
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("vgpio notify: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+        Path target = ctl != null ? ctl : CtlServer.pathFor(socket);
         try {
             List<Line> device = lines(target);
             List<String> offsets = new ArrayList<>();
@@ -250,7 +274,7 @@ final class NotifyCommand implements Callable<Integer> {
             return socket + " " + status.offset();
         }
         String name = unquoted ? status.name() : "\"" + status.name() + "\"";
-        return chip != null ? socket + " " + status.offset() + " " + name : name;
+        return chip.given() ? socket + " " + status.offset() + " " + name : name;
     }
 
     private String formatted(LineChange change, Path socket) {
@@ -275,7 +299,7 @@ final class NotifyCommand implements Callable<Integer> {
                 case 'U' -> sb.append(wallClock(change.nanos(), true));
                 case 'L' -> sb.append(wallClock(change.nanos(), false));
                 case '%' -> sb.append('%');
-                default -> sb.append('%').append(spec);
+                default -> throw new IllegalStateException("format specifier %" + spec + " was checked");
             }
         }
         return sb.toString();

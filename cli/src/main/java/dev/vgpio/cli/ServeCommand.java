@@ -57,7 +57,7 @@ import picocli.CommandLine.Spec;
             "  vgpio serve --socket-path=/tmp/gpio.sock --socket-count=2 --device-list 0:s8",
             "  vgpio serve --config devices.json"})
 final class ServeCommand implements Callable<Integer> {
-    static final Path DEFAULT_SOCKET = Path.of(SocketOption.DEFAULT);
+    static final Path DEFAULT_SOCKET = Path.of(ChipOption.DEFAULT);
     /** The exit status when a serving thread dies (sysexits.h's EX_SOFTWARE). */
     static final int EXIT_FATAL = 70;
     /** The levels {@code --log-level} takes, quietest first (slf4j-simple's names). */
@@ -255,14 +255,16 @@ final class ServeCommand implements Callable<Integer> {
                         + " \"{}\" start released", name, lines.lines().label());
             }
             VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(lines.lines()));
+            // the device socket first: a socket another daemon serves is refused by the name the user gave
+            VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
+                    : new VhostUserServer(d.socket(), device, name, options);
+            serving.set(server);
+            running.add(server);
             if (lines.simulated() != null) {
                 // a mixed device's simulated lines too, by name (its offsets are those of its simulated lines)
                 running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(lines.simulated())));
             }
-            VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
-                    : new VhostUserServer(d.socket(), device, name, options);
-            serving.set(server);
-            running.add(server.onFatal(ServeCommand::fatal).start());
+            server.onFatal(ServeCommand::fatal).start();
             if (state != null) {
                 state.watch();
             }
@@ -453,10 +455,20 @@ final class ServeCommand implements Callable<Integer> {
             DeviceSpec d = devices.get(i);
             PickedDevice p = picked.get(i);
             boolean sims = hasSimulated(p);
-            b.append(String.format("  gpio%d: %s of \"%s\" on %s (%s%s)", i, plural(p.lines().size(), "line"),
+            b.append(String.format("  gpio%d: %s of \"%s\" on %s%s", i, plural(p.lines().size(), "line"),
                     p.label(), d.socket().toAbsolutePath(), p.hasHostLines()
-                            ? "host lines used by " + DeviceLines.consumer("gpio" + i) + (sims ? "; " : "") : "",
-                    sims ? "control: vgpio ctl --socket " + d.socket() + " list" : "")).append(nl);
+                            ? " (host lines used by " + DeviceLines.consumer("gpio" + i) + ")" : "")).append(nl);
+            // gpio0 is QEMU's id for the device; the tools and ctl name it by its socket
+            List<String> uses = new ArrayList<>();
+            if (!connect) {
+                uses.add("vgpio info -c " + d.socket() + " (while no VM is attached)");
+            }
+            if (sims) {
+                uses.add("vgpio ctl -c " + d.socket() + " list (its simulated lines, any time)");
+            }
+            if (!uses.isEmpty()) {
+                b.append("    ").append(String.join("; ", uses)).append(nl);
+            }
         }
         b.append(nl).append("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:").append(nl);
         b.append(String.format("  -m %s -object memory-backend-memfd,id=mem,size=%s,share=on -machine"

@@ -77,17 +77,24 @@ abstract class ToolCommand implements Callable<Integer> {
         try {
             frontEnd = VhostUserFrontend.connect(socket, timeout(), FRONT_END_MEMORY);
         } catch (VirtioException e) {
-            if (e.reason() == VirtioException.Reason.UNREACHABLE) {
-                throw new VirtioException(e.reason(), e.getMessage() + " (is `vgpio serve` running on " + socket
-                        + "?)", e);
-            }
-            if (e.reason() == VirtioException.Reason.CLOSED) {
-                throw new VirtioException(e.reason(), e.getMessage() + " (a vhost-user back end serves one front end"
-                        + " at a time: is a VM or another vgpio tool, such as a holding 'vgpio set', attached?)", e);
-            }
-            throw e;
+            throw explained(e, socket);
         }
         return GpioChip.open(frontEnd, new GpioChip.Options(timeout(), QUEUE_SIZE, interrupts));
+    }
+
+    /**
+     * {@code e}, a failure to connect to {@code socket}, with what the user should check: that {@code vgpio serve}
+     * runs there, or that nothing else holds the device.
+     */
+    static VirtioException explained(VirtioException e, Path socket) {
+        return switch (e.reason()) {
+            case UNREACHABLE -> new VirtioException(e.reason(), e.getMessage() + " (is `vgpio serve` running on "
+                    + socket + "?)", e);
+            case CLOSED -> new VirtioException(e.reason(), e.getMessage() + " (a vhost-user back end serves one"
+                    + " front end at a time: is a VM or another vgpio tool, such as a holding 'vgpio set',"
+                    + " attached?)", e);
+            default -> e;
+        };
     }
 
     /**

@@ -67,7 +67,16 @@ class BenchCommandTest {
     @Test
     void roundsOutOfRangeAreRefused() {
         CliRun cli = new CliRun();
-        assertThat(cli.execute("bench", "-s", dir.resolve("none.sock").toString(), "--rounds", "0")).isNotZero();
+        assertThat(cli.execute("bench", "-c", dir.resolve("none.sock").toString(), "--rounds", "0")).isNotZero();
         assertThat(cli.err.toString()).contains("--rounds must be between 1 and 100");
+    }
+
+    @Test
+    void aMissingBackEndGetsTheToolsHint() {
+        CliRun cli = new CliRun();
+        Path none = dir.resolve("none.sock");
+        assertThat(cli.execute("bench", "-c", none.toString(), "--no-floor", "--duration", "1")).isEqualTo(1);
+        assertThat(cli.err.toString()).startsWith("vgpio bench: ").contains("(is `vgpio serve` running on " + none
+                + "?)");
     }
 }

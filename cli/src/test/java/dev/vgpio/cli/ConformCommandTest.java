@@ -71,7 +71,7 @@ class ConformCommandTest {
         Path socket = dir.resolve("gpio.sock");
         VirtioDevice dirtyPadding = new DirtyPadding(new VirtioGpioDevice(new GpioController(sim)));
         try (VhostUserServer server = new VhostUserServer(socket, dirtyPadding, "t").start()) {
-            assertThat(run("-s", socket.toString())).isEqualTo(1);
+            assertThat(run("-c", socket.toString())).isEqualTo(1);
             assertThat(server.isRunning()).isTrue();
         }
         assertThat(out.toString()).containsPattern("config.padding +FAIL")

@@ -33,11 +33,32 @@ class CtlCommandTest {
             assertThat(run("ctl", "--socket", socket.toString(), "get", "BUTTON")).isZero();
             assertThat(out.toString()).contains("line 1 \"BUTTON\": level=1 direction=released driver=host");
             assertThat(run("ctl", "--ctl", ctl.path().toString(), "pulse", "1", "--width", "1")).isZero();
+            assertThat(run("ctl", "-c", socket.toString(), "pulse", "1", "-w", "2ms")).isZero();
             assertThat(run("ctl", "--socket", socket.toString(), "toggle", "1", "--count", "3", "--interval", "1"))
                     .isZero();
+            assertThat(run("ctl", "-c", socket.toString(), "toggle", "1", "-n", "2", "-i", "1ms")).isZero();
             assertThat(chip.drivenLevel(1)).isZero();
             assertThat(run("ctl", "--socket", socket.toString(), "set", "SWITCH", "1")).isEqualTo(1);
             assertThat(err.toString()).contains("vgpio ctl: no line named \"SWITCH\"");
+        }
+    }
+
+    @Test
+    void periodsTakeTheToolsUnitsAndRefuseWhatTheControlSocketCannotDo() throws Exception {
+        SimulatedChip chip = new SimulatedChip("sim", java.util.List.of("LED", "BUTTON"));
+        Path socket = dir.resolve("gpio.sock");
+        try (CtlServer ctl = new CtlServer(CtlServer.pathFor(socket), new HostControl(chip))) {
+            assertThat(run("ctl", "-c", socket.toString(), "pulse", "BUTTON", "-w", "1s")).isZero();
+            assertThat(chip.drivenLevel(1)).isZero();
+            CliRun fine = new CliRun();
+            assertThat(fine.execute("ctl", "-c", socket.toString(), "pulse", "BUTTON", "-w", "1500us")).isEqualTo(2);
+            assertThat(fine.err.toString()).isEqualTo("vgpio ctl pulse: --width 1500us is not a whole number of"
+                    + " milliseconds, the finest step the control socket takes\n"
+                    + "Try 'vgpio ctl pulse --help' for more information.\n");
+            CliRun word = new CliRun();
+            assertThat(word.execute("ctl", "-c", socket.toString(), "toggle", "BUTTON", "-n", "2", "-i", "soon"))
+                    .isEqualTo(2);
+            assertThat(word.err.toString()).contains("'soon' is not a time value");
         }
     }
 

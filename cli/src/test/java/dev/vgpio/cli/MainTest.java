@@ -118,7 +118,7 @@ class MainTest {
     @Test
     void unknownCommandIsOneLineAndAHint() {
         assertThat(run("frobnicate")).isEqualTo(2);
-        assertThat(err.toString()).startsWith("vgpio: Unmatched argument at index 0: 'frobnicate'\n")
+        assertThat(err.toString()).startsWith("vgpio: unknown command 'frobnicate'\n")
                 .endsWith("\nTry 'vgpio --help' for more information.\n").doesNotContain("Usage:");
         assertThat(err.toString().lines().count()).isLessThanOrEqualTo(3);
         assertThat(out.toString()).isEmpty();
@@ -137,8 +137,31 @@ class MainTest {
 
         CliRun typo = new CliRun();
         assertThat(typo.execute("verison")).isEqualTo(2);
-        assertThat(typo.err.toString()).startsWith("vgpio: Unmatched argument at index 0: 'verison'\n")
+        assertThat(typo.err.toString()).startsWith("vgpio: unknown command 'verison'\n")
                 .contains("version").endsWith("Try 'vgpio --help' for more information.\n")
                 .doesNotContain("Usage:");
+    }
+
+    @Test
+    void helpAfterAnUnknownCommandIsStillAnError() {
+        CliRun find = new CliRun();
+        assertThat(find.execute("find", "--help")).as("not the top-level help with status 0").isEqualTo(2);
+        assertThat(find.out.toString()).isEmpty();
+        assertThat(find.err.toString()).startsWith("vgpio: unknown command 'find'\n")
+                .endsWith("Try 'vgpio --help' for more information.\n");
+
+        CliRun extra = new CliRun();
+        assertThat(extra.execute("ctl", "list", "LED", "--help")).isEqualTo(2);
+        assertThat(extra.err.toString()).startsWith("vgpio ctl list: unexpected argument 'LED'\n");
+        CliRun two = new CliRun();
+        assertThat(two.execute("version", "a", "b")).isEqualTo(2);
+        assertThat(two.err.toString()).startsWith("vgpio version: unexpected arguments 'a', 'b'\n");
+    }
+
+    @Test
+    void anErrorWhileRunningNamesTheCommand() {
+        CliRun ctl = new CliRun();
+        assertThat(ctl.execute("ctl", "-c", "no-such-device", "list")).isEqualTo(1);
+        assertThat(ctl.err.toString()).startsWith("vgpio ctl list: no device named \"no-such-device\"");
     }
 }

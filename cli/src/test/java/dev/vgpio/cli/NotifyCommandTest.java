@@ -82,15 +82,33 @@ class NotifyCommandTest {
     @Test
     void formatsAsTold() throws Exception {
         Future<Integer> notify = start("notify", "--banner", "-c", socket.toString(), "-n", "3", "--unquoted",
-                "-F", "%o %l %E %e %C [%a] %x %% %c %", "0");
+                "-F", "%o %l %E %e %C [%a] %% %c %", "0");
         chip.setDirection(0, Direction.IN, 0);
         chip.setEdgeDetection(0, Edge.BOTH);
         chip.setDirection(0, Direction.NONE, 0);
         assertThat(notify.get(10, TimeUnit.SECONDS)).isZero();
         assertThat(lines()).containsExactly("Watching line '0'...",
-                "0 LED requested 1 guest [input] %x % " + socket + " %",
-                "0 LED reconfigured 3 guest [input edges=both] %x % " + socket + " %",
-                "0 LED released 2 unused [released] %x % " + socket + " %");
+                "0 LED requested 1 guest [input] % " + socket + " %",
+                "0 LED reconfigured 3 guest [input edges=both] % " + socket + " %",
+                "0 LED released 2 unused [released] % " + socket + " %");
+    }
+
+    @Test
+    void anUnknownFormatSpecifierIsAUsageErrorAsInMon() {
+        CliRun run = new CliRun();
+        assertThat(run.execute("notify", "-c", socket.toString(), "-F", "%o %x", "LED")).isEqualTo(2);
+        assertThat(run.err.toString()).isEqualTo("vgpio notify: unknown format specifier '%x' in '%o %x' (see --help"
+                + " for the specifiers)\nTry 'vgpio notify --help' for more information.\n");
+    }
+
+    @Test
+    void dashVIsTheVersionAsInGpionotify() {
+        CliRun v = new CliRun();
+        assertThat(v.execute("notify", "-v")).isZero();
+        assertThat(v.out.toString()).startsWith("vgpio ");
+        CliRun h = new CliRun();
+        assertThat(h.execute("notify", "-h")).isZero();
+        assertThat(h.out.toString()).contains("-v, --version");
     }
 
     @Test

@@ -165,6 +165,18 @@ class ServeCommandTest {
     }
 
     @Test
+    void aSecondServeOnTheSameSocketNamesTheUsersSocketNotTheControlSocket() throws IOException {
+        Path busy = dir.resolve("gpio.sock");
+        try (UnixSocket other = UnixSocket.listen(busy, 1);
+                UnixSocket otherCtl = UnixSocket.listen(Path.of(busy + ".ctl"), 1)) {
+            assertThat(run("serve", "--socket", busy.toString())).isEqualTo(1);
+            assertThat(err.toString()).contains("another process is already serving " + busy + ";")
+                    .doesNotContain(".ctl");
+            assertThat(UnixSocket.isLive(Path.of(busy + ".ctl"))).isTrue();
+        }
+    }
+
+    @Test
     void configFileListsDevices() throws IOException {
         Path config = dir.resolve("devices.json");
         Files.writeString(config, """
@@ -293,6 +305,8 @@ class ServeCommandTest {
         List<DeviceSpec> d = cmd.devices();
         String banner = cmd.banner(d, cmd.pick(d, NO_HOST));
         assertThat(banner).contains("gpio0: 1 line of \"vgpio-sim\"").contains("gpio1: 2 lines of")
+                .as("the tools name a device by its socket, not by QEMU's id gpio0")
+                .contains("vgpio info -c b.sock (while no VM is attached); vgpio ctl -c b.sock list")
                 .contains("serving 2 devices").contains("-m 512M -object memory-backend-memfd,id=mem,size=512M")
                 .contains("-device vhost-user-gpio-pci,chardev=vgpio1,id=gpio1" + System.lineSeparator());
     }

@@ -531,7 +531,10 @@ class ToolsTest {
     void aChipIsASocketPathOrADeviceName() {
         assertThat(ChipOption.resolve("/tmp/x")).isEqualTo(Path.of("/tmp/x"));
         assertThat(ChipOption.resolve("board.sock")).isEqualTo(Path.of("board.sock"));
-        assertThat(ChipOption.resolve("no-such-device-here")).isEqualTo(Path.of("no-such-device-here.sock"));
+        Run missing = run(new GetCommand(), "-c", "no-such-device-here", "LED");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).startsWith("vgpio get: no device named \"no-such-device-here\": none of"
+                + " ./no-such-device-here.sock, ");
         assertThat(run(new GetCommand(), "--socket", sock, "LED").out()).isEqualTo("\"LED\"=inactive\n");
         assertThat(run(new GetCommand(), "--chip", sock, "LED").exit()).isZero();
     }

@@ -177,8 +177,15 @@ public final class GpioController {
     private void logRequest(int type, int gpio, long value, int outcome) {
         MessageType t = MessageType.fromCode(type);
         Refusal why = refusal(outcome);
-        LOG.debug("{}: guest {} line {} value {}: {}", lines.label(), t == null ? "type " + type : t, gpio, value,
-                why == null ? "ok " + GpioResponse.value(outcome) : "refused: " + why.reason());
+        LOG.debug("{}: guest {} line {} value {}: {}", lines.label(), t == null ? "type " + type : t, gpio,
+                valueWord(t, value), why == null ? "ok " + GpioResponse.value(outcome) : "refused: " + why.reason());
+    }
+
+    /** A request's value as the spec names it: a direction or an interrupt type, else the number. */
+    private static Object valueWord(MessageType t, long value) {
+        Object named = t == MessageType.SET_DIRECTION ? Direction.fromCode(value)
+                : t == MessageType.SET_IRQ_TYPE ? IrqType.fromCode(value) : null;
+        return named == null ? value : value + " (" + named + ")";
     }
 
     private int answer(int type, int gpio, long value) {
