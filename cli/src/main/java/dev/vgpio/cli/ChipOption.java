@@ -6,13 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * {@code -c/--chip CHIP} (also {@code --socket}): the device a command talks to, as libgpiod's {@code -c/--chip}
  * picks a chip. CHIP is a socket path (it has a {@code /} or ends in {@code .sock}) or a device name: NAME is the
  * first of {@code ./NAME.sock}, {@code $XDG_RUNTIME_DIR/vgpio/NAME.sock} and {@code /run/vgpio/NAME.sock} that
  * exists. Without the option the device is named {@code vgpio}, which is {@code ./vgpio.sock}, where
- * {@code vgpio serve} puts its socket, unless only one of the other two places has it.
+ * {@code vgpio serve} puts its socket, unless only one of the other two places has it. A command's subcommands
+ * take the option too ({@code vgpio ctl list -c gpio.sock}).
  */
 final class ChipOption {
     static final String DEFAULT = "vgpio.sock";
@@ -21,7 +23,8 @@ final class ChipOption {
             + " '/' or ending in .sock, or a device name NAME for the first of ./NAME.sock,"
             + " $XDG_RUNTIME_DIR/vgpio/NAME.sock and /run/vgpio/NAME.sock that exists.";
 
-    @Option(names = {"-c", "--chip", "--socket"}, paramLabel = "CHIP", order = 90, description = DESCRIPTION)
+    @Option(names = {"-c", "--chip", "--socket"}, paramLabel = "CHIP", order = 90, description = DESCRIPTION,
+            scope = ScopeType.INHERIT)
     String chip;
 
     private Path resolved;

@@ -22,25 +22,27 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code vgpio ctl}: drive and inspect the simulated lines of a running {@code vgpio serve}. */
-@Command(name = "ctl", sortOptions = false, mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+@Command(name = "ctl", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Drive, inspect and watch the lines of a running 'vgpio serve' from the host.",
             "It talks to the control socket 'vgpio serve' opens beside each device socket (<socket>.ctl).",
             "LINE is an offset or a line name."},
         subcommands = {CtlCommand.Get.class, CtlCommand.Set.class, CtlCommand.Pulse.class, CtlCommand.Toggle.class,
             CtlCommand.ListLines.class, CtlCommand.Watch.class},
-        footer = {"", "LEVEL is 1, active, on, true or high; or 0, inactive, off, false or low.", "",
+        footer = {"", CtlCommand.LEVELS, "",
             TimeValue.HELP, "",
             "Examples:", "  vgpio ctl list", "  vgpio ctl set BUTTON_A on", "  vgpio ctl pulse BUTTON_A --width 200ms",
             "  vgpio ctl -c /tmp/gpio.sock toggle 3 --count 100 --interval 20ms", "  vgpio ctl watch -n 10 LED"})
 final class CtlCommand {
+    static final String LEVELS = "LEVEL is 1, active, on, true or high; or 0, inactive, off, false or low.";
+
     @Spec
     CommandSpec spec;
 
     @Mixin
     ChipOption socket;
 
-    @Option(names = "--ctl", paramLabel = "PATH",
-            description = "The control socket itself, if not the device socket's PATH.ctl.")
+    @Option(names = "--ctl", paramLabel = "PATH", scope = ScopeType.INHERIT,
+            description = "The control socket itself (default the device's socket with .ctl appended).")
     Path ctl;
 
     /** The control socket to talk to. */
@@ -70,7 +72,8 @@ final class CtlCommand {
         return 0;
     }
 
-    @Command(name = "get", description = "Print the level and direction the host sees on LINE.")
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Print the level and direction the host sees on LINE.")
     static final class Get implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -84,7 +87,9 @@ final class CtlCommand {
         }
     }
 
-    @Command(name = "set", description = "Drive the level LINE senses as an input (LEVEL: 1/on/high or 0/off/low).")
+    @Command(name = "set", mixinStandardHelpOptions = true,
+            description = "Drive the level LINE senses as an input (LEVEL: 1/on/high or 0/off/low).",
+            footer = {"", LEVELS})
     static final class Set implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -106,7 +111,7 @@ final class CtlCommand {
         }
     }
 
-    @Command(name = "pulse",
+    @Command(name = "pulse", mixinStandardHelpOptions = true, footer = {"", TimeValue.HELP},
             description = "Invert LINE's driven level for --width, then restore it (a button press).")
     static final class Pulse implements Callable<Integer> {
         @ParentCommand
@@ -126,7 +131,8 @@ final class CtlCommand {
         }
     }
 
-    @Command(name = "toggle", description = "Invert LINE's driven level --count times, one every --interval.")
+    @Command(name = "toggle", mixinStandardHelpOptions = true, footer = {"", TimeValue.HELP},
+            description = "Invert LINE's driven level --count times, one every --interval.")
     static final class Toggle implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -148,7 +154,8 @@ final class CtlCommand {
         }
     }
 
-    @Command(name = "list", description = "Print every line: level, direction, who drives it, edge detection.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Print every line: level, direction, who drives it, edge detection.")
     static final class ListLines implements Callable<Integer> {
         @ParentCommand
         CtlCommand parent;
@@ -159,7 +166,7 @@ final class CtlCommand {
         }
     }
 
-    @Command(name = "watch", sortOptions = false,
+    @Command(name = "watch", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Print each change the guest makes to the lines, as it makes it.",
                 "One line per change: '<seconds>.<nanoseconds> <change> <line as list prints it>', the time on the "
                     + "daemon's monotonic clock, the change one of requested, released, reconfigured (direction) "

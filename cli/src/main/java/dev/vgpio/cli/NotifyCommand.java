@@ -67,7 +67,7 @@ final class NotifyCommand implements Callable<Integer> {
     ChipOption chip;
 
     @Option(names = "--ctl", paramLabel = "PATH",
-            description = "The control socket itself, if not the device socket's PATH.ctl.")
+            description = "The control socket itself (default the device's socket with .ctl appended).")
     Path ctl;
 
     @Option(names = {"-e", "--event"}, paramLabel = "EVENT",

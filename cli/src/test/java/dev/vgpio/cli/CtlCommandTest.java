@@ -37,6 +37,8 @@ class CtlCommandTest {
             assertThat(run("ctl", "--socket", socket.toString(), "toggle", "1", "--count", "3", "--interval", "1"))
                     .isZero();
             assertThat(run("ctl", "-c", socket.toString(), "toggle", "1", "-n", "2", "-i", "1ms")).isZero();
+            assertThat(run("ctl", "list", "-c", socket.toString())).as("a subcommand takes -c too").isZero();
+            assertThat(run("ctl", "get", "--ctl", ctl.path().toString(), "LED")).isZero();
             assertThat(chip.drivenLevel(1)).isZero();
             assertThat(run("ctl", "--socket", socket.toString(), "set", "SWITCH", "1")).isEqualTo(1);
             assertThat(err.toString()).contains("vgpio ctl: no line named \"SWITCH\"");
