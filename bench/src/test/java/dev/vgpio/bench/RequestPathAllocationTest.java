@@ -106,6 +106,23 @@ class RequestPathAllocationTest {
     }
 
     @Test
+    void servingWhileWatchersRecordTheActivityAllocatesNothing() throws Exception {
+        dev.vgpio.device.ActivityRing ring = new dev.vgpio.device.ActivityRing(1 << 12);
+        path.device().controller().setActivity(ring);
+        long[] seen = new long[1];
+        dev.vgpio.device.ActivityRing.Reader count = r -> seen[0] += r.kind();
+        long bytes = allocatedInside("queueNotified(REQUESTQ) recording each request, batches of 128",
+                path::submitBatch, path::serve, () -> {
+                    path.drain(RequestPath.BATCH);
+                    ring.drain(count, Integer.MAX_VALUE); // the watcher's side, not counted
+                }, RequestPath.BATCH);
+        path.verify();
+        assertThat(seen[0]).as("records were read").isPositive();
+        assertThat(ring.dropped()).isZero();
+        assertThat(bytes).as("bytes allocated recording %d requests", REQUESTS).isLessThan(BUDGET);
+    }
+
+    @Test
     void theBenchmarkedRequestsAreAnsweredRight() throws Exception {
         path.chip().drive(5, 1);
         assertThat(path.oneRequest()).isEqualTo(2);

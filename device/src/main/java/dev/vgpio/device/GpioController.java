@@ -58,6 +58,8 @@ public final class GpioController {
     private final boolean logRequests = LOG.isDebugEnabled();
     private long negotiated;
     private IrqSink irqSink = (t, g, s) -> { };
+    /** Where each request, interrupt and edge is recorded for watchers, or {@code null} if nobody watches. */
+    private ActivityRing activity;
 
     /**
      * A controller of {@code lines}, whose count must be 1..65535 and whose names must be unique. Each line's
@@ -128,6 +130,42 @@ public final class GpioController {
         this.irqSink = sink;
     }
 
+    /**
+     * Records each request, interrupt and edge into {@code ring} from now on (null: stop). Call it before the
+     * device serves, or on the device's thread.
+     */
+    public void setActivity(ActivityRing ring) {
+        this.activity = ring;
+    }
+
+    /** The ring this controller records into, or {@code null}. */
+    public ActivityRing activity() {
+        return activity;
+    }
+
+    /** A line's state in {@link ActivityRing}'s bits; 0 for a line that does not exist. */
+    private int stateOf(int gpio) {
+        if (gpio < 0 || gpio >= ngpio) {
+            return 0;
+        }
+        int v = value[gpio];
+        return (direction[gpio] & ActivityRing.STATE_DIRECTION_MASK) | (v == 1 ? ActivityRing.STATE_VALUE : 0)
+                | (v != NO_VALUE ? ActivityRing.STATE_VALUE_SET : 0)
+                | (token[gpio] != NO_TOKEN ? ActivityRing.STATE_UNMASKED : 0)
+                | (latched[gpio] ? ActivityRing.STATE_LATCHED : 0);
+    }
+
+    private int irqCodeOf(int gpio) {
+        return gpio < 0 || gpio >= ngpio ? 0 : irqType[gpio].code();
+    }
+
+    private void record(byte kind, int gpio, int type, int value, int outcome) {
+        ActivityRing ring = activity;
+        if (ring != null) {
+            ring.write(kind, gpio, type, value, outcome, stateOf(gpio), irqCodeOf(gpio));
+        }
+    }
+
     /** The bytes of a correct response to a message of {@code type}: 1 + gpio_names_size for names, else 2. */
     public int responseSize(int type) {
         return type == MessageType.GET_LINE_NAMES.code() ? (int) GpioResponseN.size(namesBlock.length)
@@ -170,6 +208,9 @@ public final class GpioController {
         int outcome = answer(type, gpio, value);
         if (logRequests) {
             logRequest(type, gpio, value, outcome);
+        }
+        if (activity != null) {
+            record(ActivityRing.REQUEST, gpio, type, (int) value, outcome);
         }
         return outcome;
     }
@@ -319,9 +360,15 @@ public final class GpioController {
                 : irqType[gpio] == IrqType.NONE ? Refusal.IRQ_NOT_ENABLED : null;
         if (refused != null) {
             irqSink.complete(bufferToken, gpio, IrqStatus.INVALID.code());
+            if (activity != null) {
+                record(ActivityRing.UNMASK, gpio, 0, 1, 0);
+            }
             return refused;
         }
         token[gpio] = bufferToken;
+        if (activity != null) {
+            record(ActivityRing.UNMASK, gpio, 0, 0, 0);
+        }
         if (latched[gpio] || levelActive(gpio)) {
             latched[gpio] = false;
             complete(gpio, IrqStatus.VALID);
@@ -333,6 +380,9 @@ public final class GpioController {
     public void onEdge(int gpio, boolean rising) {
         if (gpio < 0 || gpio >= ngpio) {
             return;
+        }
+        if (activity != null) {
+            record(ActivityRing.EDGE, gpio, 0, rising ? 1 : 0, 0);
         }
         IrqType type = irqType[gpio];
         boolean fires;
@@ -368,6 +418,9 @@ public final class GpioController {
         if (t != NO_TOKEN) {
             token[gpio] = NO_TOKEN;
             irqSink.complete(t, gpio, status.code());
+            if (activity != null) {
+                record(ActivityRing.INTERRUPT, gpio, status.code(), 0, 0);
+            }
         }
     }
 
@@ -392,6 +445,9 @@ public final class GpioController {
      */
     public void detachInterrupts() {
         Arrays.fill(token, NO_TOKEN);
+        if (activity != null) {
+            record(ActivityRing.DETACHED, 0, 0, 0, 0);
+        }
     }
 
     /**
@@ -452,6 +508,9 @@ public final class GpioController {
                     LOG.warn("{}: line {} may still detect edges: {}", lines.label(), gpio, e.getMessage());
                 }
             }
+        }
+        if (activity != null) {
+            record(ActivityRing.RESET, 0, 0, enabled, 0);
         }
         return enabled;
     }

@@ -171,6 +171,11 @@ public final class SimulatedChip implements GpioLines {
         } while (!swap(offset, old, next));
         int newLevel = level != 0 ? 1 : 0;
         boolean report = old != next && directionOf(next) == Direction.IN && edgeOf(next).matches(newLevel);
+        if (old != next) {
+            for (LineStateListener s : stateListeners) {
+                s.onDriven(offset, newLevel);
+            }
+        }
         LineEventListener l = eventListener;
         if (report && l != null) {
             l.onEdge(offset, newLevel == 1, System.nanoTime());
