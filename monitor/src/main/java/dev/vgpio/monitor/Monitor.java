@@ -1,0 +1,167 @@
+package dev.vgpio.monitor;
+
+import dev.vgpio.control.HostControl;
+import dev.vgpio.device.GpioController;
+import dev.vgpio.lines.SimulatedChip;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the devices of a daemon on one thread of its own: every couple of milliseconds it drains each device's
+ * activity ring, keeps each line's view, and hands the activity to its sinks. The devices never wait for it; what it
+ * cannot read in time is dropped and reported ({@link Activity.Dropped}).
+ */
+public final class Monitor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Monitor.class);
+    /** How long the thread sleeps when no device had anything new. */
+    static final long IDLE_NANOS = 2_000_000;
+    /** Records read from one device before the next device's turn. */
+    private static final int BATCH = 4096;
+
+    private final List<WatchedDevice> devices = new CopyOnWriteArrayList<>();
+    private final List<ActivitySink> sinks = new CopyOnWriteArrayList<>();
+    private final Stimuli stimuli = new Stimuli();
+    private volatile boolean stopping;
+    private Thread thread;
+
+    /**
+     * Starts watching a device: from now on its controller records into a ring the monitor reads. Call before the
+     * device serves.
+     *
+     * @param name    the device's name ({@code gpio0})
+     * @param sim     its simulated lines as one chip, or null if it has none
+     * @param control the host's control of {@code sim}, shared with its control socket (null: one of its own)
+     */
+    public WatchedDevice watch(String name, Path socket, GpioController controller, SimulatedChip sim,
+            HostControl control) {
+        if (device(name) != null) {
+            throw new IllegalArgumentException("a device named " + name + " is watched already");
+        }
+        WatchedDevice d = new WatchedDevice(name, socket, controller, sim, control);
+        devices.add(d);
+        return d;
+    }
+
+    /** The devices watched, in the order they were added. */
+    public List<WatchedDevice> devices() {
+        return List.copyOf(devices);
+    }
+
+    /** The device named {@code name}, or null. */
+    public WatchedDevice device(String name) {
+        for (WatchedDevice d : devices) {
+            if (d.name().equals(name)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** Pulses, toggle bursts and square waves on the devices' simulated lines. */
+    public Stimuli stimuli() {
+        return stimuli;
+    }
+
+    /** Adds a sink; closing the handle removes (and closes) it. */
+    public AutoCloseable addSink(ActivitySink sink) {
+        sinks.add(sink);
+        return () -> {
+            if (sinks.remove(sink)) {
+                sink.close();
+            }
+        };
+    }
+
+    /** Starts the monitor's thread. */
+    public synchronized Monitor start() {
+        if (thread == null) {
+            thread = Thread.ofPlatform().name("vgpio-monitor").daemon(true).start(this::run);
+        }
+        return this;
+    }
+
+    private void run() {
+        while (!stopping) {
+            if (pass() == 0) {
+                LockSupport.parkNanos(IDLE_NANOS);
+            }
+        }
+    }
+
+    /** Drains every device once; how many records were read. */
+    int pass() {
+        int read = 0;
+        for (WatchedDevice d : devices) {
+            read += d.drain(this::dispatch, BATCH);
+        }
+        if (read > 0) {
+            for (ActivitySink s : sinks) {
+                try {
+                    s.endOfBatch();
+                } catch (Exception e) {
+                    drop(s, e);
+                }
+            }
+        }
+        return read;
+    }
+
+    private void dispatch(Activity a) {
+        for (ActivitySink s : sinks) {
+            try {
+                s.accept(a);
+            } catch (Exception e) {
+                drop(s, e);
+            }
+        }
+    }
+
+    private void drop(ActivitySink s, Exception e) {
+        if (sinks.remove(s)) {
+            LOG.warn("stopped feeding {}: {}", s, e.toString());
+            try {
+                s.close();
+            } catch (Exception closing) {
+                LOG.debug("closing {}: {}", s, closing.toString());
+            }
+        }
+    }
+
+    /**
+     * Stops the thread after a last pass over the rings (so that a trace ends with everything the devices did), then
+     * closes every sink and stops the stimuli.
+     */
+    @Override
+    public void close() {
+        stimuli.close();
+        Thread t;
+        synchronized (this) {
+            stopping = true;
+            t = thread;
+        }
+        if (t != null) {
+            LockSupport.unpark(t);
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        while (pass() > 0) {
+            // what the devices did up to now
+        }
+        for (ActivitySink s : sinks) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", s, e.toString());
+            }
+        }
+        sinks.clear();
+        devices.forEach(WatchedDevice::close);
+    }
+}
