@@ -3,6 +3,9 @@ package dev.vgpio.cli;
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.control.CtlServer;
+import dev.vgpio.monitor.Monitor;
+import dev.vgpio.web.HttpOptions;
+import dev.vgpio.web.WebServer;
 import dev.vgpio.control.HostControl;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.SimulatedChip;
@@ -131,6 +134,16 @@ final class ServeCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     String memory;
 
+    @Option(names = "--http", paramLabel = "[HOST:]PORT", description = "Serve the test bench over HTTP as well: "
+            + "the REST API, its event stream and the web panel (docs/http-api.md), on 127.0.0.1 unless HOST is "
+            + "given, and then only with --http-token-file.")
+    String http;
+
+    @Option(names = "--http-token-file", paramLabel = "FILE", description = "A file holding the secret every HTTP "
+            + "request must carry (Authorization: Bearer, or the panel's /?token= link); needed for an address "
+            + "other than loopback.")
+    Path httpTokenFile;
+
     @Option(names = "--print-capabilities", description = "Print the back end's capabilities as JSON and exit.")
     boolean printCapabilities;
 
@@ -146,6 +159,10 @@ final class ServeCommand implements Callable<Integer> {
     boolean quiet;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** What watches the devices for the HTTP server and traces, or null when neither is asked for. */
+    private Monitor monitor;
+    /** The test bench's address, once it serves. */
+    private String benchUrl;
 
     @Override
     public Integer call() throws Exception {
@@ -159,6 +176,15 @@ final class ServeCommand implements Callable<Integer> {
         if (level != null) {
             // before the first logger: slf4j-simple reads its default level once, when it starts
             System.setProperty(LOG_LEVEL_PROPERTY, level);
+        }
+        // the HTTP server's own libraries: their start-up chatter only when asked for more than info
+        String libraries = level == null ? "warn" : switch (level) {
+            case "error" -> "error";
+            case "debug", "trace" -> "info";
+            default -> "warn";
+        };
+        for (String library : List.of("org.eclipse.jetty", "io.javalin")) {
+            System.setProperty("org.slf4j.simpleLogger.log." + library, libraries);
         }
         memorySize(memory);
         List<DeviceSpec> devices = devices();
@@ -176,6 +202,10 @@ final class ServeCommand implements Callable<Integer> {
         if (stateDir != null && !java.nio.file.Files.isDirectory(stateDir)) {
             throw new ParameterException(spec.commandLine(), "--state-dir " + stateDir + " is not a directory");
         }
+        HttpOptions httpOptions = httpOptions();
+        if (httpOptions != null) {
+            monitor = new Monitor();
+        }
         List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
         // registered before anything starts: a serving thread that dies during start-up (exit 70) still stops the
         // rest; Ctrl-C and SIGTERM do not run it (StopSignals), so that the daemon stops with status 0
@@ -186,7 +216,20 @@ final class ServeCommand implements Callable<Integer> {
         try (StopSignals signals = StopSignals.install()) {
             Runtime.getRuntime().addShutdownHook(hook);
             try {
+                if (monitor != null) {
+                    running.add(monitor); // closed last: after the devices, it reads what they did last
+                }
                 start(devices, picked, options, running);
+                if (monitor != null) {
+                    monitor.start();
+                }
+                if (httpOptions != null) {
+                    WebServer web = WebServer.start(httpOptions, monitor);
+                    running.add(web);
+                    benchUrl = web.url();
+                    log().info("test bench on {} (API {}api, events {}api/events)", benchUrl, benchUrl,
+                            benchUrl.replaceFirst("^http", "ws"));
+                }
             } catch (IOException | IllegalArgumentException | LineException e) {
                 Runtime.getRuntime().removeShutdownHook(hook);
                 closeAll(running);
@@ -210,6 +253,21 @@ final class ServeCommand implements Callable<Integer> {
             closeAll(running);
         }
         return 0;
+    }
+
+    /** {@code --http} and its token, checked; null without {@code --http}. */
+    HttpOptions httpOptions() {
+        if (http == null) {
+            if (httpTokenFile != null) {
+                throw new ParameterException(spec.commandLine(), "--http-token-file needs --http");
+            }
+            return null;
+        }
+        try {
+            return HttpOptions.parse(http, httpTokenFile);
+        } catch (IllegalArgumentException | IOException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** The level {@code --log-level}, {@code -v} and {@code -q} ask for, or null for the default (info). */
@@ -254,7 +312,12 @@ final class ServeCommand implements Callable<Integer> {
                 log().info("{}: --state-dir keeps the state of simulated devices only; the host lines of"
                         + " \"{}\" start released", name, lines.lines().label());
             }
-            VirtioGpioDevice device = new VirtioGpioDevice(new GpioController(lines.lines()));
+            GpioController controller = new GpioController(lines.lines());
+            VirtioGpioDevice device = new VirtioGpioDevice(controller);
+            HostControl control = lines.simulated() == null ? null : new HostControl(lines.simulated());
+            if (monitor != null) {
+                monitor.watch(name, d.socket(), controller, lines.simulated(), control);
+            }
             // the device socket first: a socket another daemon serves is refused by the name the user gave
             VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
                     : new VhostUserServer(d.socket(), device, name, options);
@@ -262,7 +325,7 @@ final class ServeCommand implements Callable<Integer> {
             running.add(server);
             if (lines.simulated() != null) {
                 // a mixed device's simulated lines too, by name (its offsets are those of its simulated lines)
-                running.add(new CtlServer(CtlServer.pathFor(d.socket()), new HostControl(lines.simulated())));
+                running.add(new CtlServer(CtlServer.pathFor(d.socket()), control));
             }
             server.onFatal(ServeCommand::fatal).start();
             if (state != null) {
@@ -469,6 +532,9 @@ final class ServeCommand implements Callable<Integer> {
             if (!uses.isEmpty()) {
                 b.append("    ").append(String.join("; ", uses)).append(nl);
             }
+        }
+        if (benchUrl != null) {
+            b.append("  test bench: ").append(benchUrl).append(" (the panel; REST API under /api)").append(nl);
         }
         b.append(nl).append("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:").append(nl);
         b.append(String.format("  -m %s -object memory-backend-memfd,id=mem,size=%s,share=on -machine"

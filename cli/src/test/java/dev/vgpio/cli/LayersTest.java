@@ -33,6 +33,8 @@ class LayersTest {
                 .layer("driver").definedBy("dev.vgpio.driver..")
                 .layer("vhost-user").definedBy("dev.vgpio.vhostuser..")
                 .layer("control").definedBy("dev.vgpio.control..")
+                .layer("monitor").definedBy("dev.vgpio.monitor..")
+                .layer("web").definedBy("dev.vgpio.web..")
                 .layer("conformance").definedBy("dev.vgpio.conformance..")
                 .layer("bench").definedBy("dev.vgpio.bench..")
                 .layer("cli").definedBy("dev.vgpio.cli..")
@@ -46,6 +48,8 @@ class LayersTest {
                 .whereLayer("driver").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol")
                 .whereLayer("vhost-user").mayOnlyAccessLayers("sys", "memory", "virtqueue", "virtio")
                 .whereLayer("control").mayOnlyAccessLayers("sys", "protocol", "lines")
+                .whereLayer("monitor").mayOnlyAccessLayers("protocol", "lines", "device", "control")
+                .whereLayer("web").mayOnlyAccessLayers("protocol", "lines", "device", "control", "monitor")
                 .whereLayer("conformance").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "driver",
                         "vhost-user", "control")
                 .whereLayer("bench").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "lines",

@@ -31,6 +31,25 @@ public final class ActivityJson {
         return t == null ? "type " + code : t.name();
     }
 
+    /** The {@code kind} field of {@code a}'s JSON form: {@code request}, {@code line}, {@code edge}, ... */
+    public static String kind(Activity a) {
+        return switch (a) {
+            case Activity.Request r -> "request";
+            case Activity.Interrupt i -> "interrupt";
+            case Activity.Unmask u -> "unmask";
+            case Activity.Edge e -> "edge";
+            case Activity.Driven d -> "driven";
+            case Activity.Reset r -> "reset";
+            case Activity.Detached d -> "detached";
+            case Activity.LineChanged c -> "line";
+            case Activity.Dropped d -> "dropped";
+        };
+    }
+
+    /** Every {@link #kind}, in the order the docs list them. */
+    public static final java.util.List<String> KINDS = java.util.List.of("request", "interrupt", "unmask", "edge",
+            "driven", "reset", "detached", "line", "dropped");
+
     /** Writes {@code v}'s fields into the object {@code g} has open. */
     public static void fields(JsonGenerator g, LineView v) throws IOException {
         g.writeNumberField("line", v.offset());

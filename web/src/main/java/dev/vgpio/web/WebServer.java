@@ -1,0 +1,350 @@
+package dev.vgpio.web;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.vgpio.monitor.ActivityJson;
+import dev.vgpio.monitor.DriveException;
+import dev.vgpio.monitor.LineView;
+import dev.vgpio.monitor.Monitor;
+import dev.vgpio.monitor.Stimulus;
+import dev.vgpio.monitor.WatchedDevice;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpStatus;
+import io.javalin.http.staticfiles.Location;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's HTTP server: the REST API over the monitor's devices ({@code /api/...}, docs/http-api.md), the
+ * WebSocket event stream ({@code /api/events}) and the web panel ({@code /}). Every request passes the
+ * {@link HttpGuard} first; every bad one gets a 4xx with {@code {"error": "...", "reason": "..."}} and changes
+ * nothing.
+ */
+public final class WebServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final Monitor monitor;
+    private final EventStream stream = new EventStream();
+    private final AtomicReference<HttpGuard> guard = new AtomicReference<>();
+    private final Javalin app;
+    private final AutoCloseable streamSink;
+    private final HttpOptions options;
+
+    private WebServer(HttpOptions options, Monitor monitor) {
+        this.options = options;
+        this.monitor = monitor;
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = ApiRequests.MAX_BODY;
+            config.http.prefer405over404 = true;
+            config.concurrency.useVirtualThreads = true;
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/web";
+                files.location = Location.CLASSPATH;
+                files.headers = java.util.Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff",
+                        "Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:");
+            });
+            config.routes.before(this::check);
+            config.routes.wsBeforeUpgrade(this::check);
+            config.routes.get("/api", this::root);
+            config.routes.get("/api/devices", ctx -> json(ctx, 200, g -> {
+                g.writeStartArray();
+                for (WatchedDevice d : monitor.devices()) {
+                    writeDevice(g, d);
+                }
+                g.writeEndArray();
+            }));
+            config.routes.get("/api/devices/{device}", ctx -> {
+                WatchedDevice d = device(ctx);
+                json(ctx, 200, g -> writeDevice(g, d));
+            });
+            config.routes.get("/api/devices/{device}/lines/{line}", ctx -> {
+                WatchedDevice d = device(ctx);
+                int line = line(ctx, d);
+                json(ctx, 200, g -> writeLine(g, d, d.line(line)));
+            });
+            config.routes.put("/api/devices/{device}/lines/{line}/level", this::putLevel);
+            config.routes.post("/api/devices/{device}/lines/{line}/stimulus", this::postStimulus);
+            config.routes.delete("/api/devices/{device}/lines/{line}/stimulus", this::deleteStimulus);
+            config.routes.get("/api/openapi.json", ctx -> {
+                try (var in = WebServer.class.getResourceAsStream("/openapi.json")) {
+                    if (in == null) {
+                        throw new BadRequest(404, "this build has no OpenAPI document");
+                    }
+                    ctx.contentType("application/json").result(in.readAllBytes());
+                }
+            });
+            config.routes.ws("/api/events", ws -> {
+                ws.onConnect(ctx -> {
+                    ctx.session.setIdleTimeout(java.time.Duration.ZERO);
+                    stream.subscribe(ctx.session, filter(ctx.queryParam("kinds"), ctx.queryParam("devices")),
+                            snapshot());
+                });
+                ws.onClose(ctx -> stream.unsubscribe(ctx.session));
+                ws.onError(ctx -> stream.unsubscribe(ctx.session));
+            });
+            config.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), "BAD_REQUEST"));
+            config.routes.exception(DriveException.class, (e, ctx) -> error(ctx, switch (e.reason()) {
+                case NO_SUCH_LINE -> 404;
+                case INVALID -> 400;
+                case NOT_SIMULATED, GUEST_OUTPUT, BUSY -> 409;
+            }, e.getMessage(), e.reason().name()));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.warn("HTTP {} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "the server failed: " + e, "INTERNAL");
+            });
+            config.routes.error(404, ctx -> {
+                if (!ctx.res().isCommitted() && !"application/json".equals(ctx.res().getContentType())) {
+                    error(ctx, 404, "nothing at " + ctx.path() + "; the API is under /api (GET /api lists it)",
+                            "NOT_FOUND");
+                }
+            });
+            config.routes.error(405, ctx -> error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path(),
+                    "METHOD_NOT_ALLOWED"));
+        });
+        this.streamSink = monitor.addSink(stream);
+    }
+
+    /**
+     * Starts a server on {@code options}' address for {@code monitor}'s devices.
+     *
+     * @throws IOException if the address cannot be bound (in use, not this machine's)
+     */
+    public static WebServer start(HttpOptions options, Monitor monitor) throws IOException {
+        WebServer server = new WebServer(options, monitor);
+        try {
+            server.app.start(options.host(), options.port());
+        } catch (RuntimeException e) {
+            server.close();
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IOException("cannot serve HTTP on " + options.host() + ":" + options.port() + ": "
+                    + cause.getMessage(), e);
+        }
+        server.guard.set(new HttpGuard(HttpGuard.ownHosts(options, server.port()), options.token()));
+        return server;
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return app.port();
+    }
+
+    /** The panel's address, such as {@code http://127.0.0.1:8080/}. */
+    public String url() {
+        String h = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return "http://" + h + ":" + port() + "/";
+    }
+
+    /** The event stream, for its subscriber count. */
+    EventStream stream() {
+        return stream;
+    }
+
+    private void check(Context ctx) throws BadRequest {
+        HttpGuard g = guard.get();
+        if (g == null) {
+            throw new BadRequest(503, "the server is starting");
+        }
+        String method = ctx.method().name();
+        String auth = ctx.header("Authorization");
+        String bearer = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
+        String login = ctx.queryParam("token");
+        if (login != null && ctx.method() == HandlerType.GET && g.matches(login)
+                && g.check(method, ctx.host(), ctx.header("Origin"), null, login, null, false) == null) {
+            // the panel's login link: the token goes into a cookie only this site's requests carry
+            ctx.header("Set-Cookie", HttpGuard.COOKIE + "=" + login + "; Path=/; HttpOnly; SameSite=Strict");
+            ctx.redirect(ctx.path(), HttpStatus.SEE_OTHER);
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        boolean changes = !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD
+                || ctx.method() == HandlerType.OPTIONS);
+        HttpGuard.Refusal r = g.check(method, ctx.host(), ctx.header("Origin"), ctx.contentType(), bearer,
+                ctx.cookie(HttpGuard.COOKIE), changes);
+        if (r != null) {
+            throw new BadRequest(r.status(), r.message());
+        }
+    }
+
+    private void root(Context ctx) throws IOException {
+        json(ctx, 200, g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("devices");
+            for (WatchedDevice d : monitor.devices()) {
+                g.writeString(d.name());
+            }
+            g.writeEndArray();
+            g.writeStringField("devicesUrl", "/api/devices");
+            g.writeStringField("events", "/api/events");
+            g.writeStringField("openapi", "/api/openapi.json");
+            g.writeArrayFieldStart("kinds");
+            for (String k : ActivityJson.KINDS) {
+                g.writeString(k);
+            }
+            g.writeEndArray();
+            g.writeNumberField("now", System.nanoTime());
+            g.writeEndObject();
+        });
+    }
+
+    private void putLevel(Context ctx) throws Exception {
+        WatchedDevice d = device(ctx);
+        int line = line(ctx, d);
+        int level = ApiRequests.level(ctx.bodyAsBytes());
+        Optional<Stimulus> running = monitor.stimuli().running(d, line);
+        if (running.isPresent()) {
+            throw new DriveException(DriveException.Reason.BUSY, "a " + running.get().kind() + " drives "
+                    + "line " + line + " of " + d.name() + "; stop it first (DELETE .../stimulus)");
+        }
+        d.drive(line, level);
+        json(ctx, 200, g -> writeLine(g, d, d.line(line)));
+    }
+
+    private void postStimulus(Context ctx) throws Exception {
+        WatchedDevice d = device(ctx);
+        int line = line(ctx, d);
+        Stimulus s = ApiRequests.stimulus(ctx.bodyAsBytes());
+        monitor.stimuli().start(d, line, s);
+        json(ctx, 202, g -> writeLine(g, d, d.line(line)));
+    }
+
+    private void deleteStimulus(Context ctx) throws Exception {
+        WatchedDevice d = device(ctx);
+        int line = line(ctx, d);
+        Optional<Stimulus> running = monitor.stimuli().running(d, line);
+        if (running.isEmpty() || !monitor.stimuli().stop(d, line)) {
+            throw new BadRequest(404, "no stimulus runs on line " + line + " of " + d.name());
+        }
+        json(ctx, 200, g -> {
+            g.writeStartObject();
+            g.writeStringField("stopped", running.get().kind());
+            g.writeEndObject();
+        });
+    }
+
+    private WatchedDevice device(Context ctx) throws BadRequest {
+        String name = ctx.pathParam("device");
+        WatchedDevice d = monitor.device(name);
+        if (d == null) {
+            throw new BadRequest(404, "no device named \"" + name + "\" (devices: " + String.join(", ",
+                    monitor.devices().stream().map(WatchedDevice::name).toList()) + ")");
+        }
+        return d;
+    }
+
+    private static int line(Context ctx, WatchedDevice d) throws DriveException {
+        return d.resolve(ctx.pathParam("line"));
+    }
+
+    private static EventStream.Filter filter(String kinds, String devices) {
+        return new EventStream.Filter(set(kinds), set(devices));
+    }
+
+    private static Set<String> set(String csv) {
+        if (csv == null || csv.isBlank()) {
+            return null;
+        }
+        return new LinkedHashSet<>(Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty())
+                .toList());
+    }
+
+    private String snapshot() {
+        try {
+            return text(g -> {
+                g.writeStartObject();
+                g.writeStringField("type", "snapshot");
+                g.writeNumberField("t", System.nanoTime());
+                g.writeArrayFieldStart("devices");
+                for (WatchedDevice d : monitor.devices()) {
+                    writeDevice(g, d);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeDevice(JsonGenerator g, WatchedDevice d) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", d.name());
+        g.writeStringField("socket", d.socket().toAbsolutePath().toString());
+        g.writeStringField("label", d.label());
+        g.writeNumberField("dropped", d.dropped());
+        g.writeArrayFieldStart("lines");
+        List<LineView> lines = d.lines();
+        for (LineView v : lines) {
+            writeLine(g, d, v);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private void writeLine(JsonGenerator g, WatchedDevice d, LineView v) throws IOException {
+        g.writeStartObject();
+        ActivityJson.fields(g, v);
+        Optional<Stimulus> s = monitor.stimuli().running(d, v.offset());
+        if (s.isPresent()) {
+            g.writeStringField("stimulus", s.get().kind());
+        } else {
+            g.writeNullField("stimulus");
+        }
+        g.writeEndObject();
+    }
+
+    /** Writes JSON with a generator. */
+    @FunctionalInterface
+    private interface Writer {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String text(Writer body) throws IOException {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            body.write(g);
+        }
+        return w.toString();
+    }
+
+    private static void json(Context ctx, int status, Writer body) throws IOException {
+        ctx.status(status).contentType("application/json").result(text(body));
+    }
+
+    private static void error(Context ctx, int status, String message, String reason) {
+        try {
+            json(ctx, status, g -> {
+                g.writeStartObject();
+                g.writeStringField("error", message);
+                g.writeStringField("reason", reason);
+                g.writeEndObject();
+            });
+        } catch (IOException e) {
+            ctx.status(status).result(message);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            streamSink.close();
+        } catch (Exception e) {
+            LOG.debug("closing the event stream: {}", e.toString());
+        }
+        app.stop();
+    }
+}
