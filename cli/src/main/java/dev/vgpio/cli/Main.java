@@ -19,7 +19,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + "chips.",
         subcommands = {ServeCommand.class, CtlCommand.class, DetectCommand.class, InfoCommand.class,
             GetCommand.class, SetCommand.class, MonCommand.class, NotifyCommand.class, ListHostCommand.class,
-            ConformCommand.class, BenchCommand.class,
+            EventsCommand.class, TraceCommand.class, ConformCommand.class, BenchCommand.class,
             VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {

@@ -309,7 +309,8 @@ public final class WatchedDevice {
         long t = r.nanos();
         int line = r.line();
         boolean known = line < lines.length;
-        String lineName = known ? names.get(line) : "";
+        boolean namesRequest = r.kind() == ActivityRing.REQUEST && r.type() == MessageType.GET_LINE_NAMES.code();
+        String lineName = known && !namesRequest ? names.get(line) : ""; // GET_LINE_NAMES names no line
         switch (r.kind()) {
             case ActivityRing.REQUEST -> {
                 int outcome = r.outcome();
