@@ -154,6 +154,11 @@ public final class WebServer implements AutoCloseable {
         return stream;
     }
 
+    /** How many clients the event stream feeds now. */
+    public int subscribers() {
+        return stream.subscribers();
+    }
+
     private void check(Context ctx) throws BadRequest {
         HttpGuard g = guard.get();
         if (g == null) {
