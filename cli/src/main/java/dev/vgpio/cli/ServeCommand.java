@@ -4,6 +4,8 @@ import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.monitor.Monitor;
+import dev.vgpio.monitor.trace.Format;
+import dev.vgpio.monitor.trace.Traces;
 import dev.vgpio.web.HttpOptions;
 import dev.vgpio.web.WebServer;
 import dev.vgpio.control.HostControl;
@@ -144,6 +146,11 @@ final class ServeCommand implements Callable<Integer> {
             + "other than loopback.")
     Path httpTokenFile;
 
+    @Option(names = "--trace", paramLabel = "FILE", description = "Record what the devices do into FILE as it goes: "
+            + "every line change as a VCD waveform (FILE ending in .vcd), or every request and change as JSON lines "
+            + "(.jsonl); docs/traces.md. SIGTERM leaves a complete file.")
+    Path trace;
+
     @Option(names = "--print-capabilities", description = "Print the back end's capabilities as JSON and exit.")
     boolean printCapabilities;
 
@@ -203,7 +210,14 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--state-dir " + stateDir + " is not a directory");
         }
         HttpOptions httpOptions = httpOptions();
-        if (httpOptions != null) {
+        if (trace != null) {
+            try {
+                Format.of(trace);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--trace: " + e.getMessage());
+            }
+        }
+        if (httpOptions != null || trace != null) {
             monitor = new Monitor();
         }
         List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -220,6 +234,11 @@ final class ServeCommand implements Callable<Integer> {
                     running.add(monitor); // closed last: after the devices, it reads what they did last
                 }
                 start(devices, picked, options, running);
+                if (trace != null) {
+                    // the monitor closes it after its last pass over the devices' rings
+                    monitor.addSink(Traces.open(trace, monitor.devices()));
+                    log().info("recording a {} trace into {}", Format.of(trace).word(), trace.toAbsolutePath());
+                }
                 if (monitor != null) {
                     monitor.start();
                 }

@@ -155,6 +155,22 @@ class ServeCommandTest {
     }
 
     @Test
+    void traceAndHttpOptionsAreCheckedBeforeAnythingStarts() {
+        Path sock = dir.resolve("t.sock");
+        assertThat(run("serve", "--socket", sock.toString(), "--trace", dir.resolve("run.fst").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--trace: a trace file's name ends in .vcd (Value Change Dump) or .jsonl");
+        assertThat(run("serve", "--socket", sock.toString(), "--http", "0.0.0.0:0")).isEqualTo(2);
+        assertThat(err.toString()).contains("is not a loopback address").contains("--http-token-file");
+        assertThat(run("serve", "--socket", sock.toString(), "--http-token-file", "x")).isEqualTo(2);
+        assertThat(err.toString()).contains("--http-token-file needs --http");
+        assertThat(run("serve", "--socket", sock.toString(), "--trace", dir.resolve("no/dir/run.vcd").toString()))
+                .isEqualTo(1);
+        assertThat(err.toString()).contains("does not exist");
+        assertThat(sock).as("nothing left behind").doesNotExist();
+    }
+
+    @Test
     void aLiveSocketIsRefused() throws IOException {
         Path busy = dir.resolve("busy.sock");
         try (UnixSocket other = UnixSocket.listen(busy, 1)) {

@@ -212,6 +212,56 @@ class ServeProcessTest {
                 .containsPattern("guest \\w+ line \\d+ value \\d+: refused: ");
     }
 
+    @Test
+    void sigtermLeavesCompleteTracesWhileTheBenchServesOverHttp() throws Exception {
+        for (String file : List.of("run.vcd", "run.jsonl")) {
+            Process daemon = serve(List.of(), "serve", "--http", "0", "--trace", file);
+            try {
+                await("vgpio serve to print the bench's address").atMost(Duration.ofSeconds(15))
+                        .until(() -> read(dir.resolve("serve.out")).contains("test bench: http://"));
+                java.util.regex.Matcher url = java.util.regex.Pattern.compile("test bench: (http://\\S+)")
+                        .matcher(read(dir.resolve("serve.out")));
+                assertThat(url.find()).isTrue();
+                var http = java.net.http.HttpClient.newHttpClient();
+                var put = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.group(1)
+                        + "api/devices/gpio0/lines/BUTTON_A/level")).header("Content-Type", "application/json")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"level\": 1}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+                Process ctl = tool(List.of("ctl", "set", "BUTTON_B", "on"));
+                assertThat(ctl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(ctl.exitValue()).isZero();
+                await("the trace to hold both drives").atMost(Duration.ofSeconds(10))
+                        .until(() -> read(dir.resolve(file)).contains(file.endsWith(".vcd") ? "#" : "BUTTON_B"));
+                daemon.destroy(); // SIGTERM
+                assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                daemon.destroyForcibly();
+            }
+            assertThat(daemon.exitValue()).as(read(dir.resolve("serve.err"))).isZero();
+            String trace = read(dir.resolve(file));
+            assertThat(trace).endsWith("\n");
+            if (file.endsWith(".vcd")) {
+                assertThat(trace).contains("$scope module gpio0 $end").contains(" BUTTON_A $end")
+                        .contains(" BUTTON_B $end").contains("$enddefinitions $end");
+                Process check = new ProcessBuilder("vcd2fst", "-v", file, "-f", "run.fst").directory(dir.toFile())
+                        .redirectErrorStream(true).redirectOutput(dir.resolve("vcd2fst.out").toFile()).start();
+                assertThat(check.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(check.exitValue()).as("vcd2fst reads the trace (scripts/install-test-tools.sh installs"
+                        + " it)").isZero();
+                assertThat(dir.resolve("run.fst")).isNotEmptyFile();
+            } else {
+                var json = new com.fasterxml.jackson.databind.ObjectMapper();
+                List<String> lines = trace.lines().toList();
+                for (String line : lines) {
+                    assertThat(json.readTree(line).has("kind")).as(line).isTrue();
+                }
+                assertThat(lines).anyMatch(l -> l.contains("\"kind\":\"driven\"") && l.contains("BUTTON_A"))
+                        .anyMatch(l -> l.contains("\"kind\":\"driven\"") && l.contains("BUTTON_B"));
+            }
+        }
+    }
+
     /** Whether this JVM ignores SIGINT (bit 2 of SigIgn in /proc/self/status), as its children then do. */
     private static boolean sigintIgnored() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -8,6 +8,8 @@ import dev.vgpio.monitor.LineView;
 import dev.vgpio.monitor.Monitor;
 import dev.vgpio.monitor.Stimulus;
 import dev.vgpio.monitor.WatchedDevice;
+import dev.vgpio.monitor.trace.Format;
+import dev.vgpio.monitor.trace.Recording;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -41,6 +43,10 @@ public final class WebServer implements AutoCloseable {
     private final Javalin app;
     private final AutoCloseable streamSink;
     private final HttpOptions options;
+    private final Object traceLock = new Object();
+    /** The running or last recording the API started, or null. */
+    private volatile Recording recording;
+    private AutoCloseable recordingSink;
 
     private WebServer(HttpOptions options, Monitor monitor) {
         this.options = options;
@@ -80,6 +86,9 @@ public final class WebServer implements AutoCloseable {
             config.routes.put("/api/devices/{device}/lines/{line}/level", this::putLevel);
             config.routes.post("/api/devices/{device}/lines/{line}/stimulus", this::postStimulus);
             config.routes.delete("/api/devices/{device}/lines/{line}/stimulus", this::deleteStimulus);
+            config.routes.post("/api/trace", this::startTrace);
+            config.routes.delete("/api/trace", this::stopTrace);
+            config.routes.get("/api/trace", this::exportTrace);
             config.routes.get("/api/openapi.json", ctx -> {
                 try (var in = WebServer.class.getResourceAsStream("/openapi.json")) {
                     if (in == null) {
@@ -239,6 +248,62 @@ public final class WebServer implements AutoCloseable {
             g.writeStringField("stopped", running.get().kind());
             g.writeEndObject();
         });
+    }
+
+    private void startTrace(Context ctx) throws Exception {
+        ApiRequests.only(ApiRequests.object(ctx.bodyAsBytes()), List.of());
+        Recording r;
+        synchronized (traceLock) {
+            if (recording != null && recording.recording()) {
+                throw new DriveException(DriveException.Reason.BUSY, "a recording runs already (since "
+                        + recording.start().nanos() + "); stop it first (DELETE /api/trace)");
+            }
+            r = new Recording(monitor.devices());
+            recordingSink = monitor.addSink(r);
+            recording = r;
+        }
+        json(ctx, 201, g -> {
+            g.writeStartObject();
+            g.writeBooleanField("recording", true);
+            g.writeNumberField("since", r.start().nanos());
+            g.writeEndObject();
+        });
+    }
+
+    private void stopTrace(Context ctx) throws Exception {
+        Recording r;
+        synchronized (traceLock) {
+            r = recording;
+            if (r == null || !r.recording()) {
+                throw new BadRequest(404, "no recording runs: start one with POST /api/trace");
+            }
+            recordingSink.close(); // removes it from the monitor and stops it; it stays for export
+        }
+        json(ctx, 200, g -> {
+            g.writeStartObject();
+            g.writeNumberField("activities", r.kept());
+            g.writeNumberField("lost", r.lost());
+            g.writeEndObject();
+        });
+    }
+
+    private void exportTrace(Context ctx) throws Exception {
+        Recording r = recording;
+        if (r == null) {
+            throw new BadRequest(404, "there is no recording: start one with POST /api/trace");
+        }
+        Format format;
+        try {
+            format = Format.parse(ctx.queryParam("format") == null ? "vcd" : ctx.queryParam("format"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        ctx.status(200).contentType(format == Format.VCD ? "text/plain; charset=utf-8" : "application/x-ndjson")
+                .header("Content-Disposition", "attachment; filename=\"vgpio-trace" + format.extension() + "\"");
+        try (var w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(ctx.outputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            r.export(format, w);
+        }
     }
 
     private WatchedDevice device(Context ctx) throws BadRequest {

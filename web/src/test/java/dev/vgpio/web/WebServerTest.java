@@ -319,6 +319,44 @@ class WebServerTest {
     }
 
     @Test
+    void aRecordingStartsStopsAndExportsAsVcdOrJsonLines() throws Exception {
+        serve(null);
+        assertThat(get("/api/trace").statusCode()).as("nothing recorded yet").isEqualTo(404);
+        assertThat(send("DELETE", "/api/trace", null, null).statusCode()).isEqualTo(404);
+        HttpResponse<String> start = send("POST", "/api/trace", "{}", "application/json");
+        assertThat(start.statusCode()).as(start.body()).isEqualTo(201);
+        assertThat(json(start).get("recording").asBoolean()).isTrue();
+        HttpResponse<String> again = send("POST", "/api/trace", "{}", "application/json");
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(send("POST", "/api/trace", "{\"x\": 1}", "application/json").statusCode()).isEqualTo(400);
+        controller.handle(MessageType.SET_DIRECTION.code(), 0, Direction.OUT.code());
+        controller.handle(MessageType.SET_VALUE.code(), 0, 1);
+        put("/api/devices/gpio0/lines/BUTTON/level", "{\"level\": 1}");
+        await().until(() -> get("/api/trace?format=jsonl").body().contains("\"kind\":\"driven\""));
+        HttpResponse<String> stop = send("DELETE", "/api/trace", null, null);
+        assertThat(stop.statusCode()).isEqualTo(200);
+        assertThat(json(stop).get("activities").asLong()).isGreaterThanOrEqualTo(3);
+        assertThat(json(stop).get("lost").asLong()).isZero();
+        HttpResponse<String> vcd = get("/api/trace");
+        assertThat(vcd.statusCode()).isEqualTo(200);
+        assertThat(vcd.headers().firstValue("Content-Disposition").orElse("")).contains("vgpio-trace.vcd");
+        assertThat(vcd.body()).contains("$timescale").contains("$scope module gpio0 $end").contains(" LED $end")
+                .contains("$enddefinitions");
+        HttpResponse<String> lines = get("/api/trace?format=jsonl");
+        for (String line : lines.body().lines().toList()) {
+            assertThat(JSON.readTree(line).get("kind")).as(line).isNotNull();
+        }
+        assertThat(lines.body()).contains("\"type\":\"SET_VALUE\"");
+        HttpResponse<String> bad = get("/api/trace?format=fst");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad).get("error").asText()).contains("vcd").contains("jsonl");
+        controller.handle(MessageType.SET_VALUE.code(), 0, 0);
+        Thread.sleep(50);
+        assertThat(get("/api/trace?format=jsonl").body()).as("stopped: no later activity")
+                .isEqualTo(lines.body());
+    }
+
+    @Test
     void optionsRefuseAnOpenAddressWithoutAToken() throws Exception {
         assertThatThrownBy(() -> HttpOptions.parse("0.0.0.0:8080", null)).hasMessageContaining("--http-token-file");
         assertThat(HttpOptions.parse("8080", null)).isEqualTo(new HttpOptions("127.0.0.1", 8080, null));
