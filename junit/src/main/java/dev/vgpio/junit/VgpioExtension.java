@@ -355,7 +355,7 @@ public final class VgpioExtension implements BeforeAllCallback, BeforeEachCallba
         try {
             if (context.getUniqueId().equals(owner)) {
                 stop(); // the monitor hands the trace everything the device did, then closes it
-            } else {
+            } else if (served != null) {
                 Served s = served;
                 for (Line l : lines) {
                     s.monitor.stimuli().stop(s.device, l.offset());
@@ -413,8 +413,10 @@ public final class VgpioExtension implements BeforeAllCallback, BeforeEachCallba
             if (failed || keep == KeepTrace.ALWAYS) {
                 context.publishReportEntry(TRACE_REPORT_KEY, file.toAbsolutePath().toString());
                 if (failed) {
-                    System.err.println("vgpio-junit: " + context.getDisplayName() + " failed; the trace of "
-                            + settings.name() + " is kept in " + file.toAbsolutePath());
+                    String test = context.getTestClass().map(Class::getSimpleName).orElse("") + "."
+                            + file.getFileName().toString().replace(TraceSinks.EXTENSION, "");
+                    System.err.println("vgpio-junit: " + test + " failed; the trace of " + settings.name()
+                            + " is kept in " + file.toAbsolutePath());
                 }
                 return;
             }
