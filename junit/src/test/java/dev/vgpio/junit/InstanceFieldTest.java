@@ -78,7 +78,8 @@ class InstanceFieldTest {
                     .map(a -> (Activity.Request) a)
                     .extracting(Activity.Request::type)
                     .contains(MessageType.SET_DIRECTION.code(), MessageType.SET_VALUE.code());
-            assertThat(gpio.activity()).as("the device's activity holds the line's").containsAll(led.activity());
+            List<Activity> ledActivity = led.activity();
+            assertThat(gpio.activity()).as("the device's activity holds the line's").containsAll(ledActivity);
         }
         led.awaitDirection(Direction.NONE, WAIT);
         assertThat(led.direction()).as("the driver released the line").isEqualTo(Direction.NONE);
