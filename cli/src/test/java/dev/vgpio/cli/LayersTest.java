@@ -35,6 +35,7 @@ class LayersTest {
                 .layer("control").definedBy("dev.vgpio.control..")
                 .layer("monitor").definedBy("dev.vgpio.monitor..")
                 .layer("web").definedBy("dev.vgpio.web..")
+                .layer("junit").definedBy("dev.vgpio.junit..")
                 .layer("conformance").definedBy("dev.vgpio.conformance..")
                 .layer("bench").definedBy("dev.vgpio.bench..")
                 .layer("cli").definedBy("dev.vgpio.cli..")
@@ -50,6 +51,8 @@ class LayersTest {
                 .whereLayer("control").mayOnlyAccessLayers("sys", "protocol", "lines")
                 .whereLayer("monitor").mayOnlyAccessLayers("protocol", "lines", "device", "control")
                 .whereLayer("web").mayOnlyAccessLayers("protocol", "lines", "device", "control", "monitor")
+                .whereLayer("junit").mayOnlyAccessLayers("virtio", "protocol", "lines", "device", "vhost-user",
+                        "control", "monitor")
                 .whereLayer("conformance").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "driver",
                         "vhost-user", "control")
                 .whereLayer("bench").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "lines",
