@@ -3,6 +3,7 @@ package dev.vgpio.junit;
 import dev.vgpio.monitor.Activity;
 import dev.vgpio.monitor.ActivitySink;
 import dev.vgpio.monitor.LineView;
+import dev.vgpio.monitor.Monitor;
 import dev.vgpio.monitor.WatchedDevice;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -25,11 +26,6 @@ final class Hub implements ActivitySink {
     private static final int VIEWS_KEPT = 16;
     /** How long a wait sleeps at most before it looks at the line's view itself (in case a record was dropped). */
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /**
-     * How long the monitor must have handed over nothing for {@link #settle} to take it that it has read everything
-     * recorded so far: five of its idle passes ({@link dev.vgpio.monitor.Monitor} sleeps 2 ms when it finds nothing).
-     */
-    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final WatchedDevice device;
     private final ReentrantLock lock = new ReentrantLock();
@@ -37,10 +33,6 @@ final class Hub implements ActivitySink {
     private final LineLog[] lines;
     private final ArrayDeque<Activity> activity = new ArrayDeque<>();
     private final List<Waiter> waiters = new ArrayList<>();
-    /** The time of the latest record handed over (not counting {@link Activity.Dropped}, stamped when read). */
-    private long lastNanos = Long.MIN_VALUE;
-    /** When the monitor last finished a batch that had something in it. */
-    private long lastBatchAt = Long.MIN_VALUE;
     private long dropped;
 
     /** What the hub knows of one line. */
@@ -120,9 +112,6 @@ final class Hub implements ActivitySink {
                 default -> {
                 }
             }
-            if (!(a instanceof Activity.Dropped)) {
-                lastNanos = a.nanos();
-            }
         } finally {
             lock.unlock();
         }
@@ -157,7 +146,6 @@ final class Hub implements ActivitySink {
     public void endOfBatch() {
         lock.lock();
         try {
-            lastBatchAt = System.nanoTime();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -341,28 +329,14 @@ final class Hub implements ActivitySink {
     }
 
     /**
-     * Waits (at most {@code max}) until the monitor has handed over what the device recorded up to now: it has
-     * handed over a record made after now, or it has found nothing new for {@link #QUIET_NANOS} (the monitor
-     * tells no one how far it has read, so this much is a judgement: a monitor thread kept off the processors for
-     * longer may hand over a last record later).
+     * Waits (at most {@code max}) until the monitor has handed over what the device recorded up to now
+     * ({@link Monitor#awaitHandedOver}).
      */
-    void settle(Duration max) {
-        long now = System.nanoTime();
-        long deadline = now + max.toNanos();
-        lock.lock();
+    void settle(Monitor monitor, Duration max) {
         try {
-            while (lastNanos < now) {
-                long quiet = System.nanoTime() - Math.max(now, lastBatchAt);
-                long left = Math.min(QUIET_NANOS - quiet, deadline - System.nanoTime());
-                if (left <= 0) {
-                    return;
-                }
-                changed.awaitNanos(left);
-            }
+            monitor.awaitHandedOver(max);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
         }
     }
 }

@@ -352,7 +352,7 @@ public final class VgpioExtension implements BeforeAllCallback, BeforeEachCallba
         }
         Served s = served;
         if (!fresh) {
-            s.hub.settle(SETTLE); // what the last test (or the class's set-up) did belongs to no test's history
+            s.hub.settle(s.monitor, SETTLE); // what the last test (or the class's set-up) did belongs to no test's history
         }
         s.hub.startTest();
         if (keep != KeepTrace.NEVER) {
@@ -374,7 +374,7 @@ public final class VgpioExtension implements BeforeAllCallback, BeforeEachCallba
                     s.monitor.stimuli().stop(s.device, l.offset());
                 }
                 if (t != null) {
-                    s.hub.settle(SETTLE);
+                    s.hub.settle(s.monitor, SETTLE);
                     t.stop();
                 }
             }

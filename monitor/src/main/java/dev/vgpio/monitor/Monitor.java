@@ -27,6 +27,8 @@ public final class Monitor implements AutoCloseable {
     private final Stimuli stimuli = new Stimuli();
     private volatile boolean stopping;
     private Thread thread;
+    /** How many passes found every ring empty; guarded by itself as a monitor for {@link #awaitHandedOver}. */
+    private final long[] emptyPasses = new long[1];
 
     /**
      * Starts watching a device: from now on its controller records into a ring the monitor reads. Call before the
@@ -98,7 +100,12 @@ public final class Monitor implements AutoCloseable {
         for (WatchedDevice d : devices) {
             read += d.drain(this::dispatch, BATCH);
         }
-        if (read > 0) {
+        if (read == 0) {
+            synchronized (emptyPasses) {
+                emptyPasses[0]++;
+                emptyPasses.notifyAll();
+            }
+        } else {
             for (ActivitySink s : sinks) {
                 try {
                     s.endOfBatch();
@@ -128,6 +135,28 @@ public final class Monitor implements AutoCloseable {
             } catch (Exception closing) {
                 LOG.debug("closing {}: {}", s, closing.toString());
             }
+        }
+    }
+
+    /**
+     * Waits until every sink has been handed what the devices recorded before this call: until a pass that began
+     * after it found every ring empty.
+     *
+     * @return false if that did not happen within {@code max} (the monitor is not running, or is far behind)
+     */
+    public boolean awaitHandedOver(java.time.Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        synchronized (emptyPasses) {
+            // the pass under way may have looked at the rings before this call: the one after it began later
+            long until = emptyPasses[0] + 2;
+            while (emptyPasses[0] < until) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || stopping) {
+                    return false;
+                }
+                emptyPasses.wait(Math.max(1, left / 1_000_000), 0);
+            }
+            return true;
         }
     }
 

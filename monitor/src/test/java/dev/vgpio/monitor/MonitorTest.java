@@ -151,6 +151,19 @@ class MonitorTest {
     }
 
     @Test
+    void awaitHandedOverReturnsOnceEverySinkHasWhatWasRecordedBefore() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            int before = seen.size();
+            controller.handle(MessageType.GET_VALUE.code(), 2, 0);
+            assertThat(monitor.awaitHandedOver(Duration.ofSeconds(5))).isTrue();
+            assertThat(seen.size()).as("round %d", round).isGreaterThan(before);
+        }
+        Monitor idle = new Monitor(); // never started
+        assertThat(idle.awaitHandedOver(Duration.ofMillis(20))).isFalse();
+        idle.close();
+    }
+
+    @Test
     void theJsonFormNamesEveryField() throws Exception {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
