@@ -410,7 +410,8 @@
     r.masked.hidden = v.irqType === 'none';
     r.masked.textContent = v.masked ? 'masked' : 'unmasked';
     r.latched.hidden = !v.latched;
-    r.counters.textContent = `${v.requests} req · ${v.errors} err · ${v.edges} edges · ${v.interrupts} irq`;
+    r.counters.replaceChildren(h('span', {text: `${v.requests} req · ${v.errors} err`}),
+        h('span', {text: `${v.edges} edges · ${v.interrupts} irq`}));
     r.counters.title = `${v.requests} guest requests named the line, ${v.errors} refused; ${v.edges} edges `
       + `reached the device, ${v.interrupts} interrupts went to the guest`;
 
