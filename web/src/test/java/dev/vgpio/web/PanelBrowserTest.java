@@ -181,16 +181,21 @@ class PanelBrowserTest {
         assertThat(edge(button)).isEqualTo(EdgeEvent.Type.RISING);
         assertThat(button.getValue(1)).isEqualTo(1);
 
-        // a square wave runs until stopped, while the guest blinks LED: the waveforms for the screenshot
+        // a square wave runs until stopped and a burst ends, while the guest blinks LED: waveforms to see
         LineRequest reset = guest.requestLines(LineSettings.input(IrqType.EDGE_BOTH), 2);
         control("gpio0", 2, "square").click();
         within(ONE_SECOND, "RESET runs a square wave", d -> "square".equals(attr(row("gpio0", 2), "data-stimulus")));
         assertThat(monitor.stimuli().running(monitor.device("gpio0"), 2)).isPresent();
         assertThat(control("gpio0", 2, "switch").isEnabled()).as("a running stimulus blocks the switch").isFalse();
+        control("gpio0", 3, "toggle").click(); // a burst of 10 toggles every 100 ms on the released MOTOR
+        within(ONE_SECOND, "MOTOR runs a burst", d -> "toggle".equals(attr(row("gpio0", 3), "data-stimulus")));
         for (int i = 0; i < 8; i++) {
             led.setValue(0, i % 2);
             Thread.sleep(250);
         }
+        within(ONE_SECOND, "the burst ended by itself", d -> "".equals(attr(row("gpio0", 3), "data-stimulus"))
+                && control("gpio0", 3, "toggle").getText().equals("Burst"));
+        assertThat(board.drivenLevel(3)).as("10 toggles: back where it was").isZero();
         within(ONE_SECOND, "LED shows its last level", d -> "1".equals(attr(row("gpio0", 0), "data-level")));
         int edges = 0;
         while (reset.readEvent(Duration.ZERO) != null) {
