@@ -7,8 +7,6 @@
   const WINDOW_MS = 10_000; // the waveform shows the last 10 s
   const MAX_POINTS = 20_000; // per line: a fast square wave is thinned to this many level changes
   const LOG_SIZE = 50;
-  const POLL_MS = 300; // how often a running stimulus is asked whether it ended (line events do not say)
-  const RECONCILE_MS = 5_000; // how often stimuli started elsewhere (another tab, the CLI) are looked for
   const DIRECTIONS = ['none', 'out', 'in'];
   const IRQ_TYPES = {0: 'none', 1: 'edge-rising', 2: 'edge-falling', 3: 'edge-both', 4: 'level-high', 8: 'level-low'};
   const STIMULUS_NAMES = {pulse: 'pulse', toggle: 'toggle burst', square: 'square wave'};
@@ -191,7 +189,7 @@
             break;
           }
           const {t, device, kind, ...view} = e;
-          view.stimulus = v.stimulus; // line events do not carry it
+          view.stimulus = v.stimulus; // its own event says when it starts and ends
           dev.lines[e.line] = view;
           record(dev, e.line, t, view);
           dirtyRows.add(dev.rows[e.line]);
@@ -217,6 +215,11 @@
           if (v && e.valid) {
             v.interrupts++;
             dirtyRows.add(dev.rows[e.line]);
+          }
+          break;
+        case 'stimulus': // started or ended, here or anywhere (another page, the command line)
+          if (v) {
+            setStimulus(dev, e.line, e.stimulus);
           }
           break;
         case 'reset':
@@ -465,19 +468,16 @@
       if (action === 'switch') {
         await api('PUT', `${path}/level`, {level: v.level ? 0 : 1});
       } else if (stop) {
-        await api('DELETE', `${path}/stimulus`);
-        setStimulus(dev, i, null);
+        await api('DELETE', `${path}/stimulus`); // the stream's stimulus event says it ended
       } else {
         const body = action === 'press' ? {kind: 'pulse', widthUs: micros(s.pulseMs)}
           : action === 'toggle' ? {kind: 'toggle', count: Math.round(s.toggleCount), intervalUs: micros(s.toggleMs)}
             : {kind: 'square', periodUs: micros(s.squareMs), cycles: 0};
-        const view = await api('POST', `${path}/stimulus`, body);
-        setStimulus(dev, i, view.stimulus);
+        // the stream's stimulus events say when it starts and ends (a short pulse may end before this answer)
+        await api('POST', `${path}/stimulus`, body);
       }
     } catch (e) {
-      if (stop && e.status === 404) {
-        setStimulus(dev, i, null); // it had ended by itself
-      } else {
+      if (!(stop && e.status === 404)) { // a 404 on stop: it had ended by itself, and its event says so
         showError(`${dev.name} ${r.label}: ${e.message}`);
       }
     } finally {
@@ -491,66 +491,9 @@
   function setStimulus(dev, i, kind) {
     const v = dev.lines[i];
     v.stimulus = kind;
-    dev.rows[i].stimulusSeq = (dev.rows[i].stimulusSeq || 0) + 1;
     dirtyRows.add(dev.rows[i]);
   }
 
-  /** Asks the server whether the line's stimulus still runs, unless the panel changed it meanwhile. */
-  async function refreshStimulus(dev, i) {
-    const r = dev.rows[i];
-    if (r.polling) {
-      return;
-    }
-    r.polling = true;
-    const seq = r.stimulusSeq;
-    try {
-      const view = await api('GET', linePath(dev.name, i));
-      if (r.stimulusSeq === seq && devices.get(dev.name) === dev && dev.lines[i].stimulus !== view.stimulus) {
-        setStimulus(dev, i, view.stimulus);
-      }
-    } catch (e) {
-      // the stream's status says whether the server is there
-    } finally {
-      r.polling = false;
-    }
-  }
-
-  setInterval(() => {
-    if (!socket) {
-      return;
-    }
-    for (const dev of devices.values()) {
-      dev.lines.forEach((v, i) => v.stimulus && refreshStimulus(dev, i));
-    }
-  }, POLL_MS);
-
-  /** Looks for stimuli started elsewhere (another page, the command line): line events do not tell. */
-  async function reconcile() {
-    if (!socket) {
-      return;
-    }
-    const before = new Map([...devices.values()].map((d) => [d, d.rows.map((r) => r.stimulusSeq)]));
-    let all;
-    try {
-      all = await api('GET', '/api/devices');
-    } catch (e) {
-      return;
-    }
-    for (const json of all) {
-      const dev = devices.get(json.name);
-      const seqs = before.get(dev);
-      if (!seqs) {
-        continue;
-      }
-      json.lines.forEach((view, i) => {
-        if (i < dev.lines.length && dev.rows[i].stimulusSeq === seqs[i] && dev.lines[i].stimulus !== view.stimulus) {
-          setStimulus(dev, i, view.stimulus);
-        }
-      });
-    }
-  }
-
-  setInterval(reconcile, RECONCILE_MS);
 
   // ---- drawing: rows and logs as they change, waveforms about 30 times a second
 

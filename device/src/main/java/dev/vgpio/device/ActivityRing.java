@@ -35,6 +35,8 @@ public final class ActivityRing {
     public static final byte RESET = 6;
     /** The front end went away: the interrupt buffers it held are gone with it (lines keep their state). */
     public static final byte DETACHED = 7;
+    /** A host stimulus started on a line (the value is its kind's code, from 1) or ended (value 0). */
+    public static final byte STIMULUS = 8;
 
     /** State bits of a record: the line's direction code (2 bits), then these. */
     public static final int STATE_DIRECTION_MASK = 0b11;

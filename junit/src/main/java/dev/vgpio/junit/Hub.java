@@ -186,6 +186,7 @@ final class Hub implements ActivitySink {
             case Activity.Edge e -> e.line();
             case Activity.Driven d -> d.line();
             case Activity.LineChanged c -> c.line().offset();
+            case Activity.StimulusChanged c -> c.line();
             case Activity.Reset r -> -1;
             case Activity.Detached d -> -1;
             case Activity.Dropped d -> -1;

@@ -48,6 +48,15 @@ public sealed interface Activity {
     record Detached(long nanos, String device) implements Activity {
     }
 
+    /**
+     * A stimulus of the host started on a line, or ended (by itself, stopped, or because the line could no longer
+     * be driven).
+     *
+     * @param stimulus the kind that started ({@code pulse}, {@code toggle}, {@code square}), or null when it ended
+     */
+    record StimulusChanged(long nanos, String device, int line, String name, String stimulus) implements Activity {
+    }
+
     /** A line's view changed (direction, level, driver or interrupt state); {@code line} is the new view. */
     record LineChanged(long nanos, String device, LineView line) implements Activity {
     }

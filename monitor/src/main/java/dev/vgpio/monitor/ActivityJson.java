@@ -41,6 +41,7 @@ public final class ActivityJson {
             case Activity.Driven d -> "driven";
             case Activity.Reset r -> "reset";
             case Activity.Detached d -> "detached";
+            case Activity.StimulusChanged c -> "stimulus";
             case Activity.LineChanged c -> "line";
             case Activity.Dropped d -> "dropped";
         };
@@ -48,7 +49,7 @@ public final class ActivityJson {
 
     /** Every {@link #kind}, in the order the docs list them. */
     public static final java.util.List<String> KINDS = java.util.List.of("request", "interrupt", "unmask", "edge",
-            "driven", "reset", "detached", "line", "dropped");
+            "driven", "reset", "detached", "stimulus", "line", "dropped");
 
     /** Writes {@code v}'s fields into the object {@code g} has open. */
     public static void fields(JsonGenerator g, LineView v) throws IOException {
@@ -112,6 +113,14 @@ public final class ActivityJson {
                 g.writeNumberField("enabled", r.enabled());
             }
             case Activity.Detached d -> g.writeStringField("kind", "detached");
+            case Activity.StimulusChanged c -> {
+                kind(g, "stimulus", c.line(), c.name());
+                if (c.stimulus() == null) {
+                    g.writeNullField("stimulus");
+                } else {
+                    g.writeStringField("stimulus", c.stimulus());
+                }
+            }
             case Activity.LineChanged c -> {
                 g.writeStringField("kind", "line");
                 fields(g, c.line());

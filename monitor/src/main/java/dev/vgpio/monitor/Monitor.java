@@ -25,8 +25,9 @@ public final class Monitor implements AutoCloseable {
     private final List<WatchedDevice> devices = new CopyOnWriteArrayList<>();
     private final List<ActivitySink> sinks = new CopyOnWriteArrayList<>();
     private final Stimuli stimuli = new Stimuli();
+    private final java.util.Queue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
-    private Thread thread;
+    private volatile Thread thread;
     /** How many passes found every ring empty; guarded by itself as a monitor for {@link #awaitHandedOver}. */
     private final long[] emptyPasses = new long[1];
 
@@ -88,8 +89,31 @@ public final class Monitor implements AutoCloseable {
 
     private void run() {
         while (!stopping) {
-            if (pass() == 0) {
+            runTasks();
+            if (pass() == 0 && tasks.isEmpty()) {
                 LockSupport.parkNanos(IDLE_NANOS);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the monitor's thread between two passes: where the line views and what the sinks have
+     * been handed agree (a new watcher's snapshot taken there misses nothing and repeats nothing). Soon, not at once.
+     */
+    public void execute(Runnable task) {
+        tasks.add(task);
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void runTasks() {
+        for (Runnable task; (task = tasks.poll()) != null; ) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("a task on the monitor's thread failed: {}", e.toString());
             }
         }
     }

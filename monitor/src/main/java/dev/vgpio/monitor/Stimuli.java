@@ -68,14 +68,21 @@ public final class Stimuli implements AutoCloseable {
                     future = scheduler.schedule(this, start + offsetOf(step) - System.nanoTime(),
                             TimeUnit.NANOSECONDS);
                 } else {
-                    running.remove(key, this);
+                    end();
                 }
             } catch (DriveException e) {
-                running.remove(key, this);
+                end();
                 LOG.info("{} on {} stopped: {}", stimulus.kind(), key.device.describe(key.line), e.getMessage());
             } catch (RuntimeException e) {
-                running.remove(key, this);
+                end();
                 LOG.warn("{} on {} failed: {}", stimulus.kind(), key.device.describe(key.line), e.toString());
+            }
+        }
+
+        /** It ended by itself: no longer running, and its watchers are told. */
+        private void end() {
+            if (running.remove(key, this)) {
+                key.device.recordStimulus(key.line, 0);
             }
         }
 
@@ -128,6 +135,7 @@ public final class Stimuli implements AutoCloseable {
             throw new DriveException(DriveException.Reason.BUSY, "a " + before.stimulus.kind() + " already drives "
                     + device.describe(line) + "; stop it first");
         }
+        device.recordStimulus(line, stimulus.code());
         r.future = scheduler.schedule(r, 0, TimeUnit.NANOSECONDS);
     }
 
@@ -144,6 +152,7 @@ public final class Stimuli implements AutoCloseable {
             return false;
         }
         r.cancel();
+        device.recordStimulus(line, 0);
         return true;
     }
 

@@ -12,6 +12,25 @@ public sealed interface Stimulus {
     /** Its name in the API: {@code pulse}, {@code toggle} or {@code square}. */
     String kind();
 
+    /** Its code in an activity record: 1 pulse, 2 toggle, 3 square. */
+    default int code() {
+        return switch (this) {
+            case Pulse p -> 1;
+            case Toggles t -> 2;
+            case Square s -> 3;
+        };
+    }
+
+    /** The kind with code {@code code}, or null for 0 (none) or an unknown code. */
+    static String kindOf(int code) {
+        return switch (code) {
+            case 1 -> "pulse";
+            case 2 -> "toggle";
+            case 3 -> "square";
+            default -> null;
+        };
+    }
+
     /**
      * The line driven to the opposite of its level for {@code width}, then back: a button press.
      *

@@ -232,6 +232,11 @@ public final class WatchedDevice {
         }
     }
 
+    /** Records that a stimulus of kind {@code code} ({@link Stimulus#code}, 0: none) started or ended on a line. */
+    void recordStimulus(int offset, int code) {
+        ring.write(ActivityRing.STIMULUS, offset, 0, code, 0, 0, 0);
+    }
+
     /** The host's control of this device's simulated lines, by their offsets on {@link #simOffset}. */
     HostControl control() {
         return control;
@@ -379,6 +384,8 @@ public final class WatchedDevice {
                 }
                 out.accept(new Activity.Detached(t, name));
             }
+            case ActivityRing.STIMULUS -> out.accept(new Activity.StimulusChanged(t, name, line, lineName,
+                    Stimulus.kindOf(r.value())));
             default -> { // a kind this monitor does not know: nothing to show
             }
         }

@@ -105,6 +105,9 @@ class MonitorTest {
                 .extracting(e -> ((DriveException) e).reason()).isEqualTo(DriveException.Reason.BUSY);
         await().until(() -> monitor.stimuli().running(device, 1).isEmpty());
         await().until(() -> seen(Activity.Driven.class).size() == 2);
+        await().until(() -> seen(Activity.StimulusChanged.class).size() == 2);
+        assertThat(seen(Activity.StimulusChanged.class)).extracting(Activity.StimulusChanged::stimulus)
+                .as("started, then ended by itself").containsExactly("pulse", null);
         assertThat(seen(Activity.Driven.class)).extracting(Activity.Driven::level).containsExactly(1, 0);
         List<Activity.Driven> pulse = seen(Activity.Driven.class);
         assertThat(pulse.get(1).nanos() - pulse.get(0).nanos()).as("the pulse's width")

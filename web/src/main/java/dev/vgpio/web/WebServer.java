@@ -100,8 +100,10 @@ public final class WebServer implements AutoCloseable {
             config.routes.ws("/api/events", ws -> {
                 ws.onConnect(ctx -> {
                     ctx.session.setIdleTimeout(java.time.Duration.ZERO);
-                    stream.subscribe(ctx.session, filter(ctx.queryParam("kinds"), ctx.queryParam("devices")),
-                            snapshot());
+                    EventStream.Filter filter = filter(ctx.queryParam("kinds"), ctx.queryParam("devices"));
+                    // on the monitor's thread, between two passes: the snapshot and the first batch after it
+                    // neither overlap nor leave a gap
+                    monitor.execute(() -> stream.subscribe(ctx.session, filter, snapshot()));
                 });
                 ws.onClose(ctx -> stream.unsubscribe(ctx.session));
                 ws.onError(ctx -> stream.unsubscribe(ctx.session));
