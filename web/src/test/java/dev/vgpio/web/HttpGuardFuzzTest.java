@@ -36,7 +36,8 @@ import org.junit.jupiter.api.BeforeAll;
  * ({@link WatchedDevice#resolve}). The input is UTF-8 text, one {@code field: value} a line: {@code bench}
  * ({@code open}, the default, or {@code token}), {@code method}, {@code path}, {@code query}, {@code host},
  * {@code origin}, {@code content-type}, {@code authorization}, {@code cookie} and {@code body}, and {@code line},
- * a line as a path names it, resolved directly; a header whose line is absent is not sent. In every value {@code {port}} stands for the bench's port and {@code {token}} for its token.
+ * a line as a path names it, resolved directly; a header whose line is absent is not sent. In every value
+ * {@code {port}} stands for the bench's port and {@code {token}} for its token.
  * The seeds are such text files: what the panel, curl and hostile pages send.
  *
  * <p>Invariants, for {@code check} called directly (the fields as they are, against both servers' guards and a

@@ -14,7 +14,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -186,7 +185,8 @@ class OpenApiTest {
                             pendingAndUnserved.add(route);
                         }
                     } else if (!routed) {
-                        wrong.add(route + " is documented but the server does not answer it: " + firstLine(answer.text()));
+                        wrong.add(route + " is documented but the server does not answer it: "
+                                + firstLine(answer.text()));
                     }
                 } else if (routed) {
                     wrong.add(route + " is not documented but the server answers it: " + firstLine(answer.text()));
@@ -321,11 +321,7 @@ class OpenApiTest {
     }
 
     private static List<Map.Entry<String, JsonNode>> fields(JsonNode object) {
-        List<Map.Entry<String, JsonNode>> all = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
-            all.add(it.next());
-        }
-        return all;
+        return new ArrayList<>(object.properties());
     }
 
     private static List<JsonNode> concat(JsonNode a, JsonNode b) {
