@@ -76,6 +76,10 @@ public sealed interface Stimulus {
             if (cycles < 0 || cycles > 1_000_000) {
                 throw new IllegalArgumentException("cycles must be 0 (until stopped) to 1000000, not " + cycles);
             }
+            if (period.compareTo(MIN_STEP.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("period must be at least " + MIN_STEP.toNanos() / 500 + " us (each"
+                        + " half at least " + MIN_STEP.toNanos() / 1000 + " us), not " + period.toNanos() / 1000 + " us");
+            }
             check(period.dividedBy(2), "half period");
             if (cycles > 0) {
                 checkLength(period.multipliedBy(cycles));

@@ -121,7 +121,8 @@ class MonitorTest {
         await().until(() -> seen(Activity.Driven.class).stream().filter(d -> d.line() == 1).count() >= 6);
         assertThat(monitor.stimuli().stop(device, 1)).isTrue();
         assertThat(monitor.stimuli().stop(device, 1)).isFalse();
-        assertThatThrownBy(() -> new Stimulus.Square(Duration.ofNanos(1000), 1)).hasMessageContaining("half period");
+        assertThatThrownBy(() -> new Stimulus.Square(Duration.ofNanos(199_000), 1))
+                .hasMessage("period must be at least 200 us (each half at least 100 us), not 199 us");
         assertThatThrownBy(() -> new Stimulus.Toggles(0, Duration.ofMillis(1))).hasMessageContaining("count");
         assertThatThrownBy(() -> new Stimulus.Toggles(1000, Duration.ofMinutes(1))).hasMessageContaining("last");
     }

@@ -35,7 +35,7 @@ public final class ApiRequests {
     /** The body as one JSON object. */
     static ObjectNode object(byte[] body) throws BadRequest {
         if (body.length > MAX_BODY) {
-            throw new BadRequest(413, "the body has " + body.length + " bytes; the API reads at most " + MAX_BODY);
+            throw new BadRequest(413, "TOO_LARGE", "the body has " + body.length + " bytes; the API reads at most " + MAX_BODY);
         }
         JsonNode node;
         try {
@@ -107,8 +107,9 @@ public final class ApiRequests {
         for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!known.contains(f)) {
-                throw new BadRequest("unknown field \"" + f + "\": this request takes " + String.join(", ",
-                        known.stream().map(k -> "\"" + k + "\"").toList()));
+                throw new BadRequest("unknown field \"" + f + "\": " + (known.isEmpty() ? "this request takes no"
+                        + " fields: send {}" : "this request takes " + String.join(", ",
+                        known.stream().map(k -> "\"" + k + "\"").toList())));
             }
         }
     }

@@ -27,8 +27,8 @@ public final class HttpGuard {
     private final Set<String> hosts;
     private final byte[] token;
 
-    /** A refusal: the HTTP status and what to tell the client. */
-    public record Refusal(int status, String message) {
+    /** A refusal: the HTTP status, the reason a program can test, and what to tell the client. */
+    public record Refusal(int status, String reason, String message) {
     }
 
     /**
@@ -100,30 +100,48 @@ public final class HttpGuard {
     public Refusal check(String method, String host, String origin, String contentType, String bearer,
             String cookie, boolean changesState) {
         if (host == null || !hosts.contains(host.toLowerCase(Locale.ROOT))) {
-            return new Refusal(421, "Host " + (host == null ? "(none)" : "'" + host + "'") + " is not this"
+            return new Refusal(421, "FOREIGN_HOST", "Host " + (host == null ? "(none)" : "'" + host + "'") + " is not this"
                     + " server's: use one of " + String.join(", ", hosts));
         }
         if (origin != null && !origin.equals("null") && !isOwnOrigin(origin)) {
-            return new Refusal(403, "requests from the page at " + origin + " are refused: only this server's own"
+            return new Refusal(403, "FOREIGN_ORIGIN", "requests from the page at " + origin + " are refused: only this server's own"
                     + " pages may use its API");
         }
         if (origin != null && origin.equals("null")) {
-            return new Refusal(403, "requests from an opaque origin (a sandboxed page, a file) are refused");
+            return new Refusal(403, "FOREIGN_ORIGIN", "requests from an opaque origin (a sandboxed page, a file) are refused");
         }
         if (token != null && !matches(bearer) && !matches(cookie)) {
-            return new Refusal(401, "this server needs its token: send 'Authorization: Bearer <token>' (the"
+            return new Refusal(401, "TOKEN_REQUIRED", "this server needs its token: send 'Authorization: Bearer <token>' (the"
                     + " --http-token-file's content), or open the panel once at /?token=<token>");
         }
         if (changesState) {
             if (!method.equals("POST") && !method.equals("PUT") && !method.equals("DELETE")) {
-                return new Refusal(405, method + " cannot change anything here: use POST, PUT or DELETE");
+                return new Refusal(405, "METHOD_NOT_ALLOWED", method + " cannot change anything here: use POST, PUT or DELETE");
             }
-            if (!method.equals("DELETE") && (contentType == null
-                    || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json"))) {
-                return new Refusal(415, "send the body as JSON, with 'Content-Type: application/json'");
+            if (!method.equals("DELETE") && !isJson(contentType)) {
+                return new Refusal(415, "NOT_JSON", "send the body as JSON, with 'Content-Type: application/json'");
             }
         }
         return null;
+    }
+
+    /** Whether a Content-Type is {@code application/json}, with parameters or none. */
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip();
+        return type.equalsIgnoreCase("application/json");
+    }
+
+    /** The token of an {@code Authorization: Bearer} header (the scheme in any case), or null. */
+    public static String bearer(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String a = authorization.strip();
+        return a.regionMatches(true, 0, "Bearer ", 0, 7) ? a.substring(7).strip() : null;
     }
 
     private boolean isOwnOrigin(String origin) {

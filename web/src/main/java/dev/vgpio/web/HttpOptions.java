@@ -20,6 +20,8 @@ import java.nio.file.Path;
 public record HttpOptions(String host, int port, String token) {
     /** The fewest characters a token may have. */
     public static final int MIN_TOKEN = 16;
+    /** The characters a token may have: base64's and URL-safe base64's. */
+    static final String TOKEN_CHARACTERS = "[A-Za-z0-9._~+/=-]+";
 
     public HttpOptions {
         if (port < 0 || port > 65535) {
@@ -92,10 +94,11 @@ public record HttpOptions(String host, int port, String token) {
         } catch (NoSuchFileException e) {
             throw new IOException("--http-token-file " + file + ": no such file");
         }
-        if (token.length() < MIN_TOKEN || !token.matches("[\\x21-\\x7e]+")) {
+        if (token.length() < MIN_TOKEN || !token.matches(TOKEN_CHARACTERS)) {
             throw new IllegalArgumentException("--http-token-file " + file + ": the token must be at least "
-                    + MIN_TOKEN + " printable characters with no spaces (for example: head -c 24 /dev/urandom |"
-                    + " base64 > " + file + ")");
+                    + MIN_TOKEN + " characters of A-Z a-z 0-9 . _ ~ + / = - (which a header, a cookie and a link"
+                    + " all carry as they are), for example: head -c 24 /dev/urandom | base64 -w0 | tr +/ -_ > "
+                    + file);
         }
         return token;
     }

@@ -92,11 +92,17 @@ public final class WebServer implements AutoCloseable {
             config.routes.get("/api/openapi.json", ctx -> {
                 try (var in = WebServer.class.getResourceAsStream("/openapi.json")) {
                     if (in == null) {
-                        throw new BadRequest(404, "this build has no OpenAPI document");
+                        throw new BadRequest(404, "NOT_FOUND", "this build has no OpenAPI document");
                     }
                     ctx.contentType("application/json").result(in.readAllBytes());
                 }
             });
+            config.routes.get("/api/events", ctx -> {
+                throw new BadRequest(426, "WEBSOCKET", "/api/events is a WebSocket: connect to ws://" + ctx.host()
+                        + "/api/events (for example with 'vgpio events')");
+            });
+            config.routes.wsBeforeUpgrade("/api/events", ctx -> filter(ctx.queryParam("kinds"),
+                    ctx.queryParam("devices")));
             config.routes.ws("/api/events", ws -> {
                 ws.onConnect(ctx -> {
                     ctx.session.setIdleTimeout(java.time.Duration.ZERO);
@@ -108,7 +114,7 @@ public final class WebServer implements AutoCloseable {
                 ws.onClose(ctx -> stream.unsubscribe(ctx.session));
                 ws.onError(ctx -> stream.unsubscribe(ctx.session));
             });
-            config.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), "BAD_REQUEST"));
+            config.routes.exception(BadRequest.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.reason()));
             config.routes.exception(DriveException.class, (e, ctx) -> error(ctx, switch (e.reason()) {
                 case NO_SUCH_LINE -> 404;
                 case INVALID -> 400;
@@ -118,14 +124,12 @@ public final class WebServer implements AutoCloseable {
                 LOG.warn("HTTP {} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "the server failed: " + e, "INTERNAL");
             });
-            config.routes.error(404, ctx -> {
-                if (!ctx.res().isCommitted() && !"application/json".equals(ctx.res().getContentType())) {
-                    error(ctx, 404, "nothing at " + ctx.path() + "; the API is under /api (GET /api lists it)",
-                            "NOT_FOUND");
-                }
-            });
-            config.routes.error(405, ctx -> error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path(),
-                    "METHOD_NOT_ALLOWED"));
+            config.routes.error(404, ctx -> unlessAnswered(ctx, 404, "nothing at " + ctx.path() + "; the API is"
+                    + " under /api (GET /api lists it)", "NOT_FOUND"));
+            config.routes.error(405, ctx -> unlessAnswered(ctx, 405, ctx.method() + " is not allowed on "
+                    + ctx.path(), "METHOD_NOT_ALLOWED"));
+            config.routes.error(413, ctx -> unlessAnswered(ctx, 413, "the body is too large: the API reads at most "
+                    + ApiRequests.MAX_BODY + " bytes", "TOO_LARGE"));
         });
         this.streamSink = monitor.addSink(stream);
     }
@@ -170,29 +174,89 @@ public final class WebServer implements AutoCloseable {
         return stream.subscribers();
     }
 
+    /**
+     * The guard, before every request and WebSocket upgrade. It reads the raw headers and query string only (a
+     * request's own charset may be malformed), and takes anything it cannot read for a malformed request.
+     */
     private void check(Context ctx) throws BadRequest {
         HttpGuard g = guard.get();
         if (g == null) {
-            throw new BadRequest(503, "the server is starting");
+            throw new BadRequest(503, "STARTING", "the server is starting");
         }
         String method = ctx.method().name();
-        String auth = ctx.header("Authorization");
-        String bearer = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
-        String login = ctx.queryParam("token");
+        String host;
+        String cookie;
+        String query;
+        try {
+            host = ctx.header("Host");
+            cookie = cookie(ctx.header("Cookie"));
+            query = ctx.req().getQueryString();
+        } catch (RuntimeException e) {
+            throw new BadRequest(400, "MALFORMED", "the request's headers cannot be read: " + e.getMessage());
+        }
+        String origin = ctx.header("Origin");
+        String login = queryValue(query, "token");
         if (login != null && ctx.method() == HandlerType.GET && g.matches(login)
-                && g.check(method, ctx.host(), ctx.header("Origin"), null, login, null, false) == null) {
+                && g.check(method, host, origin, null, login, null, false) == null) {
             // the panel's login link: the token goes into a cookie only this site's requests carry
             ctx.header("Set-Cookie", HttpGuard.COOKIE + "=" + login + "; Path=/; HttpOnly; SameSite=Strict");
-            ctx.redirect(ctx.path(), HttpStatus.SEE_OTHER);
+            String rest = withoutToken(query);
+            ctx.redirect(ctx.path() + (rest.isEmpty() ? "" : "?" + rest), HttpStatus.SEE_OTHER);
             ctx.skipRemainingHandlers();
             return;
         }
         boolean changes = !(ctx.method() == HandlerType.GET || ctx.method() == HandlerType.HEAD
                 || ctx.method() == HandlerType.OPTIONS);
-        HttpGuard.Refusal r = g.check(method, ctx.host(), ctx.header("Origin"), ctx.contentType(), bearer,
-                ctx.cookie(HttpGuard.COOKIE), changes);
+        HttpGuard.Refusal r = g.check(method, host, origin, ctx.header("Content-Type"),
+                HttpGuard.bearer(ctx.header("Authorization")), cookie, changes);
         if (r != null) {
-            throw new BadRequest(r.status(), r.message());
+            throw new BadRequest(r.status(), r.reason(), r.message());
+        }
+    }
+
+    /** The value of the token cookie in a {@code Cookie} header, or null. */
+    static String cookie(String header) {
+        if (header == null) {
+            return null;
+        }
+        for (String part : header.split(";")) {
+            String p = part.strip();
+            if (p.startsWith(HttpGuard.COOKIE + "=")) {
+                return p.substring(HttpGuard.COOKIE.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The value of {@code name} in a raw query string, percent-decoded as UTF-8 but with {@code +} kept (a base64
+     * token has it), or null.
+     */
+    static String queryValue(String query, String name) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith(name + "=")) {
+                try {
+                    return java.net.URLDecoder.decode(pair.substring(name.length() + 1).replace("+", "%2B"),
+                            java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String withoutToken(String query) {
+        return String.join("&", Arrays.stream(query.split("&")).filter(p -> !p.startsWith("token=")).toList());
+    }
+
+    private static void unlessAnswered(Context ctx, int status, String message, String reason) {
+        String type = ctx.res().getContentType();
+        if (!ctx.res().isCommitted() && (type == null || !type.startsWith("application/json"))) {
+            error(ctx, status, message, reason);
         }
     }
 
@@ -227,6 +291,7 @@ public final class WebServer implements AutoCloseable {
                     + "line " + line + " of " + d.name() + "; stop it first (DELETE .../stimulus)");
         }
         d.drive(line, level);
+        monitor.awaitHandedOver(java.time.Duration.ofSeconds(1)); // so that the view answered has the new level
         json(ctx, 200, g -> writeLine(g, d, d.line(line)));
     }
 
@@ -243,7 +308,7 @@ public final class WebServer implements AutoCloseable {
         int line = line(ctx, d);
         Optional<Stimulus> running = monitor.stimuli().running(d, line);
         if (running.isEmpty() || !monitor.stimuli().stop(d, line)) {
-            throw new BadRequest(404, "no stimulus runs on line " + line + " of " + d.name());
+            throw new BadRequest(404, "NO_STIMULUS", "no stimulus runs on line " + line + " of " + d.name());
         }
         json(ctx, 200, g -> {
             g.writeStartObject();
@@ -277,7 +342,7 @@ public final class WebServer implements AutoCloseable {
         synchronized (traceLock) {
             r = recording;
             if (r == null || !r.recording()) {
-                throw new BadRequest(404, "no recording runs: start one with POST /api/trace");
+                throw new BadRequest(404, "NO_RECORDING", "no recording runs: start one with POST /api/trace");
             }
             recordingSink.close(); // removes it from the monitor and stops it; it stays for export
         }
@@ -292,7 +357,7 @@ public final class WebServer implements AutoCloseable {
     private void exportTrace(Context ctx) throws Exception {
         Recording r = recording;
         if (r == null) {
-            throw new BadRequest(404, "there is no recording: start one with POST /api/trace");
+            throw new BadRequest(404, "NO_RECORDING", "there is no recording: start one with POST /api/trace");
         }
         Format format;
         try {
@@ -312,7 +377,7 @@ public final class WebServer implements AutoCloseable {
         String name = ctx.pathParam("device");
         WatchedDevice d = monitor.device(name);
         if (d == null) {
-            throw new BadRequest(404, "no device named \"" + name + "\" (devices: " + String.join(", ",
+            throw new BadRequest(404, "NO_SUCH_DEVICE", "no device named \"" + name + "\" (devices: " + String.join(", ",
                     monitor.devices().stream().map(WatchedDevice::name).toList()) + ")");
         }
         return d;
@@ -322,8 +387,27 @@ public final class WebServer implements AutoCloseable {
         return d.resolve(ctx.pathParam("line"));
     }
 
-    private static EventStream.Filter filter(String kinds, String devices) {
-        return new EventStream.Filter(set(kinds), set(devices));
+    /**
+     * The stream filter of {@code ?kinds=...&devices=...}.
+     *
+     * @throws BadRequest naming a kind or device that does not exist
+     */
+    private EventStream.Filter filter(String kinds, String devices) throws BadRequest {
+        Set<String> k = set(kinds);
+        Set<String> d = set(devices);
+        for (String kind : k == null ? Set.<String>of() : k) {
+            if (!ActivityJson.KINDS.contains(kind)) {
+                throw new BadRequest(400, "BAD_FILTER", "no event kind \"" + kind + "\": the kinds are "
+                        + String.join(", ", ActivityJson.KINDS));
+            }
+        }
+        for (String name : d == null ? Set.<String>of() : d) {
+            if (monitor.device(name) == null) {
+                throw new BadRequest(400, "BAD_FILTER", "no device named \"" + name + "\" (devices: "
+                        + String.join(", ", monitor.devices().stream().map(WatchedDevice::name).toList()) + ")");
+            }
+        }
+        return new EventStream.Filter(k, d);
     }
 
     private static Set<String> set(String csv) {

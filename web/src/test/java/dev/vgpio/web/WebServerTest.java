@@ -98,6 +98,16 @@ class WebServerTest {
         }
     }
 
+    /** The status line of the answer to a request written by hand (for one that keeps the connection open). */
+    private String statusLine(String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            s.setSoTimeout(5000);
+            return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
     @Test
     void listsDevicesAndLines() throws Exception {
         serve(null);
@@ -185,12 +195,63 @@ class WebServerTest {
             HttpResponse<String> r = send(b.method(), b.path(), b.body(), b.type());
             assertThat(r.statusCode()).as("%s %s %s: %s", b.method(), b.path(), b.body(), r.body())
                     .isEqualTo(b.status());
-            if (b.status() != 413) {
-                assertThat(json(r).get("error").asText()).as(b.toString()).contains(b.says());
-            }
+            assertThat(json(r).get("error").asText()).as(b.toString()).contains(b.says());
         }
         for (int i = 0; i < 3; i++) {
             assertThat(chip.drivenLevel(i)).as("line %d unchanged", i).isZero();
+        }
+    }
+
+    @Test
+    void eachRefusalHasAReasonAProgramCanTest() throws Exception {
+        serve(null);
+        assertThat(json(get("/api/devices/gpio9")).get("reason").asText()).isEqualTo("NO_SUCH_DEVICE");
+        assertThat(json(get("/api/devices/gpio0/lines/9")).get("reason").asText()).isEqualTo("NO_SUCH_LINE");
+        assertThat(json(send("DELETE", "/api/devices/gpio0/lines/1/stimulus", null, null)).get("reason").asText())
+                .isEqualTo("NO_STIMULUS");
+        assertThat(json(get("/api/trace")).get("reason").asText()).isEqualTo("NO_RECORDING");
+        HttpResponse<String> notJson = send("PUT", "/api/devices/gpio0/lines/1/level", "{\"level\": 1}",
+                "application/jsonx");
+        assertThat(notJson.statusCode()).isEqualTo(415);
+        assertThat(json(notJson).get("reason").asText()).isEqualTo("NOT_JSON");
+        HttpResponse<String> big = send("PUT", "/api/devices/gpio0/lines/1/level", "{\"level\": 1, \"p\": \""
+                + "x".repeat(20_000) + "\"}", "application/json");
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(json(big).get("reason").asText()).isEqualTo("TOO_LARGE");
+        HttpResponse<String> plain = get("/api/events");
+        assertThat(plain.statusCode()).isEqualTo(426);
+        assertThat(json(plain).get("error").asText()).contains("is a WebSocket");
+        HttpResponse<String> trace = send("POST", "/api/trace", "{\"x\": 1}", "application/json");
+        assertThat(json(trace).get("error").asText()).isEqualTo("unknown field \"x\": this request takes no"
+                + " fields: send {}");
+    }
+
+    @Test
+    void aMalformedCharsetOrAnUnknownStreamFilterIsA4xxNotA500() throws Exception {
+        serve(null);
+        String bogus = raw("GET /api HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nContent-Type:"
+                + " application/json; charset=bogus\r\nConnection: close\r\n\r\n");
+        assertThat(bogus).startsWith("HTTP/1.1 200");
+        String empty = raw("PUT /api/devices/gpio0/lines/1/level?x=1 HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                + "\r\nContent-Type: application/json; charset\r\nContent-Length: 11\r\nConnection: close"
+                + "\r\n\r\n{\"level\":1}");
+        assertThat(empty).doesNotStartWith("HTTP/1.1 500");
+        String foreign = raw("GET /api HTTP/1.1\r\nHost: evil.example\r\nContent-Type: text/plain; charset=x\r\n"
+                + "Connection: close\r\n\r\n");
+        assertThat(foreign).startsWith("HTTP/1.1 421");
+        String kinds = statusLine("GET /api/events?kinds=edges HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        assertThat(kinds).startsWith("HTTP/1.1 400");
+        assertThat(server.subscribers()).isZero();
+    }
+
+    @Test
+    void aDriveAnswersWithTheNewLevel() throws Exception {
+        serve(null);
+        for (int level : new int[] {1, 0, 1, 0}) {
+            HttpResponse<String> r = put("/api/devices/gpio0/lines/BUTTON/level", "{\"level\": " + level + "}");
+            assertThat(json(r).get("level").asInt()).isEqualTo(level);
         }
     }
 
@@ -231,6 +292,19 @@ class WebServerTest {
     }
 
     @Test
+    void aBase64TokenWithAPlusLogsInByItsLinkAndOtherQueryPartsStay() throws Exception {
+        String token = "ab+cd/ef=gh-ij_kl~mn";
+        serve(token);
+        HttpResponse<String> login = get("/index.html?token=" + token + "&theme=dark");
+        assertThat(login.statusCode()).isEqualTo(303);
+        assertThat(login.headers().firstValue("Location").orElse("")).endsWith("/index.html?theme=dark");
+        assertThat(login.headers().firstValue("Set-Cookie").orElse("")).startsWith(HttpGuard.COOKIE + "=" + token
+                + ";");
+        assertThatThrownBy(() -> HttpOptions.parse("8080", Files.writeString(dir.resolve("t"), "semi;colon-token-x")))
+                .hasMessageContaining("A-Z a-z 0-9");
+    }
+
+    @Test
     void withATokenEveryRequestNeedsIt() throws Exception {
         String token = "s3cret-token-for-tests";
         serve(token);
@@ -251,6 +325,9 @@ class WebServerTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(panel.statusCode()).isEqualTo(200);
         assertThat(get("/?token=nope").statusCode()).isEqualTo(401);
+        HttpResponse<String> lower = http.send(HttpRequest.newBuilder(uri("/api/devices"))
+                .header("Authorization", "bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(lower.statusCode()).as("the scheme in any case (RFC 9110)").isEqualTo(200);
     }
 
     @Test
