@@ -124,16 +124,11 @@ public final class HostControl {
         return all;
     }
 
-    /**
-     * Drives the level line {@code offset} senses as an input.
-     *
-     * @throws IllegalArgumentException for a level other than 0 or 1, or a line the guest holds as an output
-     */
+    /** Drives the level line {@code offset} senses as an input. */
     public void set(int offset, int level) throws LineException {
         if (level != 0 && level != 1) {
             throw new IllegalArgumentException("a level is 0 or 1, not " + level);
         }
-        checkNotOutput(offset);
         hostDriven.set(offset, 1);
         chip.drive(offset, level);
     }
@@ -141,7 +136,6 @@ public final class HostControl {
     /** Drives the line to the opposite of its driven level for {@code width}, then back (a button press). */
     public void pulse(int offset, Duration width) throws LineException, InterruptedException {
         checkDuration(width, "pulse width");
-        checkNotOutput(offset);
         int idle = chip.drivenLevel(offset);
         hostDriven.set(offset, 1);
         chip.drive(offset, 1 - idle);
@@ -161,7 +155,6 @@ public final class HostControl {
             throw new IllegalArgumentException("toggle count must be 1 to 1000000, not " + count);
         }
         checkDuration(interval.multipliedBy(count), "toggle train (count x interval)");
-        checkNotOutput(offset);
         hostDriven.set(offset, 1);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
@@ -169,15 +162,6 @@ public final class HostControl {
                 sleepUntil(start + interval.toNanos() * i);
             }
             chip.drive(offset, 1 - chip.drivenLevel(offset));
-        }
-    }
-
-    /** Refuses a line the guest holds as an output: the guest drives its level, the host never does. */
-    private void checkNotOutput(int offset) throws LineException {
-        if (chip.getDirection(offset) == Direction.OUT) {
-            String name = chip.lineNames().get(offset);
-            throw new IllegalArgumentException("line " + offset + (name.isEmpty() ? "" : " \"" + name + "\"")
-                    + " is the guest's output: the guest drives its level, and the host drives inputs only");
         }
     }
 

@@ -23,20 +23,6 @@ class HostControlTest {
     }
 
     @Test
-    void theGuestsOutputIsNeverDriven() throws Exception {
-        chip.setDirection(0, Direction.OUT, 1);
-        for (org.assertj.core.api.ThrowableAssert.ThrowingCallable drive : List.<org.assertj.core.api.ThrowableAssert
-                .ThrowingCallable>of(() -> control.set(0, 0), () -> control.pulse(0, Duration.ofMillis(1)),
-                () -> control.toggle(0, 2, Duration.ofMillis(1)))) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(drive).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("line 0 \"LED\" is the guest's output: the guest drives its level, and the host"
-                            + " drives inputs only");
-        }
-        assertThat(chip.drivenLevel(0)).isZero();
-        assertThat(chip.observe(0)).isEqualTo(1);
-    }
-
-    @Test
     void linesResolveByOffsetOrName() {
         assertThat(control.resolve("1")).isEqualTo(1);
         assertThat(control.resolve("RESET")).isEqualTo(3);

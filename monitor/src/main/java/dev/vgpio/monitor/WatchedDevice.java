@@ -220,9 +220,6 @@ public final class WatchedDevice {
             control.set(simOffset[offset], level);
         } catch (LineException e) {
             throw new IllegalStateException(e);
-        } catch (IllegalArgumentException e) { // the guest took the line as its output just now
-            throw new DriveException(DriveException.Reason.GUEST_OUTPUT, describe(offset) + " is the guest's"
-                    + " output: the guest drives its level");
         }
     }
 
