@@ -20,10 +20,10 @@ import picocli.CommandLine.Spec;
 /** {@code vgpio bench}: latency and throughput of a vhost-user-gpio back end, next to a C floor measured alongside. */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Measure the latency and throughput of a vhost-user-gpio back end.",
-            "Any back end (vgpio's or another) is measured from vgpio's front end: the round trip of a request",
-            "with one in flight (median, p99, p99.9) and throughput with many in flight across the lines; then the",
-            "same two figures for a floor, two C processes sharing a 256-entry split ring with eventfds, and the",
-            "ratios. Run the back end on an idle machine: both sides share its CPUs."},
+            "Any back end (vgpio's or another) is measured from vgpio's front end: the round trip of a request"
+                + " with one in flight (median, p99, p99.9) and throughput with many in flight across the lines;"
+                + " then the same two figures for a floor, two C processes sharing a 256-entry split ring with"
+                + " eventfds, and the ratios. Run the back end on an idle machine: both sides share its CPUs."},
         footer = {"", "Example:", "  ./vgpio serve &  ./vgpio bench --duration 5 --json"})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -49,13 +49,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--floor-cpus", paramLabel = "D,V", defaultValue = "any",
             description = "CPUs for the floor's driver and device processes: 'any' (the scheduler decides, as for"
-                    + " vgpio), or e.g. 0,0 or 0,1 (default ${DEFAULT-VALUE}).")
+                    + " vgpio), or two CPU numbers such as 0,0 or 0,1 (default ${DEFAULT-VALUE}).")
     String floorCpus;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "1",
-            description = {"Measure N times, the back end and the floor in turn, and report each figure's median",
-                "(default ${DEFAULT-VALUE}). On a shared or virtual machine single runs vary by tens of percent;",
-                "alternating rounds lets both sides meet the same conditions."})
+            description = "Measure N times, the back end and the floor in turn, and report each figure's median"
+                + " (default ${DEFAULT-VALUE}). On a shared or virtual machine single runs vary by tens of percent;"
+                + " alternating rounds lets both sides meet the same conditions.")
     int rounds;
 
     @Option(names = "--json", description = "Print one JSON object instead of the table.")

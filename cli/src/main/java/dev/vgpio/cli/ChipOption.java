@@ -10,7 +10,8 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * {@code -c/--chip CHIP} (also {@code --socket}): the device a command talks to, as libgpiod's {@code -c/--chip}
- * picks a chip. CHIP is a socket path (it has a {@code /} or ends in {@code .sock}) or a device name: NAME is the
+ * picks a chip. CHIP is a socket path (it has a {@code /}, ends in {@code .sock} or is a file here) or a device
+ * name: NAME is the
  * first of {@code ./NAME.sock}, {@code $XDG_RUNTIME_DIR/vgpio/NAME.sock} and {@code /run/vgpio/NAME.sock} that
  * exists. Without the option the device is named {@code vgpio}, which is {@code ./vgpio.sock}, where
  * {@code vgpio serve} puts its socket, unless only one of the other two places has it. A command's subcommands
@@ -58,8 +59,8 @@ final class ChipOption {
      * @throws IllegalArgumentException if {@code strict} and no place has the name's socket
      */
     static Path resolve(String chip, Map<String, String> env, boolean strict) {
-        if (chip.contains("/") || chip.endsWith(".sock")) {
-            return Path.of(chip);
+        if (chip.contains("/") || chip.endsWith(".sock") || Files.exists(Path.of(chip))) {
+            return Path.of(chip); // a path, or a file here (vhost-device-gpio's sockets gpio.sock0, gpio.sock1, ...)
         }
         List<Path> candidates = places(chip, env);
         for (Path p : candidates) {
@@ -90,7 +91,8 @@ final class ChipOption {
     /** {@code -c/--chip CHIP}, repeatable: the devices a listing tool looks at. */
     static final class Many {
         @Option(names = {"-c", "--chip", "--socket"}, paramLabel = "CHIP", order = 90,
-                description = "A device (repeatable): " + DESCRIPTION)
+                description = "A device to list (repeatable; default ./" + DEFAULT + "): a socket path, or a device"
+                        + " name as for the other tools.")
         List<String> chips = new ArrayList<>();
 
         /** The devices given (after {@code extra}, such as positional ones), or the default one. */

@@ -28,11 +28,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "conform", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Check a vhost-user-gpio back end against the virtio spec's GPIO section.",
-            "Every statement of that section that a driver can observe is checked, and a table of PASS / FAIL / SKIP",
-            "is printed with what was seen.",
-            "The checks reconfigure the chosen line (--line) and its neighbour, then release them: use a device",
-            "nothing else is using. Interrupt delivery needs a way to drive inputs: a vgpio back end's control",
-            "socket (<socket>.ctl, used when it exists); without one those checks are skipped.",
+            "Every statement of that section that a driver can observe is checked, and a table of PASS / FAIL / SKIP"
+                + " is printed with what was seen.",
+            "The checks reconfigure the chosen line (--line) and its neighbour, then release them: use a device"
+                + " nothing else is using. Interrupt delivery needs a way to drive inputs: a vgpio back end's control"
+                + " socket (the device socket's path with .ctl added, used when it exists); without one those checks"
+                + " are skipped.",
             "Exit status: 0 if nothing failed, 1 if a check failed or the back end could not be reached."},
         footer = {"", "Examples:", "  vgpio conform", "  vgpio conform -c /tmp/gpio.sock --timeout 2000",
             "  vgpio conform -c /run/vhost-device-gpio.sock0 --no-ctl"})

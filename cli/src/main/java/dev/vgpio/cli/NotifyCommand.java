@@ -22,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -55,6 +54,9 @@ import picocli.CommandLine.Spec;
             "", "Examples:", "  vgpio notify LED BUTTON", "  vgpio notify -c /tmp/gpio.sock -n 2 -e requested 0",
             "  vgpio notify --idle-timeout 5s -F '%%E %%l' LED"})
 final class NotifyCommand implements Callable<Integer> {
+    /** The wall clock at the monotonic clock's zero, taken once: every timestamp maps the same way. */
+    private static final Instant EPOCH_OF_MONOTONIC = Instant.now().minusNanos(System.nanoTime());
+
     /** The specifiers {@code -F} takes. */
     private static final String SPECIFIERS = "olceEaCSUL%";
 
@@ -80,7 +82,7 @@ final class NotifyCommand implements Callable<Integer> {
     @Option(names = {"-F", "--format"}, paramLabel = "FMT", description = "A custom output format (see below).")
     String format;
 
-    @Option(names = "--idle-timeout", paramLabel = "PERIOD", converter = Period.class,
+    @Option(names = "--idle-timeout", paramLabel = "PERIOD", converter = TimeValue.Millis.class,
             description = "Exit (status 0) if no event comes for PERIOD.")
     Duration idleTimeout;
 
@@ -121,14 +123,6 @@ final class NotifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "LINE", arity = "1..64", description = "A line to watch: its name or offset.")
     List<String> lines = new ArrayList<>();
 
-    /** A period as libgpiod's tools take it: milliseconds unless a unit is given. */
-    static final class Period implements ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            return TimeValue.parse(value, "ms");
-        }
-    }
-
     /** A line of the device: its offset and name. */
     private record Line(int offset, String name) {
     }
@@ -159,7 +153,8 @@ final class NotifyCommand implements Callable<Integer> {
             return 1;
         }
         Path target = ctl != null ? ctl : CtlServer.pathFor(socket);
-        try {
+        // the handlers first: Ctrl-C during the first request to the daemon is a clean stop too
+        try (StopSignals stop = StopSignals.install()) {
             List<Line> device = lines(target);
             List<String> offsets = new ArrayList<>();
             List<String> names = new ArrayList<>();
@@ -168,7 +163,7 @@ final class NotifyCommand implements Callable<Integer> {
                 offsets.add(Integer.toString(line.offset()));
                 names.add(line.name());
             }
-            try (StopSignals stop = StopSignals.install(); CtlClient.Watch watch = CtlClient.watch(target, offsets)) {
+            try (CtlClient.Watch watch = CtlClient.watch(target, offsets)) {
                 if (banner) {
                     out.println(banner());
                     out.flush();
@@ -318,11 +313,9 @@ final class NotifyCommand implements Callable<Integer> {
         return String.format("%d.%09d", nanos / 1_000_000_000L, nanos % 1_000_000_000L);
     }
 
-    /** A monotonic timestamp as wall-clock time, mapped with the offset between the two clocks now. */
+    /** A monotonic timestamp as wall-clock time (the same instant for %U and %L of one event). */
     private static String wallClock(long nanos, boolean utc) {
-        Instant now = Instant.now();
-        long mono = System.nanoTime();
-        Instant at = now.minusNanos(mono - nanos);
+        Instant at = EPOCH_OF_MONOTONIC.plusNanos(nanos);
         if (utc) {
             return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'")
                     .format(LocalDateTime.ofInstant(at, ZoneOffset.UTC));

@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
                     + "socket. vhost-device-gpio's command line works too (-s PATH -c N -l 0:s8). Stop with Ctrl-C "
                     + "or SIGTERM (exit status 0); a restarted or reconnecting VM finds the lines as it left them.",
             ""},
-        footer = {"", "Chip specs: sim (the demo chip), sim:COUNT, sim:NAME,NAME,... (empty name = unnamed line), "
+        footer = {"", "Chip specs: sim (the demo chip), sim:COUNT, sim:NAME,NAME,... (empty name = unnamed line; sim:NAME "
+                + "alone is one line), "
                 + "each optionally followed by @LABEL; host chips and lines as gpio-aggregator's new_device takes "
                 + "them (vgpio list-host shows the host's chips and lines).",
             "",
@@ -138,7 +139,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--http", paramLabel = "[HOST:]PORT", description = "Serve the test bench over HTTP as well: "
             + "the REST API, its event stream and the web panel (docs/http-api.md), on 127.0.0.1 unless HOST is "
-            + "given, and then only with --http-token-file.")
+            + "given; a HOST other than loopback needs --http-token-file.")
     String http;
 
     @Option(names = "--http-token-file", paramLabel = "FILE", description = "A file holding the secret every HTTP "
@@ -331,7 +332,7 @@ final class ServeCommand implements Callable<Integer> {
                 log().info("{}: --state-dir keeps the state of simulated devices only; the host lines of"
                         + " \"{}\" start released", name, lines.lines().label());
             }
-            GpioController controller = new GpioController(lines.lines());
+            GpioController controller = new GpioController(lines.lines(), name);
             VirtioGpioDevice device = new VirtioGpioDevice(controller);
             HostControl control = lines.simulated() == null ? null : new HostControl(lines.simulated());
             if (monitor != null) {

@@ -23,8 +23,8 @@ final class TimeValue {
     static Duration parse(String text, String bareUnit) {
         Matcher m = FORM.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a time value; write a whole number with a unit,"
-                    + " such as 500ms, 10s or 2m");
+            throw new IllegalArgumentException("'" + text + "' is not a period: give a whole number of " + unitName(bareUnit)
+                    + " or one with a unit us, ms, s, m or h (such as 200ms, 10s, 2m)");
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2) == null ? bareUnit : m.group(2)) {
@@ -37,11 +37,30 @@ final class TimeValue {
         };
     }
 
+    private static String unitName(String unit) {
+        return switch (unit) {
+            case "us" -> "microseconds";
+            case "ms" -> "milliseconds";
+            case "s" -> "seconds";
+            case "m" -> "minutes";
+            default -> "hours";
+        };
+    }
+
+    /** {@link #parse}, failing as picocli reports a value it cannot take: one line naming the option. */
+    private static Duration convert(String value, String bareUnit) {
+        try {
+            return parse(value, bareUnit);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
     /** Seconds unless a unit is given. */
     static final class Seconds implements picocli.CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            return parse(value, "s");
+            return TimeValue.convert(value, "s");
         }
     }
 
@@ -49,7 +68,7 @@ final class TimeValue {
     static final class Millis implements picocli.CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            return parse(value, "ms");
+            return TimeValue.convert(value, "ms");
         }
     }
 }

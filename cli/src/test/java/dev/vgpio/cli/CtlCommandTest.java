@@ -60,7 +60,7 @@ class CtlCommandTest {
             CliRun word = new CliRun();
             assertThat(word.execute("ctl", "-c", socket.toString(), "toggle", "BUTTON", "-n", "2", "-i", "soon"))
                     .isEqualTo(2);
-            assertThat(word.err.toString()).contains("'soon' is not a time value");
+            assertThat(word.err.toString()).contains("'soon' is not a period");
         }
     }
 

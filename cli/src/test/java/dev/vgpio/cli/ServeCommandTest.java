@@ -138,7 +138,7 @@ class ServeCommandTest {
         assertThat(run("serve", "--socket", sock.toString(), "--message-timeout", "0s")).isEqualTo(2);
         assertThat(err.toString()).contains("the message timeout must be more than 0");
         assertThat(run("serve", "--socket", sock.toString(), "--handshake-timeout", "soon")).isEqualTo(2);
-        assertThat(err.toString()).contains("'soon' is not a time value");
+        assertThat(err.toString()).contains("'soon' is not a period");
         assertThat(TimeValue.parse("250ms", "s")).hasMillis(250);
         assertThat(TimeValue.parse("3", "s")).hasSeconds(3);
         assertThat(TimeValue.parse("2m", "s")).hasMinutes(2);

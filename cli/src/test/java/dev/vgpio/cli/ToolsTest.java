@@ -522,7 +522,12 @@ class ToolsTest {
         assertThat(TimeValue.parse("500", "ms")).hasMillis(500);
         assertThat(new TimeValue.Millis().convert("0")).isZero();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TimeValue.parse("5x", "ms"))
-                .hasMessageContaining("'5x' is not a time value");
+                .hasMessageContaining("'5x' is not a period");
+        CliRun bad = new CliRun();
+        assertThat(bad.execute("get", "-c", sock, "-p", "5x", "LED")).isEqualTo(2);
+        assertThat(bad.err.toString()).as("one line with no Java in it").startsWith("vgpio get: Invalid value for option"
+                + " '--hold-period': '5x' is not a period: give a whole number of milliseconds or one with a unit us,"
+                + " ms, s, m or h (such as 200ms, 10s, 2m)\n").doesNotContain("java.lang");
         assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "2s").exit()).isZero();
         assertThat(run(new DetectCommand(), "-c", sock, "--timeout", "1500").exit()).isZero();
     }

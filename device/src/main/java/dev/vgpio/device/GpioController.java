@@ -41,6 +41,8 @@ public final class GpioController {
     private static final Refusal[] REFUSALS = Refusal.values();
 
     private final GpioLines lines;
+    /** What the log calls this device. */
+    private final String name;
     private final int ngpio;
     private final byte[] namesBlock;
     private final GpioConfig config;
@@ -68,7 +70,18 @@ public final class GpioController {
      * @throws IllegalArgumentException if the lines cannot be served
      */
     public GpioController(GpioLines lines) {
+        this(lines, lines.label());
+    }
+
+    /**
+     * A controller of {@code lines} that names itself {@code name} in its log (the device's name, such as
+     * {@code gpio0}, when a daemon serves several devices of one label).
+     *
+     * @throws IllegalArgumentException if the lines cannot be served
+     */
+    public GpioController(GpioLines lines, String name) {
         this.lines = lines;
+        this.name = name;
         this.ngpio = lines.lineCount();
         if (ngpio < 1 || ngpio > VirtioGpio.MAX_LINES) {
             throw new IllegalArgumentException("a virtio-gpio device needs 1 to " + VirtioGpio.MAX_LINES
@@ -218,7 +231,9 @@ public final class GpioController {
     private void logRequest(int type, int gpio, long value, int outcome) {
         MessageType t = MessageType.fromCode(type);
         Refusal why = refusal(outcome);
-        LOG.debug("{}: guest {} line {} value {}: {}", lines.label(), t == null ? "type " + type : t, gpio,
+        String lineName = gpio >= 0 && gpio < ngpio && t != MessageType.GET_LINE_NAMES
+                && !lines.lineNames().get(gpio).isEmpty() ? " \"" + lines.lineNames().get(gpio) + "\"" : "";
+        LOG.debug("{}: guest {} line {}{} value {}: {}", name, t == null ? "type " + type : t, gpio, lineName,
                 valueWord(t, value), why == null ? "ok " + GpioResponse.value(outcome) : "refused: " + why.reason());
     }
 

@@ -207,9 +207,10 @@ class ServeProcessTest {
         }
         assertThat(daemon.exitValue()).isZero();
         assertThat(read(dir.resolve("serve.err")))
-                .containsPattern("DEBUG GpioController - vgpio-sim: guest SET_VALUE line \\d+ value \\d+: ok 0")
-                .containsPattern("guest GET_VALUE line \\d+ value 0: ok [01]")
-                .containsPattern("guest \\w+ line \\d+ value \\d+: refused: ");
+                .containsPattern("DEBUG GpioController - gpio0: guest SET_VALUE line \\d+ \"\\w+\" value \\d+: ok 0")
+                .containsPattern("guest GET_VALUE line \\d+ \"\\w+\" value 0: ok [01]")
+                .containsPattern("guest SET_DIRECTION line \\d+ \"\\w+\" value 1 \\(OUT\\): ok 0")
+                .containsPattern("guest \\w+ line \\d+( \"\\w+\")? value \\d+( \\(\\w+\\))?: refused: ");
     }
 
     @Test

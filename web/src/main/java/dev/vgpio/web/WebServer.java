@@ -98,15 +98,15 @@ public final class WebServer implements AutoCloseable {
                 }
             });
             config.routes.get("/api/events", ctx -> {
+                filter(ctx); // a refused upgrade has no body: a plain GET tells why the filter is refused
                 throw new BadRequest(426, "WEBSOCKET", "/api/events is a WebSocket: connect to ws://" + ctx.host()
                         + "/api/events (for example with 'vgpio events')");
             });
-            config.routes.wsBeforeUpgrade("/api/events", ctx -> filter(ctx.queryParam("kinds"),
-                    ctx.queryParam("devices")));
+            config.routes.wsBeforeUpgrade("/api/events", this::filter);
             config.routes.ws("/api/events", ws -> {
                 ws.onConnect(ctx -> {
                     ctx.session.setIdleTimeout(java.time.Duration.ZERO);
-                    EventStream.Filter filter = filter(ctx.queryParam("kinds"), ctx.queryParam("devices"));
+                    EventStream.Filter filter = filter(ctx.queryString());
                     // on the monitor's thread, between two passes: the snapshot and the first batch after it
                     // neither overlap nor leave a gap
                     monitor.execute(() -> stream.subscribe(ctx.session, filter, snapshot()));
@@ -195,7 +195,12 @@ public final class WebServer implements AutoCloseable {
             throw new BadRequest(400, "MALFORMED", "the request's headers cannot be read: " + e.getMessage());
         }
         String origin = ctx.header("Origin");
-        String login = queryValue(query, "token");
+        String login;
+        try {
+            login = queryValue(query, "token");
+        } catch (BadRequest e) {
+            login = null; // not a login link: the checks decide
+        }
         if (login != null && ctx.method() == HandlerType.GET && g.matches(login)
                 && g.check(method, host, origin, null, login, null, false) == null) {
             // the panel's login link: the token goes into a cookie only this site's requests carry
@@ -232,7 +237,7 @@ public final class WebServer implements AutoCloseable {
      * The value of {@code name} in a raw query string, percent-decoded as UTF-8 but with {@code +} kept (a base64
      * token has it), or null.
      */
-    static String queryValue(String query, String name) {
+    static String queryValue(String query, String name) throws BadRequest {
         if (query == null) {
             return null;
         }
@@ -242,7 +247,8 @@ public final class WebServer implements AutoCloseable {
                     return java.net.URLDecoder.decode(pair.substring(name.length() + 1).replace("+", "%2B"),
                             java.nio.charset.StandardCharsets.UTF_8);
                 } catch (IllegalArgumentException e) {
-                    return null;
+                    throw new BadRequest(400, "MALFORMED", "the query's " + name + " is not percent-encoded"
+                            + " right: " + e.getMessage());
                 }
             }
         }
@@ -361,7 +367,8 @@ public final class WebServer implements AutoCloseable {
         }
         Format format;
         try {
-            format = Format.parse(ctx.queryParam("format") == null ? "vcd" : ctx.queryParam("format"));
+            String f = queryValue(ctx.req().getQueryString(), "format");
+            format = Format.parse(f == null ? "vcd" : f);
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }
@@ -392,9 +399,14 @@ public final class WebServer implements AutoCloseable {
      *
      * @throws BadRequest naming a kind or device that does not exist
      */
-    private EventStream.Filter filter(String kinds, String devices) throws BadRequest {
-        Set<String> k = set(kinds);
-        Set<String> d = set(devices);
+    private void filter(Context ctx) throws BadRequest {
+        filter(ctx.req().getQueryString());
+    }
+
+    /** The filter of a raw query string (read without the request's charset, which may be malformed). */
+    private EventStream.Filter filter(String query) throws BadRequest {
+        Set<String> k = set(queryValue(query, "kinds"));
+        Set<String> d = set(queryValue(query, "devices"));
         for (String kind : k == null ? Set.<String>of() : k) {
             if (!ActivityJson.KINDS.contains(kind)) {
                 throw new BadRequest(400, "BAD_FILTER", "no event kind \"" + kind + "\": the kinds are "

@@ -17,7 +17,8 @@ import java.util.Set;
  *
  * <ul>
  *   <li>a <b>simulated chip</b>: {@code sim} (the demo chip, {@link #DEMO_NAMES}), {@code sim:COUNT} (lines
- *       {@code line0}, {@code line1}, ...) or {@code sim:NAME,NAME,...} (an empty name is an unnamed line), each
+ *       {@code line0}, {@code line1}, ...) or {@code sim:NAME,NAME,...} (an empty name is an unnamed line; a lone
+ *       {@code sim:NAME} is one line, and a lone name may not start with a digit or a sign), each
  *       optionally followed by {@code @LABEL} (default {@value #DEFAULT_LABEL}): {@link Simulated};</li>
  *   <li>a <b>host chip followed by an offsets list</b>: the chip by name ({@code gpiochip0}), path
  *       ({@code /dev/gpiochip0}) or label, then decimal offsets and inclusive ranges separated by commas, without
@@ -314,6 +315,12 @@ public record LineSpec(List<Part> parts) {
             for (int i = 0; i < count; i++) {
                 names.add("line" + i);
             }
+        } else if (lines.indexOf(',') < 0 && (Character.isDigit(lines.charAt(0)) || lines.charAt(0) == '-'
+                || lines.charAt(0) == '+')) {
+            // sim:NAME is a chip of one line called NAME; a lone name that looks like a number is a mistyped count
+            throw badSim(token, "'" + shown(lines) + "' is not a line count (a whole number from 1 to " + MAX_LINES
+                    + "); a chip of one named line is sim:NAME, and its name may not start with a digit or a sign",
+                    Reason.SYNTAX);
         } else {
             names = Arrays.asList(lines.split(",", -1));
         }

@@ -66,6 +66,17 @@ class LineSpecTest {
         refused("gpiochip0 0 sim:LED,BUTTON,LED", Reason.DUPLICATE_NAME)
                 .hasMessage("invalid chip spec 'sim:LED,BUTTON,LED': duplicate line name \"LED\" on lines 0 and 2");
         refused("sim:caf\u00e9", Reason.INVALID_NAME).hasMessageContaining("is not 7-bit ASCII");
+        for (String typo : List.of("sim:-3", "sim:3x", "sim:+2", "sim:1.5")) {
+            refused(typo, Reason.SYNTAX).hasMessageContaining("is not a line count")
+                    .hasMessageContaining("a chip of one named line is sim:NAME");
+        }
+    }
+
+    @Test
+    void aLoneSimNameIsAChipOfOneLine() {
+        assertThat(parts("sim:abc")).containsExactly(new Simulated("vgpio-sim", List.of("abc")));
+        assertThat(parts("sim:3,x")).as("a name that starts with a digit, in a list")
+                .containsExactly(new Simulated("vgpio-sim", List.of("3", "x")));
     }
 
     @Test
