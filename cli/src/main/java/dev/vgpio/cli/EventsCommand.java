@@ -104,6 +104,9 @@ final class EventsCommand implements Callable<Integer> {
                 }
             }).get(10, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException) {
+                return fail(refusal(query.toString()));
+            }
             return fail(bench.unreachable(e.getCause() instanceof Exception c ? c : e));
         } catch (IOException | java.util.concurrent.TimeoutException e) {
             return fail(bench.unreachable(e));
@@ -140,6 +143,24 @@ final class EventsCommand implements Callable<Integer> {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "").orTimeout(2, TimeUnit.SECONDS).exceptionally(t -> null);
         }
         return 0;
+    }
+
+    /**
+     * Why the bench refused the stream's upgrade: a refused upgrade has no body, so the same address is asked
+     * again without one, which gets the JSON error.
+     */
+    private String refusal(String path) {
+        try {
+            var r = BenchUrl.client().send(bench.request(path).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body()).path("error").asText("the bench refused the stream (HTTP "
+                    + r.statusCode() + ")");
+        } catch (IOException e) {
+            return "the bench refused the stream: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "the bench refused the stream";
+        }
     }
 
     private int fail(String message) {

@@ -59,6 +59,9 @@ class EventsCommandTest {
         assertThat(run.execute("events", "-u", "http://127.0.0.1:1/")).isEqualTo(1);
         assertThat(run.err.toString()).isEqualTo("vgpio events: cannot reach the test bench at http://127.0.0.1:1/"
                 + " (connection refused): is `vgpio serve --http` running there?\n");
+        CliRun kinds = new CliRun();
+        assertThat(kinds.execute("events", "-u", web.url(), "--kinds", "edges")).isEqualTo(1);
+        assertThat(kinds.err.toString()).startsWith("vgpio events: no event kind \"edges\": the kinds are request,");
         CliRun url = new CliRun();
         assertThat(url.execute("events", "-u", "ftp://x/")).isEqualTo(1);
         assertThat(url.err.toString()).contains("give the http:// address");
