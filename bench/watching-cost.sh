@@ -3,13 +3,21 @@
 # with everything watching at once (the web panel open in headless Chromium, the whole event stream subscribed by
 # `vgpio events`, and a trace recording), in turn for ROUNDS rounds; prints each figure's median and the ratio.
 #   bench/watching-cost.sh [ROUNDS [DURATION [WARMUP]]]      (defaults 5 4 2; seconds per phase)
+#   PIN=1 bench/watching-cost.sh ...   the daemon (its device threads and its monitor) and the benchmark all on
+#                                      CPU 0, the panel and `vgpio events` on CPU 1: watching then competes with the
+#                                      device for its CPU, and no vCPU sleeps between requests (see below)
 # Run it on an idle machine from the repository's root after a build (./vgpio must work).
+# On a virtual machine, the unpinned figures with one request in flight are dominated by waking an idle vCPU (an
+# inter-processor interrupt); anything else running keeps the vCPUs awake and so makes the watched runs look faster.
+# PIN=1 takes that out.
 set -euo pipefail
 rounds=${1:-5}; duration=${2:-4}; warmup=${3:-2}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 vgpio="$root/vgpio"
 work=$(mktemp -d)
 pids=()
+near=(); far=()
+if [ "${PIN:-0}" = 1 ]; then near=(taskset -c 0); far=(taskset -c 1); fi
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 command -v chromium >/dev/null || { echo "watching-cost: needs chromium (scripts/install-test-tools.sh)" >&2; exit 1; }
@@ -20,19 +28,20 @@ one_round() { # MODE -> prints "p50 p99 batch" of one bench run
     local mode=$1 sock="$work/g.sock" port=18181
     rm -f "$sock" "$sock.ctl"
     if [ "$mode" = plain ]; then
-        "$vgpio" serve -q -s "$sock" >/dev/null 2>"$work/serve.err" & pids+=($!)
+        "${near[@]}" "$vgpio" serve -q -s "$sock" >/dev/null 2>"$work/serve.err" & pids+=($!)
         wait_for "$sock"
     else
-        "$vgpio" serve -q -s "$sock" --http "$port" --trace "$work/trace.vcd" >/dev/null 2>"$work/serve.err" &
+        "${near[@]}" "$vgpio" serve -q -s "$sock" --http "$port" --trace "$work/trace.vcd" >/dev/null \
+            2>"$work/serve.err" &
         pids+=($!)
         wait_for "$sock"
         for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api" >/dev/null 2>&1 && break; sleep 0.1; done
-        chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$work/chrome" \
+        "${far[@]}" chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$work/chrome" \
             --remote-debugging-port=0 "http://127.0.0.1:$port/" >/dev/null 2>&1 & pids+=($!)
-        "$vgpio" events -u "http://127.0.0.1:$port/" >/dev/null 2>"$work/events.err" & pids+=($!)
+        "${far[@]}" "$vgpio" events -u "http://127.0.0.1:$port/" >/dev/null 2>"$work/events.err" & pids+=($!)
         sleep 3 # the panel loaded and subscribed
     fi
-    "$vgpio" bench -c "$sock" --no-floor --json --duration "$duration" --warmup "$warmup" >"$work/bench.json"
+    "${near[@]}" "$vgpio" bench -c "$sock" --no-floor --json --duration "$duration" --warmup "$warmup" >"$work/bench.json"
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     pids=()

@@ -191,7 +191,10 @@ public final class ServeConfig {
             config = mapperFor(file).readValue(text, Config.class);
         } catch (JsonProcessingException e) {
             boolean syntax = e instanceof StreamReadException || e.getCause() instanceof StreamReadException;
-            String where = syntax ? at(e.getLocation()) : at(lineOf(e.getLocation()));
+            String where = syntax ? at(e.getLocation())
+                    : e instanceof UnrecognizedPropertyException u ? at(keyLine(text, u.getPropertyName(),
+                            lineOf(e.getLocation())))
+                    : at(lineOf(e.getLocation()));
             throw new IOException("config file " + file + where + pathOf(e) + ": " + why(e), e);
         }
         if (config == null || config.devices() == null || config.devices().isEmpty()) {
@@ -411,6 +414,24 @@ public final class ServeConfig {
             case "Boolean" -> "true or false";
             default -> jacksonKind.toLowerCase(Locale.ROOT);
         };
+    }
+
+    /**
+     * The line of the unknown key {@code key}: the parser reports where it stood when it gave up (the end of the
+     * entry, as it reads an entry whole before it takes its keys), so this is the last line at or before that one
+     * where {@code key} is written as a key ({@code "key":}, {@code key:} or {@code key =}); {@code reported} if none.
+     */
+    static int keyLine(String text, String key, int reported) {
+        java.util.regex.Pattern asKey = java.util.regex.Pattern.compile("(^|[\\s{,\\[-])[\"']?"
+                + java.util.regex.Pattern.quote(key) + "[\"']?\\s*[:=]");
+        String[] lines = text.split("\n", -1);
+        int last = reported > 0 ? Math.min(reported, lines.length) : lines.length;
+        for (int i = last; i >= 1; i--) {
+            if (asKey.matcher(lines[i - 1]).find()) {
+                return i;
+            }
+        }
+        return reported;
     }
 
     /** {@code :LINE} after the file's name, or nothing if the line is unknown. */

@@ -152,6 +152,13 @@ class ServeConfigTest {
         refused("u.yaml", "devices:\n  - socket: a\n    lines:\n      - A\n      - {chip: x, offset: 1, pin: 3}\n")
                 .hasMessageContaining("u.yaml:5, device 0, \"lines\" entry 1, \"pin\": unknown key \"pin\" (the keys here"
                         + " are \"chip\", \"line\", \"name\", \"offset\")");
+        refused("k.yaml", "devices:\n  - socket: a\n    colour: red\n    chip: sim\n    label: x\n")
+                .as("the key's own line, not the end of its entry")
+                .hasMessageContaining("k.yaml:3, device 0, \"colour\": unknown key \"colour\"");
+        refused("k.json", "{\"devices\": [\n {\"socket\": \"a\",\n  \"colour\": \"red\",\n  \"chip\": \"sim\"\n }\n]}")
+                .hasMessageContaining("k.json:3, device 0, \"colour\": unknown key");
+        refused("k.toml", "[[devices]]\nsocket = \"a\"\ncolour = \"red\"\n")
+                .hasMessageContaining("k.toml:3, device 0, \"colour\": unknown key");
         refused("t.json", "{\"devices\": [{\"socket\": \"a\", \"lines\": [[\"A\"]]}]}")
                 .hasMessageContaining("device 0, \"lines\" entry 0: a \"lines\" entry is a string (a simulated"
                         + " line's name) or an object");

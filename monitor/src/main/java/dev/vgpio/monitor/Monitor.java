@@ -19,6 +19,8 @@ public final class Monitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Monitor.class);
     /** How long the thread sleeps when no device had anything new. */
     static final long IDLE_NANOS = 2_000_000;
+    /** The monitor's thread takes at most one DUTY-th of a CPU when the devices flood it. */
+    static final long DUTY = 50;
     /** Records read from one device before the next device's turn. */
     private static final int BATCH = 4096;
 
@@ -90,9 +92,15 @@ public final class Monitor implements AutoCloseable {
     private void run() {
         while (!stopping) {
             runTasks();
-            if (pass() == 0 && tasks.isEmpty()) {
-                LockSupport.parkNanos(IDLE_NANOS);
+            long start = System.nanoTime();
+            int read = pass();
+            long spent = System.nanoTime() - start;
+            if (!tasks.isEmpty()) {
+                continue;
             }
+            // at most 1/DUTY of a CPU: a device flooded with requests shares its CPU with this thread, so this
+            // thread waits DUTY - 1 times as long as its pass took; what the rings cannot hold meanwhile is dropped
+            LockSupport.parkNanos(read == 0 ? IDLE_NANOS : Math.max(IDLE_NANOS / 4, spent * (DUTY - 1)));
         }
     }
 
