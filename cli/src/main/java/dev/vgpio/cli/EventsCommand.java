@@ -38,7 +38,7 @@ final class EventsCommand implements Callable<Integer> {
     BenchUrl bench;
 
     @Option(names = {"-k", "--kinds"}, paramLabel = "KIND,...", description = "Only these kinds: request, interrupt,"
-            + " unmask, edge, driven, reset, detached, line, dropped (default all).")
+            + " unmask, edge, driven, reset, detached, stimulus, line, dropped (default all).")
     String kinds;
 
     @Option(names = {"-d", "--devices"}, paramLabel = "NAME,...", description = "Only these devices (gpio0, ...).")
@@ -83,9 +83,10 @@ final class EventsCommand implements Callable<Integer> {
                     text.append(data);
                     if (last) {
                         messages.add(text.toString());
-                        text.setLength(0);
+                        text.setLength(0); // the next message is asked for once this one is printed
+                    } else {
+                        w.request(1);
                     }
-                    w.request(1);
                     return null;
                 }
 
@@ -124,6 +125,7 @@ final class EventsCommand implements Callable<Integer> {
                 if (m.isEmpty()) {
                     return fail(closed.get());
                 }
+                ws.request(1); // backpressure: a stalled stdout stops the reading, and the bench drops us
                 JsonNode node = JSON.readTree(m);
                 if ("snapshot".equals(node.path("type").asText())) {
                     if (snapshot) {

@@ -148,8 +148,12 @@ final class TraceCommand {
                 spec.commandLine().getOut().flush();
             } else {
                 Path tmp = Files.createTempFile(output.toAbsolutePath().getParent(), ".vgpio-trace", ".part");
-                Files.write(tmp, r.body());
-                Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Files.write(tmp, r.body());
+                    Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(tmp); // gone after the move; left by nothing that failed
+                }
                 spec.commandLine().getErr().printf("wrote %s (%d bytes)%n", output, r.body().length);
                 spec.commandLine().getErr().flush();
             }

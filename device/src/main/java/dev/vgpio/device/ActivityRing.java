@@ -120,6 +120,16 @@ public final class ActivityRing {
         return mask + 1;
     }
 
+    /** How many records writers have claimed so far: every record written before this call is below it. */
+    public long written() {
+        return (long) TAIL.getVolatile(this);
+    }
+
+    /** How many records {@link #drain} has read so far; on the reading thread only. */
+    public long read() {
+        return head;
+    }
+
     /** How many records were dropped because the ring was full. */
     public long dropped() {
         return dropped.get();

@@ -396,19 +396,22 @@ public final class GpioController {
         if (gpio < 0 || gpio >= ngpio) {
             return;
         }
-        if (activity != null) {
-            record(ActivityRing.EDGE, gpio, 0, rising ? 1 : 0, 0);
-        }
         IrqType type = irqType[gpio];
         boolean fires;
         if (type.isEdge()) {
             fires = rising ? type.triggersOnRising() : type.triggersOnFalling();
             if (fires && token[gpio] == NO_TOKEN) {
                 latched[gpio] = true;
+                if (activity != null) {
+                    record(ActivityRing.EDGE, gpio, 0, rising ? 1 : 0, 0); // with the latch it leaves
+                }
                 return;
             }
         } else {
             fires = type.isLevel() && type.activeAt(rising ? 1 : 0);
+        }
+        if (activity != null) {
+            record(ActivityRing.EDGE, gpio, 0, rising ? 1 : 0, 0);
         }
         if (fires) {
             complete(gpio, IrqStatus.VALID);

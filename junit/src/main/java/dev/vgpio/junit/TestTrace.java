@@ -23,7 +23,26 @@ final class TestTrace {
 
     /** Starts recording the activity of {@code device} into {@code file}. */
     static TestTrace start(Monitor monitor, WatchedDevice device, Path file) throws IOException {
-        return new TestTrace(file, monitor.addSink(new Guarded(TraceSinks.open(file, List.of(device)))));
+        // opened and added on the monitor's thread, between two passes: the file's start state and its first
+        // activity meet, with nothing lost or repeated between them
+        java.util.concurrent.CompletableFuture<AutoCloseable> added = new java.util.concurrent.CompletableFuture<>();
+        monitor.execute(() -> {
+            try {
+                added.complete(monitor.addSink(new Guarded(TraceSinks.open(file, List.of(device)))));
+            } catch (IOException | RuntimeException e) {
+                added.completeExceptionally(e);
+            }
+        });
+        try {
+            return new TestTrace(file, added.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("the device's monitor did not start the trace " + file + " within 10 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the trace " + file, e);
+        }
     }
 
     Path file() {

@@ -21,6 +21,11 @@ public final class Monitor implements AutoCloseable {
     static final long IDLE_NANOS = 2_000_000;
     /** The monitor's thread takes at most one DUTY-th of a CPU when the devices flood it. */
     static final long DUTY = 50;
+    /**
+     * The longest the thread pauses after a pass: a device's ring ({@link WatchedDevice#RING_CAPACITY} records) fills
+     * in that time only at more than 80,000 records a second.
+     */
+    static final long MAX_PAUSE_NANOS = 100_000_000;
     /** Records read from one device before the next device's turn. */
     private static final int BATCH = 4096;
 
@@ -30,8 +35,10 @@ public final class Monitor implements AutoCloseable {
     private final java.util.Queue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
     private volatile Thread thread;
-    /** How many passes found every ring empty; guarded by itself as a monitor for {@link #awaitHandedOver}. */
-    private final long[] emptyPasses = new long[1];
+    /** Notified after each pass: {@link #awaitHandedOver} waits on it. */
+    private final Object handedOver = new Object();
+    private static final java.lang.management.ThreadMXBean CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * Starts watching a device: from now on its controller records into a ring the monitor reads. Call before the
@@ -90,17 +97,25 @@ public final class Monitor implements AutoCloseable {
     }
 
     private void run() {
+        boolean cpuTime = CPU.isCurrentThreadCpuTimeSupported();
         while (!stopping) {
-            runTasks();
-            long start = System.nanoTime();
-            int read = pass();
-            long spent = System.nanoTime() - start;
-            if (!tasks.isEmpty()) {
-                continue;
+            try {
+                runTasks();
+                long start = cpuTime ? CPU.getCurrentThreadCpuTime() : System.nanoTime();
+                int read = pass();
+                long spent = (cpuTime ? CPU.getCurrentThreadCpuTime() : System.nanoTime()) - start;
+                if (!tasks.isEmpty()) {
+                    continue;
+                }
+                // at most 1/DUTY of a CPU: a device flooded with requests shares its CPU with this thread, so this
+                // thread waits DUTY - 1 times as long as its pass took (in CPU time: being preempted is no work),
+                // but never so long that a ring at a steady pace fills meanwhile; what they cannot hold is dropped
+                LockSupport.parkNanos(read == 0 ? IDLE_NANOS
+                        : Math.min(MAX_PAUSE_NANOS, Math.max(IDLE_NANOS / 4, spent * (DUTY - 1))));
+            } catch (Throwable t) { // an Error too: the monitor must not die silently while the devices record
+                LOG.error("the monitor's pass failed; it goes on", t);
+                LockSupport.parkNanos(IDLE_NANOS);
             }
-            // at most 1/DUTY of a CPU: a device flooded with requests shares its CPU with this thread, so this
-            // thread waits DUTY - 1 times as long as its pass took; what the rings cannot hold meanwhile is dropped
-            LockSupport.parkNanos(read == 0 ? IDLE_NANOS : Math.max(IDLE_NANOS / 4, spent * (DUTY - 1)));
         }
     }
 
@@ -132,12 +147,7 @@ public final class Monitor implements AutoCloseable {
         for (WatchedDevice d : devices) {
             read += d.drain(this::dispatch, BATCH);
         }
-        if (read == 0) {
-            synchronized (emptyPasses) {
-                emptyPasses[0]++;
-                emptyPasses.notifyAll();
-            }
-        } else {
+        if (read > 0) {
             for (ActivitySink s : sinks) {
                 try {
                     s.endOfBatch();
@@ -145,6 +155,12 @@ public final class Monitor implements AutoCloseable {
                     drop(s, e);
                 }
             }
+        }
+        for (WatchedDevice d : devices) {
+            d.handedOver(); // what this pass read has been handed to every sink
+        }
+        synchronized (handedOver) {
+            handedOver.notifyAll();
         }
         return read;
     }
@@ -178,15 +194,27 @@ public final class Monitor implements AutoCloseable {
      */
     public boolean awaitHandedOver(java.time.Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
-        synchronized (emptyPasses) {
-            // the pass under way may have looked at the rings before this call: the one after it began later
-            long until = emptyPasses[0] + 2;
-            while (emptyPasses[0] < until) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || stopping) {
-                    return false;
+        List<WatchedDevice> all = devices();
+        long[] written = new long[all.size()];
+        for (int i = 0; i < written.length; i++) {
+            written[i] = all.get(i).written();
+        }
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t); // a pass now rather than after its pause
+        }
+        synchronized (handedOver) {
+            for (int i = 0; i < written.length; i++) {
+                while (all.get(i).handedOverUpTo() < written[i]) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || stopping) {
+                        return false;
+                    }
+                    handedOver.wait(Math.max(1, Math.min(left / 1_000_000, 10)));
+                    if (thread != null) {
+                        LockSupport.unpark(thread);
+                    }
                 }
-                emptyPasses.wait(Math.max(1, left / 1_000_000), 0);
             }
             return true;
         }
@@ -212,8 +240,12 @@ public final class Monitor implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        while (pass() > 0) {
-            // what the devices did up to now
+        if (t == null || !t.isAlive()) { // one reader per ring: not while the thread may still be draining
+            while (pass() > 0) {
+                // what the devices did up to now
+            }
+        } else {
+            LOG.warn("the monitor's thread did not stop in time; the last activity may be missing from the sinks");
         }
         for (ActivitySink s : sinks) {
             try {

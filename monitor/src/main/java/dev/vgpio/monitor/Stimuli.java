@@ -130,13 +130,15 @@ public final class Stimuli implements AutoCloseable {
         device.checkDrivable(line);
         Key key = new Key(device, line);
         Running r = new Running(key, stimulus, device.drivenLevel(line));
-        Running before = running.putIfAbsent(key, r);
-        if (before != null) {
-            throw new DriveException(DriveException.Reason.BUSY, "a " + before.stimulus.kind() + " already drives "
-                    + device.describe(line) + "; stop it first");
+        synchronized (r) { // a stop in between waits, so that its "ended" comes after this "started"
+            Running before = running.putIfAbsent(key, r);
+            if (before != null) {
+                throw new DriveException(DriveException.Reason.BUSY, "a " + before.stimulus.kind()
+                        + " already drives " + device.describe(line) + "; stop it first");
+            }
+            device.recordStimulus(line, stimulus.code());
+            r.future = scheduler.schedule(r, 0, TimeUnit.NANOSECONDS);
         }
-        device.recordStimulus(line, stimulus.code());
-        r.future = scheduler.schedule(r, 0, TimeUnit.NANOSECONDS);
     }
 
     /** The stimulus running on {@code line} of {@code device}, if any. */
@@ -151,8 +153,10 @@ public final class Stimuli implements AutoCloseable {
         if (r == null) {
             return false;
         }
-        r.cancel();
-        device.recordStimulus(line, 0);
+        synchronized (r) {
+            r.cancel();
+            device.recordStimulus(line, 0);
+        }
         return true;
     }
 

@@ -42,6 +42,9 @@ public final class WatchedDevice {
     private final LineStateListener simListener;
     private final Line[] lines;
     private long droppedReported;
+    /** The time of the last record read, for a {@link Activity.Dropped} that comes after it. */
+    private long lastNanos = Long.MIN_VALUE;
+    private volatile long handedOverUpTo;
 
     /** What the monitor knows of a line; written on the monitor's thread only. */
     private static final class Line {
@@ -303,15 +306,62 @@ public final class WatchedDevice {
     int drain(Consumer<Activity> out, int max) {
         int read = ring.drain(r -> apply(r, out), max);
         long dropped = ring.dropped();
-        if (dropped != droppedReported) {
-            out.accept(new Activity.Dropped(System.nanoTime(), name, dropped - droppedReported));
+        if (dropped != droppedReported && (read < max || read == 0)) {
+            // once the ring is read to its end: stamped with the last record read, so that no time goes back
+            long at = lastNanos != Long.MIN_VALUE ? lastNanos : System.nanoTime();
+            out.accept(new Activity.Dropped(at, name, dropped - droppedReported));
             droppedReported = dropped;
+            resync(at, out);
         }
         return read;
     }
 
+    /**
+     * After lost records, the simulated lines' views from the chip itself (what the lost records would have said
+     * of their direction, output value and sensed level); the device's own state of interrupts comes with the
+     * line's next record.
+     */
+    private void resync(long at, Consumer<Activity> out) {
+        for (int d = 0; d < lines.length; d++) {
+            if (simOffset[d] < 0) {
+                continue;
+            }
+            try {
+                Line l = lines[d];
+                Direction dir = sim.getDirection(simOffset[d]);
+                int value = dir == Direction.OUT && sim.getValue(simOffset[d]) == 1 ? ActivityRing.STATE_VALUE : 0;
+                l.state = (l.state & ~(ActivityRing.STATE_DIRECTION_MASK | ActivityRing.STATE_VALUE)) | dir.code()
+                        | value;
+                l.sensed = sim.drivenLevel(simOffset[d]);
+                LineView now = view(d);
+                if (now.differsFrom(l.last)) {
+                    l.last = now;
+                    out.accept(new Activity.LineChanged(at, name, now));
+                }
+            } catch (LineException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** How many records writers have claimed: those written before this call are below it. */
+    long written() {
+        return ring.written();
+    }
+
+    /** Notes, after a pass has handed its activity to every sink, how far the ring has been read. */
+    void handedOver() {
+        handedOverUpTo = ring.read();
+    }
+
+    /** How far the ring's records have been handed to every sink. */
+    long handedOverUpTo() {
+        return handedOverUpTo;
+    }
+
     private void apply(ActivityRing.Record r, Consumer<Activity> out) {
         long t = r.nanos();
+        lastNanos = Math.max(lastNanos, t);
         int line = r.line();
         boolean known = line < lines.length;
         boolean namesRequest = r.kind() == ActivityRing.REQUEST && r.type() == MessageType.GET_LINE_NAMES.code();

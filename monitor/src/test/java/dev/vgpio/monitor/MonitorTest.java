@@ -162,9 +162,41 @@ class MonitorTest {
             assertThat(monitor.awaitHandedOver(Duration.ofSeconds(5))).isTrue();
             assertThat(seen.size()).as("round %d", round).isGreaterThan(before);
         }
-        Monitor idle = new Monitor(); // never started
+        Monitor idle = new Monitor(); // never started: nobody reads its rings
+        SimulatedChip other = SimulatedChip.withLines("x", 1, "l");
+        GpioController c = new GpioController(other);
+        idle.watch("gpio1", Path.of("x.sock"), c, other, null);
+        assertThat(idle.awaitHandedOver(Duration.ofMillis(20))).as("nothing recorded: nothing to wait for").isTrue();
+        c.handle(MessageType.GET_VALUE.code(), 0, 0);
         assertThat(idle.awaitHandedOver(Duration.ofMillis(20))).isFalse();
         idle.close();
+    }
+
+    @Test
+    void awaitHandedOverDoesNotWaitForQuietWhileAnotherLineIsBusy() throws Exception {
+        monitor.stimuli().start(device, 2, new Stimulus.Square(Duration.ofNanos(200_000), 0));
+        try {
+            for (int round = 0; round < 20; round++) {
+                device.drive(1, round & 1);
+                assertThat(monitor.awaitHandedOver(Duration.ofSeconds(5))).as("round %d", round).isTrue();
+                assertThat(device.line(1).level()).isEqualTo(round & 1);
+            }
+        } finally {
+            monitor.stimuli().stop(device, 2);
+        }
+    }
+
+    @Test
+    void anEdgeThatWaitsForTheGuestShowsAsLatched() throws Exception {
+        controller.handle(MessageType.SET_DIRECTION.code(), 1, Direction.IN.code());
+        controller.handle(MessageType.SET_IRQ_TYPE.code(), 1, IrqType.EDGE_RISING.code());
+        controller.onEdge(1, true); // no buffer queued: the edge is latched
+        assertThat(monitor.awaitHandedOver(Duration.ofSeconds(5))).isTrue();
+        assertThat(device.line(1).latched()).isTrue();
+        controller.unmask(1, 9);
+        assertThat(monitor.awaitHandedOver(Duration.ofSeconds(5))).isTrue();
+        assertThat(device.line(1).latched()).as("delivered on unmask").isFalse();
+        assertThat(device.line(1).interrupts()).isEqualTo(1);
     }
 
     @Test

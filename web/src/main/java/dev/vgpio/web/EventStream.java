@@ -31,6 +31,10 @@ public final class EventStream implements ActivitySink {
     static final int TOO_SLOW = 1008;
 
     private static final JsonFactory JSON = new JsonFactory();
+    /** Cuts dropped subscribers' connections whose close frame cannot get through. */
+    private static final java.util.concurrent.ScheduledExecutorService CLOSER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
+                    .name("vgpio-stream-closer").daemon(true).unstarted(r));
 
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final List<Activity> batch = new ArrayList<>();
@@ -69,8 +73,8 @@ public final class EventStream implements ActivitySink {
     /** Starts feeding {@code session}: {@code snapshot} first, then every batch that passes {@code filter}. */
     public void subscribe(Session session, Filter filter, String snapshot) {
         Subscriber s = new Subscriber(session, filter);
-        send(s, snapshot);
         subscribers.add(s);
+        send(s, snapshot);
     }
 
     /** Stops feeding {@code session} (it closed). */
@@ -130,12 +134,15 @@ public final class EventStream implements ActivitySink {
             return;
         }
         long size = text.length();
-        if (s.pending.get() + size > MAX_PENDING) {
+        long pending = s.pending.get();
+        if (pending > 0 && pending + size > MAX_PENDING) { // a big message alone, to a client that keeps up, goes
             s.dropped = true;
             subscribers.remove(s);
-            LOG.info("dropped an event stream subscriber: it fell {} bytes behind", s.pending.get());
+            LOG.info("dropped an event stream subscriber: it fell {} bytes behind", pending);
+            // the close frame waits behind what the client does not read: cut the connection after it
             s.session.close(TOO_SLOW, "too slow: more than " + MAX_PENDING + " bytes of events unsent",
-                    Callback.NOOP);
+                    Callback.from(s.session::disconnect, failure -> s.session.disconnect()));
+            CLOSER.schedule(s.session::disconnect, 1, java.util.concurrent.TimeUnit.SECONDS);
             return;
         }
         s.pending.addAndGet(size);

@@ -61,9 +61,13 @@ public final class HttpGuard {
             } catch (SocketException e) {
                 // no interfaces listed: the names so far
             }
-            InetAddress local = InetAddress.getLocalHost();
-            names.add(local.getHostName());
-            names.add(local.getCanonicalHostName());
+            try {
+                InetAddress local = InetAddress.getLocalHost();
+                names.add(local.getHostName());
+                names.add(local.getCanonicalHostName());
+            } catch (UnknownHostException e) {
+                // the host's name does not resolve: its addresses, listed above, still are its own
+            }
         }
         Set<String> hosts = new LinkedHashSet<>();
         for (String n : names) {

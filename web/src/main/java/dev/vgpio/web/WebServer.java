@@ -149,7 +149,12 @@ public final class WebServer implements AutoCloseable {
             throw new IOException("cannot serve HTTP on " + options.host() + ":" + options.port() + ": "
                     + cause.getMessage(), e);
         }
-        server.guard.set(new HttpGuard(HttpGuard.ownHosts(options, server.port()), options.token()));
+        try {
+            server.guard.set(new HttpGuard(HttpGuard.ownHosts(options, server.port()), options.token()));
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IOException("cannot list this machine's names for the Host check: " + e.getMessage(), e);
+        }
         return server;
     }
 
@@ -331,8 +336,18 @@ public final class WebServer implements AutoCloseable {
                 throw new DriveException(DriveException.Reason.BUSY, "a recording runs already (since "
                         + recording.start().nanos() + "); stop it first (DELETE /api/trace)");
             }
-            r = new Recording(monitor.devices());
-            recordingSink = monitor.addSink(r);
+            // made and added on the monitor's thread, between two passes: its start and its first activity meet
+            java.util.concurrent.CompletableFuture<Recording> made = new java.util.concurrent.CompletableFuture<>();
+            monitor.execute(() -> {
+                try {
+                    Recording started = new Recording(monitor.devices());
+                    recordingSink = monitor.addSink(started);
+                    made.complete(started);
+                } catch (RuntimeException e) {
+                    made.completeExceptionally(e);
+                }
+            });
+            r = made.get(5, java.util.concurrent.TimeUnit.SECONDS);
             recording = r;
         }
         json(ctx, 201, g -> {

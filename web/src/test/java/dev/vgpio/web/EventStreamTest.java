@@ -64,6 +64,20 @@ class EventStreamTest {
     }
 
     @Test
+    void aMessageLargerThanTheLimitStillReachesAClientThatKeepsUp() throws Exception {
+        EventStream stream = new EventStream();
+        StuckSession fresh = new StuckSession();
+        String big = "x".repeat((int) EventStream.MAX_PENDING + 1000); // a snapshot of many thousand lines
+        stream.subscribe(fresh.session, new EventStream.Filter(null, null), big);
+        assertThat(fresh.closedWith).isZero();
+        assertThat(fresh.texts).containsExactly(big);
+        fresh.unsent.forEach(Callback::succeed);
+        stream.accept(new Activity.Driven(1, "gpio0", 1, "BUTTON", 1));
+        stream.endOfBatch();
+        assertThat(fresh.texts).hasSize(2);
+    }
+
+    @Test
     void withNoSubscriberActivityIsNotKept() throws Exception {
         EventStream stream = new EventStream();
         for (int i = 0; i < 10_000; i++) {
