@@ -23,9 +23,10 @@ public final class Monitor implements AutoCloseable {
     static final long DUTY = 50;
     /**
      * The longest the thread pauses after a pass: a device's ring ({@link WatchedDevice#RING_CAPACITY} records) fills
-     * in that time only at more than 80,000 records a second.
+     * in that time only at more than 32,000 records a second, and it pauses that long only after a pass of
+     * thousands of records (a flood).
      */
-    static final long MAX_PAUSE_NANOS = 100_000_000;
+    static final long MAX_PAUSE_NANOS = 250_000_000;
     /** Records read from one device before the next device's turn. */
     private static final int BATCH = 4096;
 
