@@ -74,6 +74,15 @@ final class BenchUrl {
         return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    /** The {@code error} of a refusal's JSON body, or {@code otherwise} if the body has none or is not JSON. */
+    static String errorOf(byte[] body, String otherwise) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("error").asText(otherwise);
+        } catch (IOException e) {
+            return otherwise;
+        }
+    }
+
     /** What to tell a user whose request could not reach the bench. */
     String unreachable(Exception e) {
         String why = e instanceof java.net.ConnectException ? "connection refused"

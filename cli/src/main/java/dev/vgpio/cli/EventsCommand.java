@@ -154,9 +154,8 @@ final class EventsCommand implements Callable<Integer> {
     private String refusal(String path) {
         try {
             var r = BenchUrl.client().send(bench.request(path).GET().build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            return JSON.readTree(r.body()).path("error").asText("the bench refused the stream (HTTP "
-                    + r.statusCode() + ")");
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            return BenchUrl.errorOf(r.body(), "the bench refused the stream (HTTP " + r.statusCode() + ")");
         } catch (IOException e) {
             return "the bench refused the stream: " + e.getMessage();
         } catch (InterruptedException e) {

@@ -46,13 +46,7 @@ final class TraceCommand {
             return null;
         }
         if (r.statusCode() >= 400) {
-            String message;
-            try {
-                message = JSON.readTree(r.body()).path("error").asText("HTTP " + r.statusCode());
-            } catch (IOException e) {
-                message = "HTTP " + r.statusCode();
-            }
-            fail(sub, message);
+            fail(sub, BenchUrl.errorOf(r.body(), "HTTP " + r.statusCode()));
             return null;
         }
         return r;

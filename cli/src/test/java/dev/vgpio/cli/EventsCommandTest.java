@@ -5,13 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vgpio.device.GpioController;
-import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.monitor.Monitor;
 import dev.vgpio.monitor.WatchedDevice;
-import dev.vgpio.web.HttpOptions;
 import dev.vgpio.web.WebServer;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,21 +15,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class EventsCommandTest {
-    private final SimulatedChip chip = new SimulatedChip("board", List.of("LED", "BUTTON"));
-    private final Monitor monitor = new Monitor();
-    private final WatchedDevice device = monitor.watch("gpio0", Path.of("g.sock"), new GpioController(chip), chip,
-            null);
+    private final BenchFixture bench;
+    private final Monitor monitor;
+    private final WatchedDevice device;
     private final WebServer web;
 
     EventsCommandTest() throws Exception {
-        monitor.start();
-        web = WebServer.start(new HttpOptions("127.0.0.1", 0, null), monitor);
+        bench = new BenchFixture();
+        monitor = bench.monitor;
+        device = bench.device;
+        web = bench.web;
     }
 
     @AfterEach
     void stop() {
-        web.close();
-        monitor.close();
+        bench.close();
     }
 
     @Test

@@ -3,11 +3,8 @@ package dev.vgpio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.vgpio.device.GpioController;
-import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.monitor.Monitor;
 import dev.vgpio.monitor.WatchedDevice;
-import dev.vgpio.web.HttpOptions;
 import dev.vgpio.web.WebServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,21 +17,21 @@ class TraceCommandTest {
     @TempDir
     Path dir;
 
-    private final SimulatedChip chip = new SimulatedChip("board", List.of("LED", "BUTTON"));
-    private final Monitor monitor = new Monitor();
-    private final WatchedDevice device = monitor.watch("gpio0", Path.of("g.sock"), new GpioController(chip), chip,
-            null);
+    private final BenchFixture bench;
+    private final Monitor monitor;
+    private final WatchedDevice device;
     private final WebServer web;
 
     TraceCommandTest() throws Exception {
-        monitor.start();
-        web = WebServer.start(new HttpOptions("127.0.0.1", 0, null), monitor);
+        bench = new BenchFixture();
+        monitor = bench.monitor;
+        device = bench.device;
+        web = bench.web;
     }
 
     @AfterEach
     void stop() {
-        web.close();
-        monitor.close();
+        bench.close();
     }
 
     private CliRun trace(String... args) {
