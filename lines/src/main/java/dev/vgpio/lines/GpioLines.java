@@ -1,6 +1,9 @@
 package dev.vgpio.lines;
 
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
+import dev.vgpio.protocol.LineCaps;
 import java.util.List;
 
 /**
@@ -12,6 +15,12 @@ import java.util.List;
  * detection, and a real chip gives the line back to the host. Output values are set together with the direction
  * so that a line never glitches through a default value. Lines only report edges; a device that needs level
  * interrupts follows the level through both edges and {@link #getValue}.
+ *
+ * <p>Line settings (vgpio's VIRTIO_GPIO_F_LINE_CONFIG extension, docs/line-config.md): lines that can apply a
+ * bias, a drive or a debounce period say which per line ({@link #lineCaps}); a setting applies at once, whatever
+ * the line's direction, and lasts until it is changed or the line is released: {@link Direction#NONE} also puts
+ * the bias back to {@link Bias#AS_IS}, the drive to {@link Drive#PUSH_PULL} and debouncing off. Lines that apply
+ * no setting keep the defaults, which refuse every setting but those.
  */
 public interface GpioLines extends AutoCloseable {
     /** A human-readable label of the chip, like a gpiochip label. */
@@ -68,6 +77,57 @@ public interface GpioLines extends AutoCloseable {
      */
     default int dispatchEvents(LineEventListener listener) {
         return 0;
+    }
+
+    /**
+     * Which settings line {@code offset} can apply, as {@link LineCaps} bits (0: none). It does not change for the
+     * life of the lines.
+     */
+    default int lineCaps(int offset) throws LineException {
+        if (offset < 0 || offset >= lineCount()) {
+            throw new LineException("line " + offset + " does not exist on " + label());
+        }
+        return 0;
+    }
+
+    /** Whether some line can apply a setting, that is whether a device may offer VIRTIO_GPIO_F_LINE_CONFIG. */
+    default boolean supportsLineConfig() {
+        return false;
+    }
+
+    /**
+     * Sets a line's bias.
+     *
+     * @throws LineException if the line cannot take it (its {@link #lineCaps} lack {@link Bias#cap}) or the chip
+     *     refused it
+     */
+    default void setBias(int offset, Bias bias) throws LineException {
+        if (bias != Bias.AS_IS) {
+            throw new LineException(label() + " cannot set the bias of line " + offset + " to " + bias.label());
+        }
+    }
+
+    /**
+     * Sets how a line drives its output.
+     *
+     * @throws LineException if the line cannot take it or the chip refused it
+     */
+    default void setDrive(int offset, Drive drive) throws LineException {
+        if (drive != Drive.PUSH_PULL) {
+            throw new LineException(label() + " cannot make line " + offset + " " + drive.label());
+        }
+    }
+
+    /**
+     * Sets a line's input debounce period, 0 (off) to {@link dev.vgpio.protocol.LineConfig#MAX_DEBOUNCE_US}
+     * microseconds: an input change that does not last the period is not seen (no edge, no level change).
+     *
+     * @throws LineException if the line cannot debounce or the chip refused the period
+     */
+    default void setDebounce(int offset, int periodMicros) throws LineException {
+        if (periodMicros != 0) {
+            throw new LineException(label() + " cannot debounce line " + offset);
+        }
     }
 
     /** Releases every line. */

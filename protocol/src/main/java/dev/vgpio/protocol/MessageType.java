@@ -8,9 +8,19 @@ public enum MessageType {
     GET_VALUE(0x4),
     SET_VALUE(0x5),
     /** Enables or disables a line's interrupt; only allowed when VIRTIO_GPIO_F_IRQ is negotiated. */
-    SET_IRQ_TYPE(0x6);
+    SET_IRQ_TYPE(0x6),
+    /**
+     * Asks which settings a line can apply ({@link LineCaps} bits in the response's value); only allowed when
+     * VIRTIO_GPIO_F_LINE_CONFIG is negotiated (vgpio's extension, docs/line-config.md).
+     */
+    GET_LINE_CAPS(0x7),
+    /**
+     * Applies one setting to a line ({@link LineConfig}: bias, drive or debounce period, packed into the value);
+     * only allowed when VIRTIO_GPIO_F_LINE_CONFIG is negotiated (vgpio's extension, docs/line-config.md).
+     */
+    SET_LINE_CONFIG(0x8);
 
-    private static final MessageType[] BY_CODE = new MessageType[0x7];
+    private static final MessageType[] BY_CODE = new MessageType[0x9];
 
     static {
         for (MessageType t : values()) {
