@@ -89,150 +89,72 @@ class PickedLinesTest {
 
     @Test
     void settingsGoToTheSourceLineAndCapsComeFromIt() throws LineException {
-        ConfigLines c = new ConfigLines("bank-c", 6, offset -> offset == 4 ? LineCaps.PULL_UP | LineCaps.DEBOUNCE
-                : LineCaps.ALL);
+        int[] caps = new int[6];
+        caps[1] = LineCaps.ALL;
+        caps[4] = LineCaps.PULL_UP | LineCaps.DEBOUNCE;
+        SimulatedChip c = new SimulatedChip("bank-c", List.of("c0", "c1", "c2", "c3", "c4", "c5"), caps);
         PickedLines lines = new PickedLines("a+c", List.of(new PickedLines.Pick(a, 3, "LED"),
-                new PickedLines.Pick(c, 4, "KEY"), new PickedLines.Pick(c, 1, "BUS")));
-        assertThat(lines.supportsLineConfig()).as("one source takes settings").isTrue();
+                new PickedLines.Pick(c, 4, "KEY"), new PickedLines.Pick(c, 1, "BUS"),
+                new PickedLines.Pick(c, 0, "PLAIN")));
+        assertThat(lines.supportsLineConfig()).isTrue();
+        assertThat(lines.lineCaps(0)).isEqualTo(LineCaps.ALL);
         assertThat(lines.lineCaps(1)).isEqualTo(LineCaps.PULL_UP | LineCaps.DEBOUNCE);
         assertThat(lines.lineCaps(2)).isEqualTo(LineCaps.ALL);
-        assertThat(lines.lineCaps(0)).as("a source without settings").isZero();
+        assertThat(lines.lineCaps(3)).isZero();
 
         lines.setBias(1, Bias.PULL_UP);
         lines.setDebounce(1, 2500);
         lines.setDrive(2, Drive.OPEN_DRAIN);
         lines.setBias(2, Bias.DISABLED);
-        assertThat(c.log).containsExactly("4 bias pull-up", "4 debounce 2500", "1 drive open-drain",
-                "1 bias disabled");
-        assertThatThrownBy(() -> lines.setDrive(1, Drive.OPEN_DRAIN)).isInstanceOf(LineException.class)
-                .hasMessageContaining("bank-c cannot make line 4 open-drain");
-        assertThatThrownBy(() -> lines.setBias(0, Bias.PULL_DOWN)).as("the source's refusal passes through")
-                .isInstanceOf(LineException.class).hasMessageContaining("bank-a").hasMessageContaining("line 3");
-        lines.setBias(0, Bias.AS_IS);
-        lines.setDrive(0, Drive.PUSH_PULL);
-        lines.setDebounce(0, 0);
-        assertThat(c.log).hasSize(4);
-        assertThatThrownBy(() -> lines.lineCaps(3)).isInstanceOf(LineException.class)
-                .hasMessageContaining("it has 3 lines");
+        lines.setDrive(0, Drive.OPEN_SOURCE);
+        assertThat(c.bias(4)).isEqualTo(Bias.PULL_UP);
+        assertThat(c.debounce(4)).isEqualTo(2500);
+        assertThat(c.drive(1)).isEqualTo(Drive.OPEN_DRAIN);
+        assertThat(c.bias(1)).isEqualTo(Bias.DISABLED);
+        assertThat(a.drive(3)).isEqualTo(Drive.OPEN_SOURCE);
+        for (int other : new int[] {0, 2, 3, 5}) {
+            assertThat(c.bias(other)).as("bank-c line %d", other).isEqualTo(Bias.AS_IS);
+            assertThat(c.drive(other)).as("bank-c line %d", other).isEqualTo(Drive.PUSH_PULL);
+            assertThat(c.debounce(other)).as("bank-c line %d", other).isZero();
+        }
+        assertThat(a.drive(2)).isEqualTo(Drive.PUSH_PULL);
+        assertThat(a.drive(4)).isEqualTo(Drive.PUSH_PULL);
+
+        assertThatThrownBy(() -> lines.setDrive(1, Drive.OPEN_DRAIN)).as("the source's refusal passes through")
+                .isInstanceOf(LineException.class).hasMessageContaining("line 4 of bank-c");
+        assertThatThrownBy(() -> lines.setBias(3, Bias.PULL_DOWN)).isInstanceOf(LineException.class)
+                .hasMessageContaining("line 0 of bank-c");
+        assertThat(c.drive(4)).isEqualTo(Drive.PUSH_PULL);
+        lines.setBias(3, Bias.AS_IS);
+        lines.setDrive(3, Drive.PUSH_PULL);
+        lines.setDebounce(3, 0);
+        assertThatThrownBy(() -> lines.lineCaps(4)).isInstanceOf(LineException.class)
+                .hasMessageContaining("it has 4 lines");
         assertThatThrownBy(() -> lines.setDebounce(-1, 10)).isInstanceOf(LineException.class);
     }
 
     @Test
-    void noSourceThatTakesSettingsMeansNoLineConfig() throws LineException {
-        PickedLines plain = new PickedLines("a", List.of(new PickedLines.Pick(new ConfigLines("none", 2, o -> 0)
-                .refusingAll(), 1, "x")));
-        assertThat(plain.supportsLineConfig()).isFalse();
-        assertThat(plain.lineCaps(0)).isZero();
+    void settingsReachTheSourceLineAsItsEffects() throws LineException {
+        PickedLines lines = picked();
+        lines.setDirection(2, Direction.IN, 0); // line 0 of bank-a, undriven from outside
+        lines.setBias(2, Bias.PULL_UP);
+        assertThat(lines.getValue(2)).as("an undriven input reads its pull").isEqualTo(1);
+        lines.setBias(2, Bias.PULL_DOWN);
+        assertThat(lines.getValue(2)).isZero();
+        lines.setDirection(2, Direction.NONE, 0);
+        assertThat(a.bias(0)).as("NONE forgets the settings").isEqualTo(Bias.AS_IS);
     }
 
-    /**
-     * Lines that take the settings their caps allow and log each (a stand-in until SimulatedChip takes settings);
-     * the rest of {@link GpioLines} goes to a simulated chip.
-     */
-    private static final class ConfigLines implements GpioLines {
-        private final SimulatedChip chip;
-        private final java.util.function.IntUnaryOperator caps;
-        private boolean supports = true;
-        final List<String> log = new ArrayList<>();
-
-        ConfigLines(String label, int count, java.util.function.IntUnaryOperator caps) {
-            this.chip = SimulatedChip.withLines(label, count, label + "-");
-            this.caps = caps;
-        }
-
-        ConfigLines refusingAll() {
-            supports = false;
-            return this;
-        }
-
-        @Override
-        public String label() {
-            return chip.label();
-        }
-
-        @Override
-        public int lineCount() {
-            return chip.lineCount();
-        }
-
-        @Override
-        public List<String> lineNames() {
-            return chip.lineNames();
-        }
-
-        @Override
-        public Direction getDirection(int offset) throws LineException {
-            return chip.getDirection(offset);
-        }
-
-        @Override
-        public void setDirection(int offset, Direction direction, int outputValue) throws LineException {
-            chip.setDirection(offset, direction, outputValue);
-        }
-
-        @Override
-        public int getValue(int offset) throws LineException {
-            return chip.getValue(offset);
-        }
-
-        @Override
-        public void setValue(int offset, int value) throws LineException {
-            chip.setValue(offset, value);
-        }
-
-        @Override
-        public boolean supportsEdgeEvents() {
-            return true;
-        }
-
-        @Override
-        public void setEdgeDetection(int offset, Edge edge) throws LineException {
-            chip.setEdgeDetection(offset, edge);
-        }
-
-        @Override
-        public void setEventListener(LineEventListener listener) {
-            chip.setEventListener(listener);
-        }
-
-        @Override
-        public int lineCaps(int offset) throws LineException {
-            GpioLines.super.lineCaps(offset);
-            return supports ? caps.applyAsInt(offset) : 0;
-        }
-
-        @Override
-        public boolean supportsLineConfig() {
-            return supports;
-        }
-
-        @Override
-        public void setBias(int offset, Bias bias) throws LineException {
-            if ((lineCaps(offset) & bias.cap()) != bias.cap()) {
-                GpioLines.super.setBias(offset, bias);
-            }
-            log.add(offset + " bias " + bias.label());
-        }
-
-        @Override
-        public void setDrive(int offset, Drive drive) throws LineException {
-            if ((lineCaps(offset) & drive.cap()) != drive.cap()) {
-                GpioLines.super.setDrive(offset, drive);
-            }
-            log.add(offset + " drive " + drive.label());
-        }
-
-        @Override
-        public void setDebounce(int offset, int periodMicros) throws LineException {
-            if ((lineCaps(offset) & LineCaps.DEBOUNCE) == 0) {
-                GpioLines.super.setDebounce(offset, periodMicros);
-            }
-            log.add(offset + " debounce " + periodMicros);
-        }
-
-        @Override
-        public void close() {
-            chip.close();
-        }
+    @Test
+    void noSourceThatTakesSettingsMeansNoLineConfig() throws LineException {
+        SimulatedChip none = new SimulatedChip("none", List.of("n0", "n1"), new int[2]);
+        PickedLines plain = new PickedLines("n", List.of(new PickedLines.Pick(none, 1, "x")));
+        assertThat(plain.supportsLineConfig()).isFalse();
+        assertThat(plain.lineCaps(0)).isZero();
+        PickedLines mixed = new PickedLines("n+a", List.of(new PickedLines.Pick(none, 1, "x"),
+                new PickedLines.Pick(a, 1, "y")));
+        assertThat(mixed.supportsLineConfig()).as("some source takes settings").isTrue();
+        assertThat(mixed.lineCaps(0)).isZero();
+        assertThat(mixed.lineCaps(1)).isEqualTo(LineCaps.ALL);
     }
 }
