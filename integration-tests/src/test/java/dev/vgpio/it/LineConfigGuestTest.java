@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
+import dev.vgpio.lines.Edge;
+import dev.vgpio.lines.GpioLines;
+import dev.vgpio.lines.LineEventListener;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.LineStateListener;
 import dev.vgpio.lines.SimulatedChip;
@@ -41,6 +44,8 @@ class LineConfigGuestTest {
     static final int BUTTON_B = 3;
     /** An open-drain output with a pull-up. */
     static final int RELAY = 4;
+    /** Claims every setting, but the chip refuses any bias ({@link RefusingLines}). */
+    static final int BUZZER = 5;
     /** Takes a debounce period only: no bias, no drive mode. */
     static final int DOOR_SENSOR = 6;
     /** Takes everything but a debounce period. */
@@ -124,8 +129,8 @@ class LineConfigGuestTest {
         // the debounced buttons are held low by the host, which pulses them
         chip.drive(BUTTON_A, 0);
         chip.drive(RESET_N, 0);
-        server = new VhostUserServer(dir.resolve("gpio.sock"), new VirtioGpioDevice(new GpioController(chip)), "it")
-                .start();
+        server = new VhostUserServer(dir.resolve("gpio.sock"),
+                new VirtioGpioDevice(new GpioController(new RefusingLines(chip, BUZZER))), "it").start();
     }
 
     @AfterEach
@@ -138,6 +143,7 @@ class LineConfigGuestTest {
         String scenario = SWAP + FUNCTIONS + """
                 hold relay-high gpioset -c gpiochip0 --bias=pull-up --drive=open-drain %1$d=1
                 hold relay-low gpioset -c gpiochip0 --bias=pull-up --drive=open-drain %1$d=0
+                hold relay-source gpioset -c gpiochip0 --bias=disabled --drive=open-source %1$d=1
                 echo "VGPIO-MARK get-pull-down"
                 echo "VGPIO-GET pull-down $(gpioget -c gpiochip0 --bias=pull-down --numeric -p 3s %2$d)"
                 hold debounce gpiomon --banner -c gpiochip0 -e rising --debounce-period %3$dms -F 'EV %%o %%E' %4$d
@@ -146,7 +152,9 @@ class LineConfigGuestTest {
                 hold door-open-drain gpioset -c gpiochip0 --drive=open-drain %5$d=1
                 hold reset-debounce gpiomon --banner -c gpiochip0 -e rising --debounce-period %3$dms \
                     -F 'EV %%o %%E' %6$d
-                """.formatted(RELAY, BUTTON_B, DEBOUNCE.toMillis(), BUTTON_A, DOOR_SENSOR, RESET_N);
+                gpioget -c gpiochip0 --bias=pull-down %7$d
+                echo "VGPIO-MARK refused $?"
+                """.formatted(RELAY, BUTTON_B, DEBOUNCE.toMillis(), BUTTON_A, DOOR_SENSOR, RESET_N, BUZZER);
         try (GuestVm vm = new GuestVm(dir, "patched", scenario, server.path())) {
             assertThat(vm.await("VGPIO-MARK line-config", LinuxGuestTest.BOOT))
                     .as("the patched driver negotiates VIRTIO_GPIO_F_LINE_CONFIG")
@@ -167,6 +175,12 @@ class LineConfigGuestTest {
             assertThat(chip.observe(RELAY)).as("an open-drain output set to 0 drives 0 against its pull-up")
                     .isEqualTo(0);
             release(vm, "relay-low");
+
+            vm.await("VGPIO-MARK hold relay-source", STEP);
+            awaitLine("the open-source output without bias", () -> chip.getDirection(RELAY) == Direction.OUT
+                    && chip.drive(RELAY) == Drive.OPEN_SOURCE && chip.bias(RELAY) == Bias.DISABLED);
+            assertThat(chip.observe(RELAY)).as("an open-source output set to 1 drives 1").isEqualTo(1);
+            release(vm, "relay-source");
 
             vm.await("VGPIO-MARK get-pull-down", STEP);
             awaitLine("gpioget's pull-down", () -> chip.bias(BUTTON_B) == Bias.PULL_DOWN);
@@ -204,9 +218,13 @@ class LineConfigGuestTest {
             pressesThroughBounces(vm, RESET_N);
             release(vm, "reset-debounce");
 
+            assertThat(vm.await("VGPIO-MARK refused", STEP))
+                    .as("a setting the device refuses (STATUS_ERR) fails the line request")
+                    .isEqualTo("VGPIO-MARK refused 1");
             vm.finish(STEP);
             List<String> out = vm.scenarioOutput();
-            assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0").noneMatch(l -> l.contains("-failed"));
+            assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0").noneMatch(l -> l.contains("-failed"))
+                    .as("with EIO from the driver").anyMatch(l -> l.contains("Input/output error"));
             assertThat(events(out, BUTTON_A)).as("the device's debounce: the presses, no bounce").hasSize(2);
             assertThat(events(out, RESET_N)).as("the kernel's debounce: the presses, no bounce").hasSize(2);
         }
@@ -216,6 +234,7 @@ class LineConfigGuestTest {
                 .noneMatch(l -> l.startsWith(DOOR_SENSOR + ":") || l.startsWith(RESET_N + ":"))
                 .contains(RELAY + ":pull-up:open-drain:0", BUTTON_B + ":pull-down:push-pull:0",
                         BUTTON_A + ":as-is:push-pull:" + DEBOUNCE.toMillis() * 1000);
+        assertThat(chip.bias(BUZZER)).isEqualTo(Bias.AS_IS);
         assertNoSettingsLeft();
     }
 
@@ -301,6 +320,95 @@ class LineConfigGuestTest {
     /** The rising edges gpiomon printed for {@code offset}. */
     private static List<String> events(List<String> out, int offset) {
         return out.stream().filter(l -> l.startsWith("EV " + offset + " ")).toList();
+    }
+
+    /**
+     * The simulated chip as the device sees it, except that the lines refuse any bias on line {@code refusing}, which
+     * its caps claim: the device answers VIRTIO_GPIO_STATUS_ERR.
+     */
+    private record RefusingLines(SimulatedChip chip, int refusing) implements GpioLines {
+        @Override
+        public String label() {
+            return chip.label();
+        }
+
+        @Override
+        public int lineCount() {
+            return chip.lineCount();
+        }
+
+        @Override
+        public List<String> lineNames() {
+            return chip.lineNames();
+        }
+
+        @Override
+        public Direction getDirection(int offset) throws LineException {
+            return chip.getDirection(offset);
+        }
+
+        @Override
+        public void setDirection(int offset, Direction direction, int outputValue) throws LineException {
+            chip.setDirection(offset, direction, outputValue);
+        }
+
+        @Override
+        public int getValue(int offset) throws LineException {
+            return chip.getValue(offset);
+        }
+
+        @Override
+        public void setValue(int offset, int value) throws LineException {
+            chip.setValue(offset, value);
+        }
+
+        @Override
+        public boolean supportsEdgeEvents() {
+            return chip.supportsEdgeEvents();
+        }
+
+        @Override
+        public void setEdgeDetection(int offset, Edge edge) throws LineException {
+            chip.setEdgeDetection(offset, edge);
+        }
+
+        @Override
+        public void setEventListener(LineEventListener listener) {
+            chip.setEventListener(listener);
+        }
+
+        @Override
+        public int lineCaps(int offset) throws LineException {
+            return chip.lineCaps(offset);
+        }
+
+        @Override
+        public boolean supportsLineConfig() {
+            return chip.supportsLineConfig();
+        }
+
+        @Override
+        public void setBias(int offset, Bias bias) throws LineException {
+            if (offset == refusing && bias != Bias.AS_IS) {
+                throw new LineException("line " + offset + " refuses every bias");
+            }
+            chip.setBias(offset, bias);
+        }
+
+        @Override
+        public void setDrive(int offset, Drive drive) throws LineException {
+            chip.setDrive(offset, drive);
+        }
+
+        @Override
+        public void setDebounce(int offset, int periodMicros) throws LineException {
+            chip.setDebounce(offset, periodMicros);
+        }
+
+        @Override
+        public void close() {
+            chip.close();
+        }
     }
 
     /** A check on the chip that may throw. */
