@@ -69,7 +69,8 @@ class LineConfigGuestTest {
             """;
     /**
      * {@code hold NAME COMMAND...}: runs the command in the background (where it holds its lines) until the host
-     * types a line, then stops it; {@code feature}: whether VIRTIO_GPIO_F_LINE_CONFIG (bit 1) was negotiated.
+     * types a line, then stops it. Then the scenario starts: it prints whether the driver negotiated
+     * VIRTIO_GPIO_F_LINE_CONFIG (bit 1 of the features: {@code VGPIO-MARK line-config 1}).
      */
     static final String FUNCTIONS = """
             hold() {
