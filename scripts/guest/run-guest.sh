@@ -6,7 +6,7 @@
 # Wrap it in a host-side timeout: a back end that never answers hangs the guest forever.
 #
 # Environment: VGPIO_GUEST_ENV (default ${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}/guest.env),
-#   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_APPEND (extra kernel command line),
+#   VGPIO_GUEST_MEM (default 512M), VGPIO_GUEST_SMP (vCPUs, default 2), VGPIO_GUEST_APPEND (extra kernel command line),
 #   VGPIO_GUEST_QMP (a Unix socket path for a QMP monitor, to pause and resume the VM),
 #   VGPIO_GUEST_SERIAL (QEMU's -serial for the console, default stdio; mon:stdio passes Ctrl-C to the guest),
 #   VGPIO_GUEST_CHARDEV (extra options for the vhost-user chardev, e.g. reconnect-ms=1000, or server=on,wait=on
@@ -30,7 +30,7 @@ env_file="${VGPIO_GUEST_ENV:-${VGPIO_GUEST_CACHE:-$HOME/.cache/vgpio/guest}/gues
 
 mem="${VGPIO_GUEST_MEM:-512M}"
 args=(
-    -M q35,memory-backend=mem -accel tcg,thread=multi -smp 2 -m "$mem"
+    -M q35,memory-backend=mem -accel tcg,thread=multi -smp "${VGPIO_GUEST_SMP:-2}" -m "$mem"
     -object "memory-backend-memfd,id=mem,size=$mem,share=on"
 )
 if [ "$socket" != "-" ]; then
