@@ -24,6 +24,7 @@ final class GuestVm implements AutoCloseable {
     private static final Path SCRIPTS = ROOT.resolve("scripts/guest");
     private static volatile boolean prepared;
     private static volatile Map<String, String> newer;
+    private static volatile Map<String, String> nested;
 
     private final Process qemu;
     private final List<String> lines = new ArrayList<>();
@@ -79,6 +80,57 @@ final class GuestVm implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes sure the main guest's kernel is also there as an uncompressed vmlinux
+     * ({@code scripts/guest/prepare-nested-guest.sh}: QEMU boots it through its PVH entry point, which a guest booted
+     * by a QEMU inside a guest needs, because the bzImage decompressor alone takes minutes under nested TCG) and
+     * returns the environment entry that boots it; the initramfs and the rest are the main guest's. Fails with the
+     * script's output if it cannot be prepared.
+     */
+    static synchronized Map<String, String> prepareNested() throws IOException, InterruptedException {
+        prepare();
+        if (nested != null) {
+            return nested;
+        }
+        Path log = Files.createTempFile("vgpio-prepare-nested-guest", ".log");
+        try {
+            Process p = new ProcessBuilder("bash", SCRIPTS.resolve("prepare-nested-guest.sh").toString())
+                    .redirectError(log.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            List<String> lines = out.lines().toList();
+            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0 || lines.isEmpty()
+                    || !Files.isRegularFile(Path.of(lines.getLast()))) {
+                throw new IllegalStateException("the nested test guest could not be prepared"
+                        + " (scripts/guest/prepare-nested-guest.sh failed; it needs xz and readelf):\n"
+                        + Files.readString(log) + out);
+            }
+            nested = Map.of("VGPIO_GUEST_ENV", lines.getLast());
+            return nested;
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /**
+     * Writes {@code dir/initrd.cpio.gz}: the guest's base initramfs with {@code scenario} as its /scenario.sh
+     * ({@code make-scenario.sh}; {@code env} may name another guest's env file as VGPIO_GUEST_ENV).
+     */
+    static Path makeScenario(Path dir, String scenario, Map<String, String> env)
+            throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path script = dir.resolve("scenario.sh");
+        Files.writeString(script, scenario);
+        ProcessBuilder mkScenario = new ProcessBuilder("bash", SCRIPTS.resolve("make-scenario.sh").toString(),
+                script.toString(), dir.toString()).redirectErrorStream(true);
+        mkScenario.environment().putAll(env);
+        Process mk = mkScenario.start();
+        String mkOut = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (mk.waitFor() != 0) {
+            throw new IllegalStateException("make-scenario.sh failed:\n" + mkOut);
+        }
+        return dir.resolve("initrd.cpio.gz");
+    }
+
     /** Boots a guest that runs {@code scenario} (a busybox sh script) against the vhost-user socket. */
     GuestVm(Path workDir, String name, String scenario, Path socket) throws IOException, InterruptedException {
         this(workDir, name, scenario, socket, Map.of());
@@ -91,19 +143,9 @@ final class GuestVm implements AutoCloseable {
     GuestVm(Path workDir, String name, String scenario, Path socket, Map<String, String> env)
             throws IOException, InterruptedException {
         prepare();
-        Path dir = Files.createDirectories(workDir.resolve(name));
-        Path script = dir.resolve("scenario.sh");
-        Files.writeString(script, scenario);
-        ProcessBuilder mkScenario = new ProcessBuilder("bash", SCRIPTS.resolve("make-scenario.sh").toString(),
-                script.toString(), dir.toString()).redirectErrorStream(true);
-        mkScenario.environment().putAll(env);
-        Process mk = mkScenario.start();
-        String mkOut = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (mk.waitFor() != 0) {
-            throw new IllegalStateException("make-scenario.sh failed:\n" + mkOut);
-        }
+        Path initrd = makeScenario(workDir.resolve(name), scenario, env);
         ProcessBuilder run = new ProcessBuilder("bash", SCRIPTS.resolve("run-guest.sh").toString(),
-                dir.resolve("initrd.cpio.gz").toString(), socket.toString()).redirectErrorStream(true);
+                initrd.toString(), socket.toString()).redirectErrorStream(true);
         run.environment().putAll(env);
         qemu = run.start();
         reader = Thread.ofPlatform().name("qemu-" + name).daemon(true).start(this::readConsole);
@@ -162,6 +204,13 @@ final class GuestVm implements AutoCloseable {
         }
         reader.join(2000);
         return output();
+    }
+
+    /** Waits up to {@code timeout} for QEMU to exit, without failing; true if it did. */
+    boolean awaitExit(Duration timeout) throws InterruptedException {
+        boolean exited = qemu.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        reader.join(2000);
+        return exited;
     }
 
     List<String> output() {
