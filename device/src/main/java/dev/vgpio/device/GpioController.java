@@ -3,13 +3,17 @@ package dev.vgpio.device;
 import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.GpioLines;
 import dev.vgpio.lines.LineException;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.GpioResponse;
 import dev.vgpio.protocol.GpioResponseN;
 import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.IrqType;
+import dev.vgpio.protocol.LineCaps;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.protocol.LineNames;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.VirtioGpio;
@@ -19,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The virtio-gpio device's semantics, independent of any transport: it answers the six requestq messages over
+ * The virtio-gpio device's semantics, independent of any transport: it answers the six requestq messages (and,
+ * when VIRTIO_GPIO_F_LINE_CONFIG is negotiated, vgpio's GET_LINE_CAPS and SET_LINE_CONFIG: docs/line-config.md) over
  * {@link GpioLines} and keeps, per line, the state the spec describes — the direction, the output value (set before
  * the direction too), the interrupt type (enabled or disabled), whether the driver has unmasked it (a buffer token is
  * held), and a latched edge. The lines are told what to do; they are asked only for what only they know (an input's
@@ -53,6 +58,9 @@ public final class GpioController {
     private final IrqType[] irqType;
     private final int[] token;
     private final boolean[] latched;
+    /** Per line: the {@link LineCaps} the lines said it has, asked once. */
+    private final byte[] caps;
+    private final boolean anyCaps;
     /**
      * Whether each request is logged (debug level, {@code vgpio serve -v}): asked once, so that when it is off a
      * request costs one branch and allocates nothing.
@@ -99,6 +107,17 @@ public final class GpioController {
         Arrays.fill(value, (byte) NO_VALUE);
         Arrays.fill(irqType, IrqType.NONE);
         Arrays.fill(token, NO_TOKEN);
+        this.caps = new byte[ngpio];
+        boolean some = false;
+        for (int gpio = 0; gpio < ngpio; gpio++) {
+            try {
+                caps[gpio] = (byte) (lines.lineCaps(gpio) & LineCaps.ALL);
+                some |= caps[gpio] != 0;
+            } catch (LineException e) {
+                LOG.warn("{}: line {} takes no settings: {}", lines.label(), gpio, e.getMessage());
+            }
+        }
+        this.anyCaps = some;
         for (int gpio = 0; gpio < ngpio; gpio++) {
             try {
                 Direction d = lines.getDirection(gpio);
@@ -125,9 +144,12 @@ public final class GpioController {
         return namesBlock;
     }
 
-    /** Device feature bits to offer: VIRTIO_GPIO_F_IRQ only when the lines can report edges. */
+    /**
+     * Device feature bits to offer: VIRTIO_GPIO_F_IRQ only when the lines can report edges,
+     * VIRTIO_GPIO_F_LINE_CONFIG only when some line can take some setting.
+     */
     public long offeredFeatures() {
-        return lines.supportsEdgeEvents() ? GpioFeatures.IRQ : 0;
+        return (lines.supportsEdgeEvents() ? GpioFeatures.IRQ : 0) | (anyCaps ? GpioFeatures.LINE_CONFIG : 0);
     }
 
     /** Records the features the driver accepted (only offered device bits are kept). */
@@ -137,6 +159,15 @@ public final class GpioController {
 
     public boolean irqNegotiated() {
         return (negotiated & GpioFeatures.IRQ) != 0;
+    }
+
+    public boolean lineConfigNegotiated() {
+        return (negotiated & GpioFeatures.LINE_CONFIG) != 0;
+    }
+
+    /** The settings line {@code gpio} takes ({@link LineCaps} bits), as GET_LINE_CAPS answers. */
+    public int lineCaps(int gpio) {
+        return caps[gpio];
     }
 
     public void setIrqSink(IrqSink sink) {
@@ -237,11 +268,26 @@ public final class GpioController {
                 valueWord(t, value), why == null ? "ok " + GpioResponse.value(outcome) : "refused: " + why.reason());
     }
 
-    /** A request's value as the spec names it: a direction or an interrupt type, else the number. */
+    /** A request's value as the spec names it: a direction, an interrupt type or a setting, else the number. */
     private static Object valueWord(MessageType t, long value) {
         Object named = t == MessageType.SET_DIRECTION ? Direction.fromCode(value)
-                : t == MessageType.SET_IRQ_TYPE ? IrqType.fromCode(value) : null;
+                : t == MessageType.SET_IRQ_TYPE ? IrqType.fromCode(value)
+                : t == MessageType.SET_LINE_CONFIG ? settingWord(value) : null;
         return named == null ? value : value + " (" + named + ")";
+    }
+
+    private static String settingWord(long value) {
+        LineConfig.Param p = LineConfig.Param.fromCode(LineConfig.param(value));
+        int arg = LineConfig.argument(value);
+        if (p == null) {
+            return null;
+        }
+        Object a = switch (p) {
+            case BIAS -> Bias.fromCode(arg) == null ? arg : Bias.fromCode(arg).label();
+            case DRIVE -> Drive.fromCode(arg) == null ? arg : Drive.fromCode(arg).label();
+            case DEBOUNCE -> arg + " us";
+        };
+        return p.name().toLowerCase(java.util.Locale.ROOT) + " " + a;
     }
 
     private int answer(int type, int gpio, long value) {
@@ -262,6 +308,9 @@ public final class GpioController {
                 case GET_VALUE -> ok(lines.getValue(gpio));
                 case SET_VALUE -> setValue(gpio, value);
                 case SET_IRQ_TYPE -> setIrqType(gpio, value);
+                case GET_LINE_CAPS -> lineConfigNegotiated() ? ok(caps[gpio])
+                        : refuse(Refusal.LINE_CONFIG_NOT_NEGOTIATED);
+                case SET_LINE_CONFIG -> setLineConfig(gpio, value);
                 case GET_LINE_NAMES -> throw new AssertionError("handled above");
             };
         } catch (LineException e) {
@@ -308,6 +357,46 @@ public final class GpioController {
             lines.setValue(gpio, (int) v);
         }
         value[gpio] = (byte) v;
+        return ok(0);
+    }
+
+    private int setLineConfig(int gpio, long value) throws LineException {
+        if (!lineConfigNegotiated()) {
+            return refuse(Refusal.LINE_CONFIG_NOT_NEGOTIATED);
+        }
+        LineConfig.Param param = LineConfig.Param.fromCode(LineConfig.param(value));
+        if (param == null) {
+            return refuse(Refusal.INVALID_CONFIG_PARAM);
+        }
+        int arg = LineConfig.argument(value);
+        switch (param) {
+            case BIAS -> {
+                Bias b = Bias.fromCode(arg);
+                if (b == null) {
+                    return refuse(Refusal.INVALID_CONFIG_ARGUMENT);
+                }
+                if ((caps[gpio] & b.cap()) != b.cap()) {
+                    return refuse(Refusal.SETTING_UNSUPPORTED);
+                }
+                lines.setBias(gpio, b);
+            }
+            case DRIVE -> {
+                Drive d = Drive.fromCode(arg);
+                if (d == null) {
+                    return refuse(Refusal.INVALID_CONFIG_ARGUMENT);
+                }
+                if ((caps[gpio] & d.cap()) != d.cap()) {
+                    return refuse(Refusal.SETTING_UNSUPPORTED);
+                }
+                lines.setDrive(gpio, d);
+            }
+            case DEBOUNCE -> {
+                if (arg != 0 && (caps[gpio] & LineCaps.DEBOUNCE) == 0) {
+                    return refuse(Refusal.SETTING_UNSUPPORTED);
+                }
+                lines.setDebounce(gpio, arg);
+            }
+        }
         return ok(0);
     }
 

@@ -23,7 +23,11 @@ public enum Refusal {
     RESPONSE_SIZE("the response buffer is not the size the request's answer has"),
     IRQ_NO_SUCH_LINE("interrupt buffer for a line out of range"),
     IRQ_BUFFER_TWICE("a second interrupt buffer for the same line"),
-    IRQ_NOT_ENABLED("interrupt buffer for a line whose interrupt is not enabled");
+    IRQ_NOT_ENABLED("interrupt buffer for a line whose interrupt is not enabled"),
+    LINE_CONFIG_NOT_NEGOTIATED("GET_LINE_CAPS or SET_LINE_CONFIG without VIRTIO_GPIO_F_LINE_CONFIG negotiated"),
+    INVALID_CONFIG_PARAM("SET_LINE_CONFIG with an unknown parameter (1 bias, 2 drive, 3 debounce)"),
+    INVALID_CONFIG_ARGUMENT("SET_LINE_CONFIG with an argument its parameter does not have"),
+    SETTING_UNSUPPORTED("the line cannot take this setting (GET_LINE_CAPS says which it takes)");
 
     private final String reason;
 

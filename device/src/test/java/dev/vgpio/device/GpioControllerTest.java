@@ -50,7 +50,7 @@ class GpioControllerTest {
     @Test
     void everyRuleOfTheSpecHasItsRefusal() {
         controller.negotiate(GpioFeatures.IRQ);
-        assertThat(GpioController.refusal(controller.handle(0x7, 0, 0))).isEqualTo(Refusal.UNKNOWN_TYPE);
+        assertThat(GpioController.refusal(controller.handle(0x9, 0, 0))).isEqualTo(Refusal.UNKNOWN_TYPE);
         assertThat(refusalOf(GET_DIRECTION, 2, 0)).isEqualTo(Refusal.NO_SUCH_LINE);
         assertThat(refusalOf(GET_DIRECTION, -1, 0)).as("a caller in Java can pass any int")
                 .isEqualTo(Refusal.NO_SUCH_LINE);

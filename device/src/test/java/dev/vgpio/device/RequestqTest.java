@@ -146,7 +146,7 @@ class RequestqTest {
             assertAnswer(guest.request(t, 0xffff, 0), ERR, 0);
         }
         assertAnswer(guest.request(0, 0, 0), ERR, 0);
-        assertAnswer(guest.request(7, 0, 0), ERR, 0);
+        assertAnswer(guest.request(9, 0, 0), ERR, 0);
         assertAnswer(guest.request(0xffff, 0, 0), ERR, 0);
     }
 
