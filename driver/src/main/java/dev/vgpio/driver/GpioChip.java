@@ -387,17 +387,16 @@ public final class GpioChip implements AutoCloseable {
     int checked(MessageType type, int gpio, long value) throws VirtioException {
         Answer a = sendMessage(type.code(), gpio, value);
         if (!a.ok()) {
-            throw new VirtioException(REFUSED, String.format("the device refused %s for line %d%s: status %s",
-                    describe(type, value), gpio, lineName(gpio), statusName(a.status())));
+            boolean config = type == MessageType.SET_LINE_CONFIG;
+            throw new VirtioException(REFUSED, String.format("the device refused %s for line %d%s%s: status %s",
+                    config ? lineConfigRequest(value) : type.name(), gpio, lineName(gpio),
+                    config ? "" : " (value " + value + ")", statusName(a.status())));
         }
         return a.value();
     }
 
-    /** SET_LINE_CONFIG with the setting it carries ({@code SET_LINE_CONFIG(bias pull-up)}), others with the value. */
-    static String describe(MessageType type, long value) {
-        if (type != MessageType.SET_LINE_CONFIG) {
-            return type.name() + " (value " + value + ")";
-        }
+    /** A SET_LINE_CONFIG request with the setting its value carries: {@code SET_LINE_CONFIG(bias pull-up)}. */
+    static String lineConfigRequest(long value) {
         int argument = LineConfig.argument(value);
         LineConfig.Param param = LineConfig.Param.fromCode(LineConfig.param(value));
         String setting = param == null ? "param " + LineConfig.param(value) + " argument " + argument
