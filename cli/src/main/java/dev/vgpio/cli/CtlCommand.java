@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
             "It talks to the control socket 'vgpio serve' opens beside each device socket (<socket>.ctl).",
             "LINE is an offset or a line name."},
         subcommands = {CtlCommand.Get.class, CtlCommand.Set.class, CtlCommand.Pulse.class, CtlCommand.Toggle.class,
-            CtlCommand.ListLines.class, CtlCommand.Watch.class},
+            CtlCommand.Release.class, CtlCommand.ListLines.class, CtlCommand.Watch.class},
         footer = {"", CtlCommand.LEVELS, "",
             TimeValue.HELP, "",
             "Examples:", "  vgpio ctl list", "  vgpio ctl set BUTTON_A on", "  vgpio ctl pulse BUTTON_A --width 200ms",
@@ -108,6 +108,22 @@ final class CtlCommand {
                 throw new ParameterException(parent.spec.commandLine().getSubcommands().get("set"), e.getMessage());
             }
             return parent.run("set " + line + " " + level);
+        }
+    }
+
+    @Command(name = "release", mixinStandardHelpOptions = true,
+            description = "Stop driving LINE from the host: it then reads its pull (the bias the guest set), or stays "
+                    + "where it was if it has none.")
+    static final class Release implements Callable<Integer> {
+        @ParentCommand
+        CtlCommand parent;
+
+        @Parameters(paramLabel = "LINE")
+        String line;
+
+        @Override
+        public Integer call() throws IOException {
+            return parent.run("release " + line);
         }
     }
 

@@ -46,10 +46,11 @@ public final class CtlServer implements AutoCloseable {
     private static final int MAX_LINE = 1024;
     static final String HELP = """
             commands (LINE is an offset or a line name):
-              list                          every line: level, direction, driven level, edge detection
+              list                          every line: level, direction, who drives it, edge detection, settings
               get LINE                      one line
               set LINE LEVEL                drive the level the line senses as an input (1|active|on|true|high,
                                             0|inactive|off|false|low)
+              release LINE                  stop driving the line: it reads its pull (the guest's bias)
               pulse LINE [WIDTH_MS]         invert the driven level for WIDTH_MS (default 100), then restore
               toggle LINE COUNT INTERVAL_MS invert the driven level COUNT times, every INTERVAL_MS
               watch [LINE...]               stream every change the guest makes (all lines by default)""";
@@ -167,6 +168,12 @@ public final class CtlServer implements AutoCloseable {
                     arity(w, 3, 3, "set LINE LEVEL");
                     int line = control.resolve(w[1]);
                     control.set(line, LevelWords.parse(w[2]));
+                    yield "ok\n" + control.status(line).describe();
+                }
+                case "release" -> {
+                    arity(w, 2, 2, "release LINE");
+                    int line = control.resolve(w[1]);
+                    control.release(line);
                     yield "ok\n" + control.status(line).describe();
                 }
                 case "pulse" -> {

@@ -4,7 +4,9 @@ import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.LineStateListener;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +25,9 @@ public final class HostControl {
 
     private final SimulatedChip chip;
     /** 1 for each line the host drove through this control. */
-    private final AtomicIntegerArray hostDriven;
 
     public HostControl(SimulatedChip chip) {
         this.chip = chip;
-        this.hostDriven = new AtomicIntegerArray(chip.lineCount());
     }
 
     /**
@@ -59,19 +59,18 @@ public final class HostControl {
 
     private LineStatus status(int offset, Direction direction, int level) throws LineException {
         return new LineStatus(offset, chip.lineNames().get(offset), direction, level, driver(offset, direction),
-                chip.edgeDetection(offset));
+                chip.edgeDetection(offset), chip.bias(offset), chip.drive(offset), chip.debounce(offset));
     }
 
     /**
-     * Who drives a line: the guest drives its outputs; the host drives any other line it has driven through this
-     * control or that senses 1 (the configuration can drive a line high); otherwise nobody does.
+     * Who drives a line: the guest drives its outputs; the host drives any other line it holds at a level (through
+     * this control, the configuration or a test); otherwise nobody does.
      */
     private LineStatus.Driver driver(int offset, Direction direction) throws LineException {
         if (direction == Direction.OUT) {
             return LineStatus.Driver.GUEST;
         }
-        return hostDriven.get(offset) == 1 || chip.drivenLevel(offset) == 1 ? LineStatus.Driver.HOST
-                : LineStatus.Driver.NOBODY;
+        return chip.isHeld(offset) ? LineStatus.Driver.HOST : LineStatus.Driver.NOBODY;
     }
 
     /**
@@ -96,6 +95,12 @@ public final class HostControl {
                 if (kind != null) {
                     report(now, kind, offset, direction, level);
                 }
+            }
+
+            @Override
+            public void onConfigChanged(int offset, Bias bias, Drive drive, int debounceMicros) {
+                report(System.nanoTime(), LineChange.Kind.RECONFIGURED, offset,
+                        Direction.values()[last.get(offset)], lastLevel.get(offset));
             }
 
             @Override
@@ -124,12 +129,19 @@ public final class HostControl {
         return all;
     }
 
+    /**
+     * Stops holding line {@code offset} at a level: nothing outside drives it, and it reads its pull (or stays
+     * where it was when it has none).
+     */
+    public void release(int offset) throws LineException {
+        chip.release(offset);
+    }
+
     /** Drives the level line {@code offset} senses as an input. */
     public void set(int offset, int level) throws LineException {
         if (level != 0 && level != 1) {
             throw new IllegalArgumentException("a level is 0 or 1, not " + level);
         }
-        hostDriven.set(offset, 1);
         chip.drive(offset, level);
     }
 
@@ -137,7 +149,6 @@ public final class HostControl {
     public void pulse(int offset, Duration width) throws LineException, InterruptedException {
         checkDuration(width, "pulse width");
         int idle = chip.drivenLevel(offset);
-        hostDriven.set(offset, 1);
         chip.drive(offset, 1 - idle);
         try {
             sleepUntil(System.nanoTime() + width.toNanos());
@@ -155,7 +166,6 @@ public final class HostControl {
             throw new IllegalArgumentException("toggle count must be 1 to 1000000, not " + count);
         }
         checkDuration(interval.multipliedBy(count), "toggle train (count x interval)");
-        hostDriven.set(offset, 1);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
             if (i > 0) {

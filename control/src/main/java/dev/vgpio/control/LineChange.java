@@ -1,7 +1,9 @@
 package dev.vgpio.control;
 
 import dev.vgpio.lines.Edge;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,7 +49,8 @@ public record LineChange(long nanos, Kind kind, LineStatus status) {
     }
 
     private static final Pattern LINE = Pattern.compile("(\\d+)\\.(\\d{9}) (\\w+) line (\\d+)(?: \"(.*)\")?: "
-            + "level=([01]) direction=(\\w+) driver=(\\w+) edge=(\\w+)");
+            + "level=([01]) direction=(\\w+) driver=(\\w+) edge=(\\w+)(?: bias=([a-z-]+))?(?: drive=([a-z-]+))?"
+            + "(?: debounce=(\\d{1,8})us)?");
 
     /** The line {@code watch} sends, e.g. {@code 12.000000345 requested line 2 "LED": level=0 direction=output ...}. */
     public String describe() {
@@ -74,7 +77,10 @@ public record LineChange(long nanos, Kind kind, LineStatus status) {
         LineStatus status = new LineStatus(Integer.parseInt(m.group(4)), m.group(5) == null ? "" : m.group(5),
                 direction, Integer.parseInt(m.group(6)),
                 LineStatus.Driver.valueOf(m.group(8).toUpperCase(Locale.ROOT)),
-                Edge.valueOf(m.group(9).toUpperCase(Locale.ROOT)));
+                Edge.valueOf(m.group(9).toUpperCase(Locale.ROOT)),
+                m.group(10) == null ? Bias.AS_IS : Bias.fromLabel(m.group(10)),
+                m.group(11) == null ? Drive.PUSH_PULL : Drive.fromLabel(m.group(11)),
+                m.group(12) == null ? 0 : Integer.parseInt(m.group(12)));
         return new LineChange(Long.parseLong(m.group(1)) * 1_000_000_000L + Long.parseLong(m.group(2)),
                 Kind.valueOf(m.group(3).toUpperCase(Locale.ROOT)), status);
     }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,6 +31,37 @@ class HostControlTest {
         assertThatThrownBy(() -> control.resolve("4")).hasMessageContaining("board has 4 lines (0..3)");
         assertThatThrownBy(() -> control.resolve("SWITCH"))
                 .hasMessageContaining("no line named \"SWITCH\" on board (lines: LED, BUTTON, RESET)");
+    }
+
+    @Test
+    void releaseLetsTheLineReadTheGuestsPullAndStatusShowsTheSettings() throws Exception {
+        control.set(1, 0);
+        chip.setBias(1, Bias.PULL_UP);
+        chip.setDebounce(1, 2500);
+        assertThat(control.status(1).level()).as("held low by the host").isZero();
+        control.release(1);
+        LineStatus s = control.status(1);
+        assertThat(s.level()).isEqualTo(1);
+        assertThat(s.driver()).isEqualTo(LineStatus.Driver.NOBODY);
+        assertThat(s.describe()).isEqualTo(
+                "line 1 \"BUTTON\": level=1 direction=input driver=nobody edge=both bias=pull-up debounce=2500us");
+        LineChange change = new LineChange(5_000_000_001L, LineChange.Kind.RECONFIGURED, s);
+        assertThat(LineChange.parse(change.describe())).isEqualTo(change);
+        chip.setDrive(0, Drive.OPEN_DRAIN);
+        LineChange drive = new LineChange(1, LineChange.Kind.RECONFIGURED, control.status(0));
+        assertThat(LineChange.parse(drive.describe()).status().drive()).isEqualTo(Drive.OPEN_DRAIN);
+    }
+
+    @Test
+    void aSettingChangeIsWatchedAsAReconfiguration() throws Exception {
+        List<LineChange> seen = new CopyOnWriteArrayList<>();
+        try (AutoCloseable w = control.watch(seen::add)) {
+            chip.setBias(1, Bias.PULL_DOWN);
+        }
+        assertThat(seen).singleElement().satisfies(c -> {
+            assertThat(c.kind()).isEqualTo(LineChange.Kind.RECONFIGURED);
+            assertThat(c.status().bias()).isEqualTo(Bias.PULL_DOWN);
+        });
     }
 
     @Test

@@ -37,6 +37,11 @@ public final class ActivityRing {
     public static final byte DETACHED = 7;
     /** A host stimulus started on a line (the value is its kind's code, from 1) or ended (value 0). */
     public static final byte STIMULUS = 8;
+    /**
+     * A pulse the host drove on a debounced simulated line was shorter than the line's debounce period, so the guest
+     * never saw it: the value is the pulse's level, the outcome its width in microseconds.
+     */
+    public static final byte FILTERED = 9;
 
     /** State bits of a record: the line's direction code (2 bits), then these. */
     public static final int STATE_DIRECTION_MASK = 0b11;

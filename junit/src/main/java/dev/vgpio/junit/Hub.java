@@ -185,6 +185,7 @@ final class Hub implements ActivitySink {
             case Activity.Unmask u -> u.line();
             case Activity.Edge e -> e.line();
             case Activity.Driven d -> d.line();
+            case Activity.Filtered f -> f.line();
             case Activity.LineChanged c -> c.line().offset();
             case Activity.StimulusChanged c -> c.line();
             case Activity.Reset r -> -1;

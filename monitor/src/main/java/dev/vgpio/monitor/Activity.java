@@ -40,6 +40,13 @@ public sealed interface Activity {
     record Driven(long nanos, String device, int line, String name, int level) implements Activity {
     }
 
+    /**
+     * A pulse the host drove on a debounced line was shorter than the debounce period the guest set: the guest saw
+     * neither of its edges.
+     */
+    record Filtered(long nanos, String device, int line, String name, int level, int widthMicros) implements Activity {
+    }
+
     /** The guest's driver disabled every interrupt (it initialized the device); {@code enabled} were on. */
     record Reset(long nanos, String device, int enabled) implements Activity {
     }

@@ -39,6 +39,7 @@ public final class ActivityJson {
             case Activity.Unmask u -> "unmask";
             case Activity.Edge e -> "edge";
             case Activity.Driven d -> "driven";
+            case Activity.Filtered f -> "filtered";
             case Activity.Reset r -> "reset";
             case Activity.Detached d -> "detached";
             case Activity.StimulusChanged c -> "stimulus";
@@ -49,7 +50,7 @@ public final class ActivityJson {
 
     /** Every {@link #kind}, in the order the docs list them. */
     public static final java.util.List<String> KINDS = java.util.List.of("request", "interrupt", "unmask", "edge",
-            "driven", "reset", "detached", "stimulus", "line", "dropped");
+            "driven", "filtered", "reset", "detached", "stimulus", "line", "dropped");
 
     /** Writes {@code v}'s fields into the object {@code g} has open. */
     public static void fields(JsonGenerator g, LineView v) throws IOException {
@@ -66,6 +67,9 @@ public final class ActivityJson {
         g.writeNumberField("errors", v.errors());
         g.writeNumberField("edges", v.edges());
         g.writeNumberField("interrupts", v.interrupts());
+        g.writeStringField("bias", v.bias().label());
+        g.writeStringField("drive", v.drive().label());
+        g.writeNumberField("debounceMicros", v.debounceMicros());
     }
 
     /** Writes {@code v} as one object. */
@@ -107,6 +111,11 @@ public final class ActivityJson {
             case Activity.Driven d -> {
                 kind(g, "driven", d.line(), d.name());
                 g.writeNumberField("level", d.level());
+            }
+            case Activity.Filtered f -> {
+                kind(g, "filtered", f.line(), f.name());
+                g.writeNumberField("level", f.level());
+                g.writeNumberField("widthMicros", f.widthMicros());
             }
             case Activity.Reset r -> {
                 g.writeStringField("kind", "reset");

@@ -1,7 +1,9 @@
 package dev.vgpio.monitor;
 
 import dev.vgpio.control.LineStatus;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.protocol.IrqType;
 
 /**
@@ -22,13 +24,28 @@ import dev.vgpio.protocol.IrqType;
  * @param errors     how many of them the device refused (STATUS_ERR)
  * @param edges      how many edges reached the device from the line (with edge detection on)
  * @param interrupts how many interrupts the device delivered for the line (VALID)
+ * @param bias       the bias the guest set (docs/line-config.md)
+ * @param drive      how the guest made the line drive
+ * @param debounceMicros the debounce period the guest set, 0 when off
  */
 public record LineView(int offset, String name, boolean simulated, Direction direction, int level,
         LineStatus.Driver driver, IrqType irqType, boolean masked, boolean latched, long requests, long errors,
-        long edges, long interrupts) {
-    /** Whether the two views differ in what a watcher sees change (direction, level, driver, interrupt state). */
+        long edges, long interrupts, Bias bias, Drive drive, int debounceMicros) {
+    /** A view of a line with the default settings (bias as-is, push-pull, no debouncing). */
+    public LineView(int offset, String name, boolean simulated, Direction direction, int level,
+            LineStatus.Driver driver, IrqType irqType, boolean masked, boolean latched, long requests, long errors,
+            long edges, long interrupts) {
+        this(offset, name, simulated, direction, level, driver, irqType, masked, latched, requests, errors, edges,
+                interrupts, Bias.AS_IS, Drive.PUSH_PULL, 0);
+    }
+
+    /**
+     * Whether the two views differ in what a watcher sees change (direction, level, driver, interrupt state,
+     * settings).
+     */
     boolean differsFrom(LineView o) {
         return o == null || direction != o.direction || level != o.level || driver != o.driver
-                || irqType != o.irqType || masked != o.masked || latched != o.latched;
+                || irqType != o.irqType || masked != o.masked || latched != o.latched || bias != o.bias
+                || drive != o.drive || debounceMicros != o.debounceMicros;
     }
 }

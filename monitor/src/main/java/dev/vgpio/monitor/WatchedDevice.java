@@ -10,10 +10,13 @@ import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.LineStateListener;
 import dev.vgpio.lines.PickedLines;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.protocol.GpioResponse;
 import dev.vgpio.protocol.IrqStatus;
 import dev.vgpio.protocol.IrqType;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.protocol.MessageType;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,6 +60,8 @@ public final class WatchedDevice {
         volatile long errors;
         volatile long edges;
         volatile long interrupts;
+        /** The settings the guest gave the line: bias code, drive code {@code << 2}, debounce µs {@code << 4}. */
+        volatile int settings;
         LineView last;
     }
 
@@ -113,6 +118,12 @@ public final class WatchedDevice {
             @Override
             public void onDriven(int offset, int level) {
                 ring.write(ActivityRing.DRIVEN, deviceOffset[offset], 0, level, 0, 0, 0);
+            }
+
+            @Override
+            public void onFiltered(int offset, int level, long widthNanos) {
+                ring.write(ActivityRing.FILTERED, deviceOffset[offset], 0, level,
+                        (int) Math.min(widthNanos / 1000, Integer.MAX_VALUE), 0, 0);
             }
         };
         if (sim != null) {
@@ -288,13 +299,41 @@ public final class WatchedDevice {
             dir = Direction.NONE;
         }
         int sensed = l.sensed; // as the records say, so that a view belongs to the moment of its record
-        int level = dir == Direction.OUT ? ((state & ActivityRing.STATE_VALUE) != 0 ? 1 : 0) : sensed;
+        int settings = l.settings;
+        Bias bias = Bias.fromCode(settings & 0b11);
+        Drive drive = Drive.fromCode(settings >>> 2 & 0b11);
+        int out = (state & ActivityRing.STATE_VALUE) != 0 ? 1 : 0;
+        boolean letGo = drive == Drive.OPEN_DRAIN && out == 1 || drive == Drive.OPEN_SOURCE && out == 0;
+        int level = dir == Direction.OUT && !letGo ? out : sensed;
         LineStatus.Driver driver = dir == Direction.OUT ? LineStatus.Driver.GUEST
                 : simOffset[i] < 0 || l.hostDrove || sensed == 1 ? LineStatus.Driver.HOST : LineStatus.Driver.NOBODY;
         IrqType irq = IrqType.fromCode(l.irq);
         return new LineView(i, names.get(i), simOffset[i] >= 0, dir, level, driver, irq == null ? IrqType.NONE : irq,
                 (state & ActivityRing.STATE_UNMASKED) == 0, (state & ActivityRing.STATE_LATCHED) != 0, l.requests,
-                l.errors, l.edges, l.interrupts);
+                l.errors, l.edges, l.interrupts, bias, drive == null ? Drive.PUSH_PULL : drive, settings >>> 4);
+    }
+
+    /** {@code settings} with the SET_LINE_CONFIG request value {@code value} applied. */
+    private static int withSetting(int settings, long value) {
+        int arg = LineConfig.argument(value);
+        LineConfig.Param p = LineConfig.Param.fromCode(LineConfig.param(value));
+        if (p == null) {
+            return settings;
+        }
+        return switch (p) {
+            case BIAS -> settings & ~0b11 | arg & 0b11;
+            case DRIVE -> settings & ~0b1100 | (arg & 0b11) << 2;
+            case DEBOUNCE -> settings & 0b1111 | arg << 4;
+        };
+    }
+
+    /** The level a simulated line presents now, or {@code otherwise} if it cannot be read. */
+    private int simLevel(int line, int otherwise) {
+        try {
+            return sim.drivenLevel(simOffset[line]);
+        } catch (LineException e) {
+            return otherwise;
+        }
     }
 
     /**
@@ -375,6 +414,15 @@ public final class WatchedDevice {
                 if (known && r.type() != MessageType.GET_LINE_NAMES.code()) {
                     Line l = lines[line];
                     l.requests++;
+                    if (ok && r.type() == MessageType.SET_LINE_CONFIG.code()) {
+                        l.settings = withSetting(l.settings, r.value() & 0xffff_ffffL);
+                        if (simOffset[line] >= 0) {
+                            l.sensed = simLevel(line, l.sensed); // a pull can move an undriven line
+                        }
+                    } else if (ok && r.type() == MessageType.SET_DIRECTION.code()
+                            && r.value() == Direction.NONE.code()) {
+                        l.settings = 0;
+                    }
                     if (!ok) {
                         l.errors++;
                     }
@@ -434,6 +482,8 @@ public final class WatchedDevice {
                 }
                 out.accept(new Activity.Detached(t, name));
             }
+            case ActivityRing.FILTERED -> out.accept(new Activity.Filtered(t, name, line, lineName, r.value(),
+                    r.outcome()));
             case ActivityRing.STIMULUS -> out.accept(new Activity.StimulusChanged(t, name, line, lineName,
                     Stimulus.kindOf(r.value())));
             default -> { // a kind this monitor does not know: nothing to show

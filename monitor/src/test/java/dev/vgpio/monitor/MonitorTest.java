@@ -9,7 +9,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vgpio.control.LineStatus;
 import dev.vgpio.device.GpioController;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.IrqType;
 import dev.vgpio.protocol.MessageType;
@@ -62,6 +65,33 @@ class MonitorTest {
         assertThat(led.requests()).isEqualTo(2);
         assertThat(seen(Activity.LineChanged.class)).extracting(c -> c.line().level()).containsExactly(0, 1);
         assertThat(requests).isSortedAccordingTo(java.util.Comparator.comparingLong(Activity::nanos));
+    }
+
+    @Test
+    void settingsShowInTheViewAndAFilteredPulseIsRecorded() throws Exception {
+        controller.negotiate(GpioFeatures.IRQ | GpioFeatures.LINE_CONFIG);
+        controller.handle(MessageType.SET_DIRECTION.code(), 1, Direction.IN.code());
+        controller.handle(MessageType.SET_LINE_CONFIG.code(), 1, LineConfig.bias(Bias.PULL_UP));
+        controller.handle(MessageType.SET_LINE_CONFIG.code(), 1, LineConfig.debounce(10_000_000));
+        await().atMost(Duration.ofSeconds(5)).until(() -> device.line(1).debounceMicros() == 10_000_000);
+        assertThat(device.line(1).bias()).isEqualTo(Bias.PULL_UP);
+        assertThat(device.line(1).level()).as("the undriven input reads its pull").isEqualTo(1);
+        chip.drive(1, 0);
+        chip.drive(1, 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !seen(Activity.Filtered.class).isEmpty());
+        assertThat(seen(Activity.Filtered.class)).singleElement().satisfies(f -> {
+            assertThat(f.name()).isEqualTo("BUTTON");
+            assertThat(f.level()).isZero();
+            assertThat(f.widthMicros()).isNotNegative();
+        });
+        controller.handle(MessageType.SET_LINE_CONFIG.code(), 0, LineConfig.drive(Drive.OPEN_DRAIN));
+        controller.handle(MessageType.SET_VALUE.code(), 0, 1);
+        controller.handle(MessageType.SET_DIRECTION.code(), 0, Direction.OUT.code());
+        await().atMost(Duration.ofSeconds(5)).until(() -> device.line(0).drive() == Drive.OPEN_DRAIN);
+        assertThat(device.line(0).level()).as("let go with no pull: where the line was").isZero();
+        controller.handle(MessageType.SET_DIRECTION.code(), 1, Direction.NONE.code());
+        await().atMost(Duration.ofSeconds(5)).until(() -> device.line(1).bias() == Bias.AS_IS);
+        assertThat(device.line(1).debounceMicros()).isZero();
     }
 
     @Test
@@ -215,6 +245,7 @@ class MonitorTest {
         }
         assertThat(v.toString()).isEqualTo("{\"line\":1,\"name\":\"BUTTON\",\"simulated\":true,\"direction\":"
                 + "\"released\",\"level\":0,\"driver\":\"nobody\",\"irqType\":\"none\",\"masked\":true,"
-                + "\"latched\":false,\"requests\":0,\"errors\":0,\"edges\":0,\"interrupts\":0}");
+                + "\"latched\":false,\"requests\":0,\"errors\":0,\"edges\":0,\"interrupts\":0,\"bias\":\"as-is\","
+                + "\"drive\":\"push-pull\",\"debounceMicros\":0}");
     }
 }

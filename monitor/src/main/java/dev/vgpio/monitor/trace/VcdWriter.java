@@ -147,6 +147,9 @@ public final class VcdWriter implements TraceWriter {
             case Activity.Dropped d -> queue(new Note(time(d.nanos()), d.device() + " lost " + d.count()
                     + (d.count() == 1 ? " record" : " records") + " of activity (the monitor fell behind): changes"
                     + " about then may be missing"));
+            case Activity.Filtered f -> queue(new Note(time(f.nanos()), f.device() + " line " + f.line()
+                    + (f.name().isEmpty() ? "" : " " + f.name()) + ": a " + f.widthMicros() + " us pulse to " + f.level()
+                    + " was filtered by the line's debounce period (the guest did not see it)"));
             default -> {
                 // requests, interrupts, edges and drives show by the line changes they cause
             }
