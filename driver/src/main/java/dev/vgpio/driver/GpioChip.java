@@ -31,6 +31,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A virtio-gpio device as a GPIO chip, like libgpiod's chip: line count, names (a duplicate name from the device is
@@ -42,10 +44,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>When the device offers vgpio's VIRTIO_GPIO_F_LINE_CONFIG extension the chip negotiates it (unless
  * {@link Options#lineConfig} says not to) and reads every line's caps with GET_LINE_CAPS while it opens:
- * {@link #lineCaps} says which bias, drive and debounce settings a line takes, and {@link LineRequest}s apply those
- * of their {@link LineSettings} with SET_LINE_CONFIG.
+ * {@link #lineCaps} says which bias, drive and debounce settings a line takes (reserved bits ignored, as the
+ * extension requires of a driver), and {@link LineRequest}s apply those of their {@link LineSettings} with
+ * SET_LINE_CONFIG.
  */
 public final class GpioChip implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GpioChip.class);
+
     /**
      * How to open a chip.
      *
@@ -82,6 +87,7 @@ public final class GpioChip implements AutoCloseable {
     private final EventDispatch events;
     private final LineRequest[] owner;
     private volatile boolean closed;
+    private volatile boolean reservedCapsLogged;
 
     private GpioChip(VirtioTransport transport, Options options) throws VirtioException {
         this.transport = transport;
@@ -303,11 +309,12 @@ public final class GpioChip implements AutoCloseable {
                     + " answered GET_LINE_CAPS for line " + line + " with " + statusName(a.status())
                     + " although VIRTIO_GPIO_F_LINE_CONFIG was negotiated");
         }
-        if ((a.value() & ~LineCaps.ALL) != 0) {
-            throw new VirtioException(PROTOCOL_VIOLATION, String.format("spec violation: GET_LINE_CAPS for line %d"
-                    + " returned 0x%02x; bits 6-7 are reserved and must be 0", line, a.value()));
+        if ((a.value() & ~LineCaps.ALL) != 0 && !reservedCapsLogged) {
+            reservedCapsLogged = true; // a driver must ignore them (docs/line-config.md): said once, at debug level
+            LOG.debug("{}: GET_LINE_CAPS for line {} returned 0x{}; ignoring the reserved bits 6-7",
+                    transport.describe(), line, Integer.toHexString(a.value()));
         }
-        return a.value();
+        return a.value() & LineCaps.ALL;
     }
 
     /**
