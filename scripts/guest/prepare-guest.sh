@@ -19,7 +19,12 @@
 # Test helpers built from scripts/guest/helpers/ into the initramfs (not loaded or run by /init):
 #   /lib/modules/vgpio_level_irq.ko  level-triggered IRQ consumer (insmod ... line=N trigger=high|low)
 #   /usr/bin/vgpio-echo              static uAPI v2 edge-to-output echo for latency tests
-# The stamp covers this script, guest-lib.sh, guest-init.sh and the helpers' sources: editing any rebuilds.
+# gpio-virtio with vgpio's line configuration extension (linux/gpio-virtio-line-config/: the series applied with
+# patch -p1 to a copy of the same source; not loaded by /init, a scenario swaps it in for the stock one with
+# rmmod gpio_virtio; insmod /lib/modules/patched/gpio_virtio.ko):
+#   /lib/modules/patched/gpio_virtio.ko
+# The stamp covers this script, guest-lib.sh, guest-init.sh, the helpers' sources and the patch series: editing
+# any rebuilds.
 # What /init (guest-init.sh) does, in order:
 #   - insmods lib/modules/load-order (the virtio chain and gpio_virtio), then
 #     lib/modules/load-order-sim (configfs gpio_sim gpio_aggregator) and mounts configfs at
@@ -36,8 +41,9 @@ PREFERRED_ABI="${VGPIO_GUEST_PREFERRED_ABI:-6.1.0-56}"  # tested by the recipe; 
 QEMU_MIN_MAJOR=10
 BACKPORTS_SUITE="bookworm-backports"
 BACKPORTS_FILE="/etc/apt/sources.list.d/bookworm-backports.sources"
-# libc6-dev (libc.a) and linux-libc-dev (<linux/gpio.h>) build the static vgpio-echo helper
-HOST_PKGS=(gcc-12 make xz-utils cpio binutils libelf1 gzip libc6-dev linux-libc-dev)
+# libc6-dev (libc.a) and linux-libc-dev (<linux/gpio.h>) build the static vgpio-echo helper; patch applies the
+# gpio-virtio series
+HOST_PKGS=(gcc-12 make xz-utils cpio binutils libelf1 gzip libc6-dev linux-libc-dev patch)
 # Doc load order; dependencies read from modinfo are inserted before their users.
 VIRTIO_MODULES=(virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci)
 SIM_MODULES=(configfs gpio_sim gpio_aggregator)       # gpio_sim and gpio_aggregator are built here
@@ -56,6 +62,8 @@ HELPERS="$(dirname "$SELF")/helpers"
 HELPER_SOURCES=(vgpio_level_irq.c vgpio-echo.c)
 GUEST_LIB="$(dirname "$SELF")/guest-lib.sh"      # shared with prepare-newer-guest.sh
 GUEST_INIT="$(dirname "$SELF")/guest-init.sh"    # the guest's /init
+# gpio-virtio patch series (format-patch files; 0000-cover-letter.patch is not applied)
+LINE_CONFIG_PATCHES="$(readlink -f "$(dirname "$SELF")/../../linux/gpio-virtio-line-config")"
 
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
@@ -140,7 +148,15 @@ QEMU_BIN="$(command -v qemu-system-x86_64)"
 for f in "${HELPER_SOURCES[@]}"; do [ -s "$HELPERS/$f" ] || die "helper source missing: $HELPERS/$f"; done
 # content only (relative names), so a clone in another directory shares the cache
 HELPERS_HASH="$(cd "$HELPERS" && sha256sum "${HELPER_SOURCES[@]}" | sha256sum | cut -d' ' -f1)"
+PATCH_SERIES=()
+for f in "$LINE_CONFIG_PATCHES"/[0-9][0-9][0-9][0-9]-*.patch; do
+    [ -s "$f" ] || continue
+    case "$(basename "$f")" in 0000-cover-letter.patch) ;; *) PATCH_SERIES+=("$(basename "$f")") ;; esac
+done
+[ "${#PATCH_SERIES[@]}" -gt 0 ] || die "no patches in $LINE_CONFIG_PATCHES"
+PATCHES_HASH="$(cd "$LINE_CONFIG_PATCHES" && sha256sum "${PATCH_SERIES[@]}" | sha256sum | cut -d' ' -f1)"
 STAMP_WANT="script=$(cat "$SELF" "$GUEST_LIB" "$GUEST_INIT" | sha256sum | cut -d' ' -f1) helpers=$HELPERS_HASH"
+STAMP_WANT+=" patches=$PATCHES_HASH"
 
 write_env() {   # (re)write guest.env only when its content changes
     local kver="$1" tmp v
@@ -316,7 +332,7 @@ while IFS= read -r -d '' l; do
 done < <(find "$KROOT/usr/src" -maxdepth 2 -type l -print0)
 
 SRC_FILES=(drivers/gpio/gpio-virtio.c drivers/gpio/gpio-sim.c drivers/gpio/gpiolib.h
-           drivers/gpio/gpio-aggregator.c kernel/irq/irq_sim.c)
+           drivers/gpio/gpio-aggregator.c kernel/irq/irq_sim.c include/uapi/linux/virtio_gpio.h)
 log "extracting ${SRC_FILES[*]} from linux-source-$SERIES (takes a while)"
 dpkg-deb --fsys-tarfile "$(deb_of "linux-source-$SERIES")" \
     | tar -xO "./usr/src/linux-source-$SERIES.tar.xz" | xz -dc \
@@ -333,14 +349,33 @@ if ! make -C "$HDR" M="$MODDIR" -j"$(nproc)" modules > "$BUILD/module-build.log"
 fi
 [ -s "$MODDIR/gpio-virtio.ko" ] || die "module build failed: $MODDIR/gpio-virtio.ko not produced"
 
-build_module() {   # build_module DIR NAME: make the Kbuild in DIR, expect DIR/NAME.ko
-    log "building $2.ko"
-    if ! make -C "$HDR" M="$1" -j"$(nproc)" modules > "$BUILD/$2-build.log" 2>&1; then
-        tail -n 30 "$BUILD/$2-build.log" >&2
-        die "module build failed ($2.ko); full log: $BUILD/$2-build.log"
+build_module() {   # build_module DIR NAME [LOG]: make the Kbuild in DIR, expect DIR/NAME.ko
+    local blog="$BUILD/${3:-$2}-build.log"
+    log "building $2.ko${3:+ ($3)}"
+    if ! make -C "$HDR" M="$1" -j"$(nproc)" modules > "$blog" 2>&1; then
+        tail -n 30 "$blog" >&2
+        die "module build failed ($2.ko${3:+, $3}); full log: $blog"
     fi
     [ -s "$1/$2.ko" ] || die "module build failed: $1/$2.ko not produced"
 }
+
+# gpio-virtio.ko with the line configuration series: the series patches the driver and the uapi header
+# include/uapi/linux/virtio_gpio.h, so both are copied in their kernel tree layout and patched there. The driver
+# includes <uapi/linux/virtio_gpio.h>, which the headers package also has (unpatched): NOSTDINC_FLAGS comes before
+# the kernel's include paths on the compiler's command line, so the patched tree's copy is found first.
+PATCHED="$BUILD/gpio-virtio-patched"
+mkdir -p "$PATCHED/drivers/gpio" "$PATCHED/include/uapi/linux"
+cp "$SRC/drivers/gpio/gpio-virtio.c" "$PATCHED/drivers/gpio/"
+cp "$SRC/include/uapi/linux/virtio_gpio.h" "$PATCHED/include/uapi/linux/"
+for f in "${PATCH_SERIES[@]}"; do
+    log "applying $f"
+    (cd "$PATCHED" && patch -p1 -s -F0 --no-backup-if-mismatch < "$LINE_CONFIG_PATCHES/$f") >&2 \
+        || die "patch $LINE_CONFIG_PATCHES/$f does not apply to linux-source-$SERIES (without fuzz)"
+done
+grep -qs VIRTIO_GPIO_F_LINE_CONFIG "$PATCHED/include/uapi/linux/virtio_gpio.h" \
+    || die "the series did not define VIRTIO_GPIO_F_LINE_CONFIG in include/uapi/linux/virtio_gpio.h"
+printf 'obj-m += gpio-virtio.o\nNOSTDINC_FLAGS += -I%s/include\n' "$PATCHED" > "$PATCHED/drivers/gpio/Kbuild"
+build_module "$PATCHED/drivers/gpio" gpio-virtio gpio-virtio-patched
 
 # gpio-sim.ko (docs §6): Debian builds neither GPIO_SIM nor the IRQ_SIM it selects, so irq_sim.c is linked
 # into the module. It calls the non-exported irq_to_desc() once, to run the simple flow handler of the
@@ -404,6 +439,11 @@ declare -A BUILT=([gpio_virtio]="$MODDIR/gpio-virtio.ko" [gpio_sim]="$SIMDIR/gpi
 for m in "${!BUILT[@]}"; do
     strip --strip-debug -o "$STAGE_MODS/$m.ko" "${BUILT[$m]}" || die "strip of ${BUILT[$m]} failed"
 done
+# the patched gpio-virtio: same module name, so it is staged apart (and not in BUILT: /init loads the stock one)
+STAGE_PATCHED="$BUILD/stage-patched"
+mkdir -p "$STAGE_PATCHED"
+strip --strip-debug -o "$STAGE_PATCHED/gpio_virtio.ko" "$PATCHED/drivers/gpio/gpio-virtio.ko" \
+    || die "strip of the patched gpio-virtio.ko failed"
 
 for m in "${VIRTIO_MODULES[@]}"; do visit "$m"; done
 visit gpio_virtio
@@ -428,6 +468,9 @@ done
 have_magic="$(modinfo_field "$LIRQDIR/vgpio_level_irq.ko" vermagic)"
 [ "$want_magic" = "$have_magic" ] \
     || die "vgpio_level_irq.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
+have_magic="$(modinfo_field "$STAGE_PATCHED/gpio_virtio.ko" vermagic)"
+[ "$want_magic" = "$have_magic" ] \
+    || die "the patched gpio_virtio.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
 
 # ---------------------------------------------------------------- 4. base initramfs
 ROOT="$BUILD/rootfs"
@@ -441,6 +484,8 @@ done
 assemble_userland "$ROOT" "$EXT"
 
 cp "$STAGE_MODS"/*.ko "$ROOT/lib/modules/"
+mkdir -p "$ROOT/lib/modules/patched"
+cp "$STAGE_PATCHED/gpio_virtio.ko" "$ROOT/lib/modules/patched/gpio_virtio.ko"
 cp "$LIRQDIR/vgpio_level_irq.ko" "$ROOT/lib/modules/vgpio_level_irq.ko"
 strip --strip-debug "$ROOT/lib/modules/vgpio_level_irq.ko" || die "strip of vgpio_level_irq.ko failed"
 install -m 0755 "$ECHO_BIN" "$ROOT/usr/bin/vgpio-echo"

@@ -39,22 +39,29 @@ record DeviceLines(GpioLines lines, SimulatedChip simulated, List<HostChip> host
         return lines instanceof SimulatedChip s ? s : null;
     }
 
+    private static int[] caps(int simCaps, int lines) {
+        int[] caps = new int[lines];
+        java.util.Arrays.fill(caps, simCaps);
+        return caps;
+    }
+
     /**
-     * Opens what {@code device} picked.
+     * Opens what {@code device} picked; its simulated lines take the settings {@code simCaps} (LineCaps bits).
      *
      * @throws LineException if a host chip cannot be opened (nothing stays open then)
      */
-    static DeviceLines open(PickedDevice device, LineSpec spec, String name) throws LineException {
+    static DeviceLines open(PickedDevice device, LineSpec spec, String name, int simCaps) throws LineException {
         if (!device.hasHostLines()) {
             // simulated lines only (of one chip or several, each whole): one simulated chip of the device's names
-            SimulatedChip only = new SimulatedChip(device.label(), device.names());
+            SimulatedChip only = new SimulatedChip(device.label(), device.names(), caps(simCaps, device.names().size()));
             return new DeviceLines(only, only, List.of());
         }
         // the simulated lines of a mixed device are one simulated chip under the device's names for them, so that
         // the control socket drives them by name (vgpio ctl set BUTTON 1)
         List<String> simNames = device.lines().stream().filter(l -> l.origin() instanceof Origin.SimOrigin)
                 .map(PickedLine::name).toList();
-        SimulatedChip sims = simNames.isEmpty() ? null : new SimulatedChip(device.label() + "-sim", simNames);
+        SimulatedChip sims = simNames.isEmpty() ? null
+                : new SimulatedChip(device.label() + "-sim", simNames, caps(simCaps, simNames.size()));
         Map<Path, HostChip> hosts = new LinkedHashMap<>();
         try {
             List<PickedLines.Pick> picks = new ArrayList<>(device.lines().size());

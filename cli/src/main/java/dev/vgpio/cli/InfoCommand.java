@@ -26,15 +26,12 @@ import picocli.CommandLine.Parameters;
             "With LINE arguments (names or offsets) only those lines are printed, as "
                 + "'<socket> OFFSET NAME DIRECTION'.",
             "When the device offers vgpio's VIRTIO_GPIO_F_LINE_CONFIG extension (lines that take a bias, a drive or "
-                + "a debounce period), the chip's summary says so on a line of its own and each line ends with "
-                + "caps=, the settings it takes (GET_LINE_CAPS): pull-up, pull-down, bias-disabled, open-drain, "
-                + "open-source, debounce, or none. Without the extension nothing is added."},
+                + "a debounce period), each line ends with caps=, the settings it takes (GET_LINE_CAPS): pull-up, "
+                + "pull-down, bias-disabled, open-drain, open-source, debounce, or none (vgpio detect --features "
+                + "shows the bit). Without the extension nothing is added."},
         footer = {"", "Examples:", "  vgpio info", "  vgpio info -c /tmp/gpio.sock LED_RED 3",
             "  vgpio info --unquoted -c gpio0"})
 final class InfoCommand extends ToolCommand {
-    /** The chip summary's line for a device that negotiated VIRTIO_GPIO_F_LINE_CONFIG. */
-    static final String LINE_CONFIG_SUMMARY = "VIRTIO_GPIO_F_LINE_CONFIG: the lines take bias, drive and debounce"
-            + " settings; caps= lists each line's";
 
     @Mixin
     ChipOption.Many chips;
@@ -56,9 +53,6 @@ final class InfoCommand extends ToolCommand {
             try (GpioChip chip = open(socket, false)) {
                 if (lines.isEmpty()) {
                     out().printf("%s - %d lines:%n", socket, chip.lineCount());
-                    if (chip.supportsLineConfig()) {
-                        out().printf("\t%s%n", LINE_CONFIG_SUMMARY);
-                    }
                     for (int i = 0; i < chip.lineCount(); i++) {
                         out().printf("\tline %3d:\t%s\t%s%s%n", i, paddedName(chip, i, lineOptions.unquoted),
                                 directionWord(chip.getDirection(i)), caps(chip, i));

@@ -132,6 +132,12 @@ final class ServeCommand implements Callable<Integer> {
             + "starts where the last one stopped (a runtime directory such as /run/vgpio).")
     Path stateDir;
 
+    @Option(names = "--sim-caps", paramLabel = "CAPS", defaultValue = "all", converter = SimCaps.class,
+            description = "The settings every simulated line takes (docs/line-config.md): all (the default), none (the "
+                    + "device then does not offer VIRTIO_GPIO_F_LINE_CONFIG, as a plain virtio-gpio device), or a "
+                    + "list of bias-disabled, pull-up, pull-down, open-drain, open-source, debounce.")
+    int simCaps;
+
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "512M", description = "Guest memory size shown "
             + "in the printed QEMU options, as QEMU's -m takes it: a number with an optional K, M, G or T suffix "
             + "(default ${DEFAULT-VALUE}).")
@@ -312,7 +318,7 @@ final class ServeCommand implements Callable<Integer> {
         for (int i = 0; i < devices.size(); i++) {
             DeviceSpec d = devices.get(i);
             String name = "gpio" + i;
-            DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name);
+            DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name, simCaps);
             var serving = new java.util.concurrent.atomic.AtomicReference<VhostUserServer>();
             running.add(() -> { // after its server, which is added later and so closed first
                 VhostUserServer s = serving.get();

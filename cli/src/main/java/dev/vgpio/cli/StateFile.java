@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vgpio.lines.LineException;
 import dev.vgpio.lines.LineStateListener;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -41,8 +43,13 @@ final class StateFile implements AutoCloseable {
     /** Changes that come close together are written once, this long after the first. */
     private static final long COALESCE_MILLIS = 50;
 
-    /** One line as saved. {@code direction} is in, out or none. */
-    record Line(int offset, String name, String direction, int value, int driven) {
+    /**
+     * One line as saved. {@code direction} is in, out or none; {@code bias}, {@code drive} and {@code debounce} (µs)
+     * are the guest's settings, {@code held} whether the host holds the line at {@code driven}; a file from before
+     * line settings has none of these four (the defaults, held).
+     */
+    record Line(int offset, String name, String direction, int value, int driven, String bias, String drive,
+            Integer debounce, Boolean held) {
     }
 
     /** The file's content. */
@@ -62,7 +69,17 @@ final class StateFile implements AutoCloseable {
     private final SimulatedChip chip;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final Semaphore changed = new Semaphore(0);
-    private final LineStateListener listener = (offset, direction, level) -> markDirty();
+    private final LineStateListener listener = new LineStateListener() {
+        @Override
+        public void onLineChanged(int offset, Direction direction, int level) {
+            markDirty();
+        }
+
+        @Override
+        public void onConfigChanged(int offset, Bias bias, Drive drive, int debounceMicros) {
+            markDirty();
+        }
+    };
     private final Thread writer;
     private volatile boolean closed;
     private boolean watching;
@@ -135,7 +152,16 @@ final class StateFile implements AutoCloseable {
         try {
             for (Line l : saved.lines()) {
                 chip.drive(l.offset(), l.driven());
-                chip.setDirection(l.offset(), direction(l), l.value());
+                if (Boolean.FALSE.equals(l.held())) {
+                    chip.release(l.offset()); // where it was left, until its pull (restored below) moves it
+                }
+                Direction d = direction(l);
+                if (d != Direction.NONE) { // settings first, so that an open-drain output never drives push-pull
+                    chip.setBias(l.offset(), l.bias() == null ? Bias.AS_IS : Bias.fromLabel(l.bias()));
+                    chip.setDrive(l.offset(), l.drive() == null ? Drive.PUSH_PULL : Drive.fromLabel(l.drive()));
+                    chip.setDebounce(l.offset(), l.debounce() == null ? 0 : l.debounce());
+                }
+                chip.setDirection(l.offset(), d, l.value());
             }
         } catch (LineException | IllegalArgumentException e) {
             throw new IOException("state file " + file + " cannot be applied: " + e.getMessage(), e);
@@ -198,7 +224,8 @@ final class StateFile implements AutoCloseable {
             for (int i = 0; i < names.size(); i++) {
                 Direction d = chip.getDirection(i);
                 lines.add(new Line(i, names.get(i), d.name().toLowerCase(Locale.ROOT),
-                        d == Direction.OUT ? chip.getValue(i) : 0, chip.drivenLevel(i)));
+                        d == Direction.OUT ? chip.outputValue(i) : 0, chip.drivenLevel(i), chip.bias(i).label(),
+                        chip.drive(i).label(), chip.debounce(i), chip.isHeld(i)));
             }
         } catch (LineException e) {
             throw new IOException("cannot read the lines of \"" + chip.label() + "\": " + e.getMessage(), e);

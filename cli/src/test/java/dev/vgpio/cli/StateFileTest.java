@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +49,33 @@ class StateFileTest {
             assertThat(device.direction(0)).as("the device starts from the restored lines").isEqualTo(Direction.OUT);
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void theGuestsLineSettingsAndAReleasedLineAreKept() throws Exception {
+        Path file = dir.resolve("settings.state");
+        SimulatedChip first = chip();
+        try (StateFile s = StateFile.open(file, first).watch()) {
+            first.setDrive(0, Drive.OPEN_DRAIN);
+            first.setBias(0, Bias.PULL_UP);
+            first.setDirection(0, Direction.OUT, 1);
+            first.setDirection(3, Direction.IN, 0);
+            first.setDebounce(3, 1500);
+            first.drive(1, 1);
+            first.release(1);
+            await("the change to be saved").atMost(Duration.ofSeconds(5))
+                    .until(() -> Files.readString(file).contains("\"debounce\" : 1500"));
+        }
+        SimulatedChip second = chip();
+        try (StateFile s = StateFile.open(file, second)) {
+            assertThat(second.drive(0)).isEqualTo(Drive.OPEN_DRAIN);
+            assertThat(second.bias(0)).isEqualTo(Bias.PULL_UP);
+            assertThat(second.outputValue(0)).isEqualTo(1);
+            assertThat(second.observe(0)).as("let go, pulled up").isEqualTo(1);
+            assertThat(second.debounce(3)).isEqualTo(1500);
+            assertThat(second.isHeld(1)).isFalse();
+            assertThat(second.drivenLevel(1)).as("left where the host let it go").isEqualTo(1);
+        }
     }
 
     @Test

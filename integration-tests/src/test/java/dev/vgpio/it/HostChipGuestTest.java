@@ -2,24 +2,31 @@ package dev.vgpio.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vgpio.lines.host.HostChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.sys.GpioChipFd;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import org.slf4j.simple.SimpleLogger;
 
 /**
- * vgpio's GPIO character-device wrappers ({@link GpioChipFd} and friends) against the real Linux kernel: a guest
- * without any vhost-user device creates a gpio-sim bank through configfs and runs {@link HostChipChecker} on the
- * host's JDK, shared in over virtio-9p together with vgpio-sys and the checker's classes.
+ * vgpio's GPIO character-device wrappers ({@link GpioChipFd} and friends) and {@link HostChip} against the real Linux
+ * kernel: a guest without any vhost-user device creates a gpio-sim bank through configfs and runs
+ * {@link HostChipChecker} on the host's JDK, shared in over virtio-9p together with vgpio-sys, vgpio-lines (and the
+ * vgpio-protocol and SLF4J it needs) and the checker's classes.
  */
 class HostChipGuestTest {
     static final Duration RUN = Duration.ofSeconds(180);
@@ -35,7 +42,12 @@ class HostChipGuestTest {
     @Test
     void wrappersWorkAgainstGpioSim() throws Exception {
         Path share = Files.createDirectories(dir.resolve("share"));
-        String sysEntry = stage(codeSource(GpioChipFd.class), share.resolve("sys"));
+        List<String> entries = new ArrayList<>();
+        for (Class<?> c : List.of(GpioChipFd.class, HostChip.class, Bias.class, LoggerFactory.class,
+                SimpleLogger.class)) {
+            entries.add(stage(codeSource(c), share.resolve("cp" + entries.size())));
+        }
+        String classPath = entries.stream().map(e -> "/mnt/host/" + e).collect(Collectors.joining(":"));
         Path classes = Files.createDirectories(share.resolve("classes"));
         stageChecker(codeSource(HostChipChecker.class), classes);
 
@@ -52,14 +64,14 @@ class HostChipGuestTest {
                 echo "VGPIO-MARK sim $dev $chip"
                 i=0
                 while [ ! -e /dev/$chip ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-                /mnt/jdk/bin/java --enable-native-access=ALL-UNNAMED -cp /mnt/host/%s:/mnt/host/classes \\
+                /mnt/jdk/bin/java --enable-native-access=ALL-UNNAMED -cp %s:/mnt/host/classes \\
                   dev.vgpio.it.HostChipChecker $chip /sys/devices/platform/$dev/$chip sim-a
                 rc=$?
                 echo "VGPIO-MARK checker-exit $rc"
                 /mnt/jdk/bin/java --enable-native-access=ALL-UNNAMED -jar /mnt/host/vgpio.jar list-host
                 echo "VGPIO-MARK list-host-exit $?"
                 exit $rc
-                """.formatted(HostChipChecker.LABEL, sysEntry);
+                """.formatted(HostChipChecker.LABEL, classPath);
         Path cliJar = GuestVm.ROOT.resolve("cli/target/vgpio.jar");
         assertThat(cliJar).as("the CLI jar is built before the integration tests run").exists();
         Files.copy(cliJar, share.resolve("vgpio.jar"));
@@ -96,8 +108,8 @@ class HostChipGuestTest {
     }
 
     /**
-     * Copies a class-path entry (vgpio-sys's jar, or its classes directory in a reactor build that has not packaged
-     * it) under {@code to}; returns its path relative to the share, for the guest's class path.
+     * Copies a class-path entry (a jar, or a module's classes directory in a reactor build that has not packaged it)
+     * under {@code to}; returns its path relative to the share, for the guest's class path.
      */
     private static String stage(Path entry, Path to) throws IOException {
         Files.createDirectories(to);

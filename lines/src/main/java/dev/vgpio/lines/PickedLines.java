@@ -1,6 +1,8 @@
 package dev.vgpio.lines;
 
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.protocol.LineNames;
 import dev.vgpio.sys.Epoll;
 import dev.vgpio.sys.EpollEvents;
@@ -20,6 +22,9 @@ import java.util.Map;
  * source's own when only one source has one, else an epoll instance over theirs); edges of the other sources
  * (simulated chips, driven from other threads) go to the {@linkplain #setEventListener event listener}. Either way
  * the offsets are translated into the device's. Dispatching allocates nothing.
+ *
+ * <p>Line settings go to the source line: each line has its source line's {@link #lineCaps}, and the device offers
+ * them when some source can apply a setting.
  */
 public final class PickedLines implements GpioLines {
     /** One picked line: which source, which of its lines, the name the device gives it. */
@@ -179,6 +184,42 @@ public final class PickedLines implements GpioLines {
     public void setEdgeDetection(int offset, Edge edge) throws LineException {
         check(offset);
         source[offset].setEdgeDetection(sourceOffset[offset], edge);
+    }
+
+    /** The caps of the source line. */
+    @Override
+    public int lineCaps(int offset) throws LineException {
+        check(offset);
+        return source[offset].lineCaps(sourceOffset[offset]);
+    }
+
+    /** True when some source can apply a setting (each line still answers for its own: {@link #lineCaps}). */
+    @Override
+    public boolean supportsLineConfig() {
+        for (GpioLines s : sources) {
+            if (s.supportsLineConfig()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void setBias(int offset, Bias bias) throws LineException {
+        check(offset);
+        source[offset].setBias(sourceOffset[offset], bias);
+    }
+
+    @Override
+    public void setDrive(int offset, Drive drive) throws LineException {
+        check(offset);
+        source[offset].setDrive(sourceOffset[offset], drive);
+    }
+
+    @Override
+    public void setDebounce(int offset, int periodMicros) throws LineException {
+        check(offset);
+        source[offset].setDebounce(sourceOffset[offset], periodMicros);
     }
 
     @Override

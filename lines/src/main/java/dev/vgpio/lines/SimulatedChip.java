@@ -387,6 +387,14 @@ public final class SimulatedChip implements GpioLines {
         }
     }
 
+    /**
+     * Host side: the value the guest set an output to drive (0 or 1; what an open-drain output "drives" when it lets
+     * go reads as 1 here), whatever the line's direction.
+     */
+    public int outputValue(int offset) throws LineException {
+        return (read(offset) & OUTPUT) != 0 ? 1 : 0;
+    }
+
     /** Host side: whether the outside world holds line {@code offset} at a level ({@link #drive}). */
     public boolean isHeld(int offset) throws LineException {
         return (read(offset) & HELD) != 0;

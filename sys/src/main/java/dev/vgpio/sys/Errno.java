@@ -19,9 +19,15 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EPIPE = 32;
+    public static final int EOPNOTSUPP = 95;
     public static final int EADDRINUSE = 98;
     public static final int ECONNRESET = 104;
     public static final int ECONNREFUSED = 111;
+    /**
+     * The kernel's own ENOTSUPP ({@code <linux/errno.h>}, not a libc errno): gpiolib's "the chip cannot", which a
+     * driver's error may carry out to the uAPI.
+     */
+    public static final int ENOTSUPP = 524;
 
     private static final String[] NAMES = ("- EPERM ENOENT ESRCH EINTR EIO ENXIO E2BIG ENOEXEC EBADF ECHILD EAGAIN"
             + " ENOMEM EACCES EFAULT ENOTBLK EBUSY EEXIST EXDEV ENODEV ENOTDIR EISDIR EINVAL ENFILE EMFILE ENOTTY"
@@ -42,11 +48,17 @@ public final class Errno {
         if (errno > 0 && errno < NAMES.length && !NAMES[errno].equals("-")) {
             return NAMES[errno];
         }
+        if (errno == ENOTSUPP) {
+            return "ENOTSUPP";
+        }
         return "errno " + errno;
     }
 
     /** The C library's description ({@code strerror}), such as {@code "No such file or directory"}. */
     public static String describe(int errno) {
+        if (errno == ENOTSUPP) {
+            return "Not supported by the device's driver";
+        }
         String text = Libc.strerror(errno);
         return text != null ? text : "error " + errno;
     }

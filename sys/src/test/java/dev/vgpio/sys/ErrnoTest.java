@@ -17,6 +17,13 @@ class ErrnoTest {
         assertThat(Errno.name(Errno.EBADF)).isEqualTo("EBADF");
         assertThat(Errno.name(Errno.EINVAL)).isEqualTo("EINVAL");
         assertThat(Errno.name(133)).isEqualTo("EHWPOISON");
+        assertThat(Errno.name(Errno.EOPNOTSUPP)).isEqualTo("EOPNOTSUPP");
+    }
+
+    @Test
+    void namesTheKernelsOwnEnotsupp() {
+        assertThat(Errno.name(Errno.ENOTSUPP)).isEqualTo("ENOTSUPP");
+        assertThat(Errno.describe(Errno.ENOTSUPP)).isEqualTo("Not supported by the device's driver");
     }
 
     @Test

@@ -4,7 +4,11 @@ import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.GpioLines;
 import dev.vgpio.lines.LineEventListener;
 import dev.vgpio.lines.LineException;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
+import dev.vgpio.protocol.LineCaps;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.sys.Epoll;
 import dev.vgpio.sys.Errno;
 import dev.vgpio.sys.EpollEvents;
@@ -18,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +37,42 @@ import org.slf4j.LoggerFactory;
  * that instance, for the device's event loop, and {@link #dispatchEvents} reads the waiting records in batches
  * without allocating. The kernel's timestamps are CLOCK_MONOTONIC, the clock of {@link System#nanoTime()}.
  *
+ * <p>Line settings (bias, drive, debounce; {@link GpioLines}) are kept per line and are part of every request and
+ * reconfiguration of the line: a requested line is reconfigured at once ({@code GPIO_V2_LINE_SET_CONFIG_IOCTL}, with
+ * its direction, output value and edges as they are); on a line that is not requested (direction NONE) a setting is
+ * held, and the request that takes the line carries it, so an output set open-drain first is requested open-drain
+ * and never drives a push-pull 1. The kernel takes a drive only for an output and a debounce period only for an
+ * input, so each is held while the line is the other way and applies when it turns. {@code setDirection(NONE)}
+ * forgets the settings (the kernel leaves the chip's bias as the last request set it: vgpio asks nothing more of an
+ * as-is line). A setting the kernel refuses on a requested line is a {@link LineException} naming it, and the line
+ * is reconfigured back as it was; a held setting the kernel refuses fails the request that carries it.
+ *
+ * <p>{@link #lineCaps}: every line reports {@link LineCaps#ALL}, because the uAPI has no way to ask a chip what it
+ * can apply, and gpiolib ({@code gpiolib.c} and {@code gpiolib-cdev.c}, the same in 6.1 and 7.3) takes every
+ * setting for any line and carries each out as far as the chip lets it; what each bit means for a character-device
+ * line:
+ * <ul>
+ *   <li>{@link LineCaps#OPEN_DRAIN}, {@link LineCaps#OPEN_SOURCE}: kept. The chip's driver switches the drive if it
+ *       can ({@code PIN_CONFIG_DRIVE_OPEN_DRAIN}), or else gpiolib emulates it: the line is made an input instead
+ *       of driving the level it must not drive.
+ *   <li>{@link LineCaps#DEBOUNCE}: kept, or refused. The chip's driver debounces in hardware, or else
+ *       gpiolib-cdev debounces in software on the line's interrupt, both for edges and for the value read. A chip
+ *       that has no interrupt for the line refuses it (ENXIO, as it refuses edge detection), and a hardware
+ *       debouncer may refuse a period it cannot do (EINVAL): the {@link LineException} says so.
+ *   <li>{@link LineCaps#PULL_UP}, {@link LineCaps#PULL_DOWN}, {@link LineCaps#BIAS_DISABLED}: passed on, not
+ *       known to hold. The kernel hands the bias to the chip's driver, and when the driver has no such bias
+ *       (ENOTSUPP, gpiolib's optional {@code set_config}) it drops it silently, and the line info still shows the
+ *       flag; nothing in the uAPI tells whether the pull is there. They are reported anyway: a guest's gpiolib drops
+ *       a bias the device does not offer just as silently, so offering it loses nothing a guest could rely on, and a
+ *       chip whose driver has the pull gets it. A driver that refuses a bias loudly (EINVAL)
+ *       makes it a {@link LineException}.
+ * </ul>
+ *
  * <p>An error of the kernel (EBUSY when another process holds the line, EPERM, EINVAL) is a {@link LineException}
- * naming the chip, the line and the errno, logged once per line and error. When the chip goes away (ENODEV) its
- * descriptors are closed; the next operation looks for it again, at its path or, failing that, by its label with the
- * same number of lines, and requests again the lines that were in use, as they were.
+ * naming the chip, the line and the errno, logged once per line and error. When the chip goes away (ENODEV; ENXIO
+ * when the chip no longer answers) its descriptors are closed; the next operation looks for it again, at its path
+ * or, failing that, by its label with the same number of lines, and requests again the lines that were in use, as
+ * they were, settings included.
  *
  * <p>Used by one thread, the device's; {@link #close} may come from another once that thread has stopped.
  */
@@ -49,6 +86,8 @@ public final class HostChip implements GpioLines {
      * again under another path is never one that another device serves.
      */
     private static final Map<Path, Integer> OPEN = new ConcurrentHashMap<>();
+    /** What {@link #lineCaps} reports for every line (see the class comment). */
+    static final int LINE_CAPS = LineCaps.ALL;
 
     private final ChipLocator locator;
     private final String consumer;
@@ -61,6 +100,10 @@ public final class HostChip implements GpioLines {
     private final Direction[] direction;
     private final int[] output;
     private final Edge[] edge;
+    private final Bias[] bias;
+    private final Drive[] drive;
+    /** Per line: the debounce period in microseconds, 0 for none. */
+    private final int[] debounce;
     /** Per line: the last error logged, so a guest that repeats a failing request does not flood the log. */
     private final String[] lastLogged;
     private final EventDecoder decoder;
@@ -83,10 +126,15 @@ public final class HostChip implements GpioLines {
         this.direction = new Direction[lineCount];
         this.output = new int[lineCount];
         this.edge = new Edge[lineCount];
+        this.bias = new Bias[lineCount];
+        this.drive = new Drive[lineCount];
+        this.debounce = new int[lineCount];
         this.lastLogged = new String[lineCount];
         this.decoder = new EventDecoder(lineCount);
         Arrays.fill(direction, Direction.NONE);
         Arrays.fill(edge, Edge.NONE);
+        Arrays.fill(bias, Bias.AS_IS);
+        Arrays.fill(drive, Drive.PUSH_PULL);
     }
 
     /**
@@ -149,6 +197,24 @@ public final class HostChip implements GpioLines {
         return decoder.lost();
     }
 
+    /** The bias line {@code offset} has, or holds for its next request. */
+    public Bias bias(int offset) throws LineException {
+        check(offset);
+        return bias[offset];
+    }
+
+    /** The drive line {@code offset} has as an output, or holds for when it is one. */
+    public Drive drive(int offset) throws LineException {
+        check(offset);
+        return drive[offset];
+    }
+
+    /** The debounce period (microseconds, 0 for none) line {@code offset} has as an input, or holds for it. */
+    public int debounce(int offset) throws LineException {
+        check(offset);
+        return debounce[offset];
+    }
+
     @Override
     public Direction getDirection(int offset) throws LineException {
         check(offset);
@@ -161,8 +227,8 @@ public final class HostChip implements GpioLines {
         int value = outputValue != 0 ? 1 : 0;
         switch (d) {
             case NONE -> release(offset);
-            case IN -> configure(offset, Direction.IN, 0, edge[offset], "as an input");
-            case OUT -> configure(offset, Direction.OUT, value, Edge.NONE, "as an output at " + value);
+            case IN -> apply(offset, Direction.IN, 0, edge[offset], "as an input");
+            case OUT -> apply(offset, Direction.OUT, value, Edge.NONE, "as an output at " + value);
         }
     }
 
@@ -195,6 +261,88 @@ public final class HostChip implements GpioLines {
         return true;
     }
 
+    /** {@link LineCaps#ALL} for every line; what each bit means for a character-device line: the class comment. */
+    @Override
+    public int lineCaps(int offset) throws LineException {
+        if (offset < 0 || offset >= lineCount) {
+            throw new LineException("line " + offset + " does not exist on " + description + " (it has " + lineCount
+                    + " lines)");
+        }
+        return LINE_CAPS;
+    }
+
+    @Override
+    public boolean supportsLineConfig() {
+        return true;
+    }
+
+    @Override
+    public void setBias(int offset, Bias b) throws LineException {
+        check(offset);
+        Objects.requireNonNull(b, "bias");
+        Bias was = bias[offset];
+        if (b == was) {
+            return;
+        }
+        long flagsBefore = flags(offset);
+        bias[offset] = b;
+        try {
+            reapply(offset, flagsBefore, debounce[offset], "setting its bias to " + b.label());
+        } catch (LineException e) {
+            bias[offset] = was;
+            restore(offset);
+            throw e;
+        }
+    }
+
+    @Override
+    public void setDrive(int offset, Drive d) throws LineException {
+        check(offset);
+        Objects.requireNonNull(d, "drive");
+        Drive was = drive[offset];
+        if (d == was) {
+            return;
+        }
+        long flagsBefore = flags(offset);
+        drive[offset] = d;
+        try {
+            reapply(offset, flagsBefore, debounce[offset], "making it " + d.label());
+        } catch (LineException e) {
+            drive[offset] = was;
+            restore(offset);
+            throw e;
+        }
+    }
+
+    /**
+     * Sets the line's debounce period; the kernel debounces in hardware or in software (see the class comment).
+     *
+     * @throws LineException if the period is outside 0 to {@link LineConfig#MAX_DEBOUNCE_US} or the kernel refused
+     *     it
+     */
+    @Override
+    public void setDebounce(int offset, int periodMicros) throws LineException {
+        check(offset);
+        if (periodMicros < 0 || periodMicros > LineConfig.MAX_DEBOUNCE_US) {
+            throw new LineException("cannot debounce " + where(offset) + " for " + periodMicros + " us: the period is"
+                    + " 0 (off) to " + LineConfig.MAX_DEBOUNCE_US + " us");
+        }
+        int was = debounce[offset];
+        if (periodMicros == was) {
+            return;
+        }
+        long flagsBefore = flags(offset);
+        debounce[offset] = periodMicros;
+        try {
+            reapply(offset, flagsBefore, was,
+                    periodMicros == 0 ? "turning its debounce off" : "debouncing it for " + periodMicros + " us");
+        } catch (LineException e) {
+            debounce[offset] = was;
+            restore(offset);
+            throw e;
+        }
+    }
+
     @Override
     public void setEdgeDetection(int offset, Edge e) throws LineException {
         check(offset);
@@ -206,7 +354,7 @@ public final class HostChip implements GpioLines {
                     + direction[offset]);
         }
         if (direction[offset] == Direction.IN) {
-            configure(offset, Direction.IN, 0, e, "to detect " + e + " edges");
+            apply(offset, Direction.IN, 0, e, "to detect " + e + " edges");
         } else {
             edge[offset] = e;
         }
@@ -288,15 +436,29 @@ public final class HostChip implements GpioLines {
 
     // ---- requests
 
-    /** Requests the line, or changes its configuration in place if it is requested already. */
+    /** {@link #configure}, and if an in-place change fails, the line is reconfigured back as it was. */
+    private void apply(int offset, Direction d, int value, Edge e, String what) throws LineException {
+        try {
+            configure(offset, d, value, e, what);
+        } catch (LineException ex) {
+            restore(offset);
+            throw ex;
+        }
+    }
+
+    /**
+     * Requests the line, or changes its configuration in place if it is requested already, with the line's settings;
+     * the line's state changes only if the kernel took it.
+     */
     private void configure(int offset, Direction d, int value, Edge e, String what) throws LineException {
         reopenIfGone();
-        long flags = flags(d, e);
+        long flags = flags(d, e, bias[offset], drive[offset]);
+        int period = debounceArgument(d, debounce[offset]);
         GpioLineFd line = requested[offset];
         boolean fresh = line == null;
         try {
             if (fresh) {
-                line = chip.requestLine(offset, flags, value, 0, consumer);
+                line = chip.requestLine(offset, flags, value, period, consumer);
                 try {
                     epoll.add(line.fd(), Epoll.IN, offset);
                 } catch (LinuxException watch) {
@@ -306,10 +468,11 @@ public final class HostChip implements GpioLines {
                 requested[offset] = line;
                 decoder.restart(offset);
             } else {
-                line.reconfigure(flags, value, 0);
+                line.reconfigure(flags, value, period);
             }
         } catch (LinuxException ex) {
-            throw failed(offset, (fresh ? "requesting the line " : "configuring the line ") + what, ex);
+            throw failed(offset, (fresh ? "requesting the line " : "configuring the line ") + what
+                    + settings(offset, d), ex);
         }
         direction[offset] = d;
         output[offset] = value;
@@ -317,7 +480,58 @@ public final class HostChip implements GpioLines {
         lastLogged[offset] = null;
     }
 
+    /**
+     * Carries a changed setting to a requested line (a line at NONE holds it for its next request): reconfigures
+     * it in place, with its direction, output value and edges, unless the kernel would get the same configuration.
+     */
+    private void reapply(int offset, long flagsBefore, int debounceBefore, String what) throws LineException {
+        if (direction[offset] == Direction.NONE) {
+            return;
+        }
+        reopenIfGone();
+        GpioLineFd line = requested[offset];
+        if (line == null) {
+            throw new LineException("cannot change " + where(offset) + ": it could not be requested again after its"
+                    + " chip came back (set its direction again)");
+        }
+        long flags = flags(offset);
+        int period = debounceArgument(direction[offset], debounce[offset]);
+        if (flags == flagsBefore && period == debounceArgument(direction[offset], debounceBefore)) {
+            return;
+        }
+        try {
+            line.reconfigure(flags, output[offset], period);
+        } catch (LinuxException ex) {
+            throw failed(offset, what, ex);
+        }
+        lastLogged[offset] = null;
+    }
+
+    /**
+     * After a reconfiguration the kernel refused (it may have taken part of it), configures a requested line as its
+     * state says; a failure is logged.
+     */
+    private void restore(int offset) {
+        GpioLineFd line = requested[offset];
+        if (line == null || chip == null) {
+            return;
+        }
+        try {
+            line.reconfigure(flags(offset), output[offset], debounceArgument(direction[offset], debounce[offset]));
+        } catch (LinuxException e) {
+            LOG.warn("{}: configuring it back as it was failed too: {}", where(offset), e.getMessage());
+        }
+    }
+
     private void release(int offset) {
+        drop(offset);
+        bias[offset] = Bias.AS_IS;
+        drive[offset] = Drive.PUSH_PULL;
+        debounce[offset] = 0;
+    }
+
+    /** Gives the line back to the kernel: direction NONE, its settings kept. */
+    private void drop(int offset) {
         GpioLineFd line = requested[offset];
         if (line != null) {
             requested[offset] = null;
@@ -329,14 +543,59 @@ public final class HostChip implements GpioLines {
         lastLogged[offset] = null;
     }
 
-    private static long flags(Direction d, Edge e) {
+    /** The kernel's flags for the line as its state is now. */
+    private long flags(int offset) {
+        return flags(direction[offset], edge[offset], bias[offset], drive[offset]);
+    }
+
+    /**
+     * The uAPI flags of a line request or reconfiguration: the direction, the edges and the bias, and the drive of an
+     * output (the kernel refuses a drive on an input, EINVAL). Edges are kept for an input only.
+     */
+    static long flags(Direction d, Edge e, Bias b, Drive dr) {
+        if (d == Direction.NONE) {
+            return 0;
+        }
         long flags = d == Direction.OUT ? GpioUapi.FLAG_OUTPUT : GpioUapi.FLAG_INPUT;
-        return switch (e) {
-            case NONE -> flags;
-            case RISING -> flags | GpioUapi.FLAG_EDGE_RISING;
-            case FALLING -> flags | GpioUapi.FLAG_EDGE_FALLING;
-            case BOTH -> flags | GpioUapi.FLAG_EDGE_RISING | GpioUapi.FLAG_EDGE_FALLING;
+        flags |= switch (b) {
+            case AS_IS -> 0;
+            case DISABLED -> GpioUapi.FLAG_BIAS_DISABLED;
+            case PULL_UP -> GpioUapi.FLAG_BIAS_PULL_UP;
+            case PULL_DOWN -> GpioUapi.FLAG_BIAS_PULL_DOWN;
         };
+        if (d == Direction.OUT) {
+            return flags | switch (dr) {
+                case PUSH_PULL -> 0;
+                case OPEN_DRAIN -> GpioUapi.FLAG_OPEN_DRAIN;
+                case OPEN_SOURCE -> GpioUapi.FLAG_OPEN_SOURCE;
+            };
+        }
+        return flags | switch (e) {
+            case NONE -> 0;
+            case RISING -> GpioUapi.FLAG_EDGE_RISING;
+            case FALLING -> GpioUapi.FLAG_EDGE_FALLING;
+            case BOTH -> GpioUapi.FLAG_EDGE_RISING | GpioUapi.FLAG_EDGE_FALLING;
+        };
+    }
+
+    /** The debounce attribute of a request: the period for an input, 0 (none) otherwise (the kernel: EINVAL). */
+    static int debounceArgument(Direction d, int periodMicros) {
+        return d == Direction.IN ? periodMicros : 0;
+    }
+
+    /** The settings a request carries, for its error message: {@code " with pull-up, open-drain"}, or nothing. */
+    private String settings(int offset, Direction d) {
+        StringBuilder b = new StringBuilder();
+        if (bias[offset] != Bias.AS_IS) {
+            b.append(", ").append(bias[offset].label());
+        }
+        if (d == Direction.OUT && drive[offset] != Drive.PUSH_PULL) {
+            b.append(", ").append(drive[offset].label());
+        }
+        if (d == Direction.IN && debounce[offset] != 0) {
+            b.append(", debounce ").append(debounce[offset]).append(" us");
+        }
+        return b.isEmpty() ? "" : " with" + b.substring(1);
     }
 
     /** The requested line, after looking for a chip that went away; an error if the guest has not requested it. */
@@ -370,10 +629,12 @@ public final class HostChip implements GpioLines {
 
     /** The exception for a failed call on a line, logged once per line and error. */
     private LineException failed(int offset, String what, LinuxException e) {
-        if (isGone(e)) {
+        boolean gone = isGone(e);
+        if (gone) {
             lost(e);
         }
-        String message = where(offset) + ": " + what + " failed: " + e.getMessage() + ChipLocator.hint(e.errno());
+        String message = where(offset) + ": " + what + " failed: " + e.getMessage()
+                + (gone ? ChipLocator.hint(e.errno()) : hint(offset, e.errno()));
         if (!message.equals(lastLogged[offset])) {
             lastLogged[offset] = message;
             LOG.warn("{}", message);
@@ -383,8 +644,38 @@ public final class HostChip implements GpioLines {
 
     // ---- a chip that goes away and comes back
 
-    private static boolean isGone(LinuxException e) {
-        return e.errno() == Errno.ENODEV || e.errno() == Errno.ENXIO;
+    /**
+     * Whether an error says the chip went away: ENODEV, or ENXIO from a chip that no longer answers (the kernel's
+     * ENXIO also means a line without an interrupt, which can neither detect edges nor be debounced in software).
+     */
+    private boolean isGone(LinuxException e) {
+        if (e.errno() == Errno.ENODEV) {
+            return true;
+        }
+        if (e.errno() != Errno.ENXIO || chip == null) {
+            return e.errno() == Errno.ENXIO;
+        }
+        try {
+            chip.info();
+            return false;
+        } catch (LinuxException probe) {
+            return true;
+        }
+    }
+
+    /** What to do about an error of the kernel on a chip that is still there, from what the line asked for. */
+    private String hint(int offset, int errno) {
+        if (errno == Errno.ENXIO) {
+            return "; the chip has no interrupt for this line, which the kernel needs to detect its edges and to"
+                    + " debounce it in software" + (debounce[offset] != 0 ? " (set debounce 0)" : "");
+        }
+        boolean set = bias[offset] != Bias.AS_IS || drive[offset] != Drive.PUSH_PULL || debounce[offset] != 0;
+        if (set && (errno == Errno.EINVAL || errno == Errno.EOPNOTSUPP || errno == Errno.EIO
+                || errno == Errno.ENOTSUPP)) {
+            return "; the chip's driver refused a setting (try bias as-is, drive push-pull or another debounce"
+                    + " period; gpioinfo shows what the line has)";
+        }
+        return ChipLocator.hint(errno);
     }
 
     /** The chip went away: every descriptor is closed, and what each line was is kept to request it again. */
@@ -436,7 +727,7 @@ public final class HostChip implements GpioLines {
                 try {
                     configure(i, direction[i], output[i], edge[i], "again");
                 } catch (LineException e) {
-                    release(i); // logged by failed(); the guest's next request on it gets STATUS_ERR
+                    drop(i); // logged by failed(); the guest's next request on it gets STATUS_ERR
                 }
             }
         }
