@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Lines held with one set of {@link LineSettings}, like libgpiod's line request: read and set values, read
- * interrupt events (polling, as a blocking stream, or by callback) and release the lines with {@link #close()}. Events
+ * interrupt events (polling, as a blocking stream, or by callback), change the settings with
+ * {@link #reconfigureLines} and release the lines with {@link #close()} (which also discards their bias, drive and
+ * debounce period: SET_DIRECTION(NONE) does). Events
  * are buffered (16 per line); when the buffer is full the oldest are dropped and the sequence numbers show the gap.
  * Thread-safe.
  */
