@@ -230,14 +230,20 @@ public final class ConformanceSuite {
                 + " leave[s] the line unchanged\", when \"the argument is not one its parameter defines\" (bias 4,"
                 + " 0xff, 0xffffff; drive 3, 0xffffff)", LineConfigChecks::invalidArgument));
         c.add(new Check("line-config.caps-honoured", "[extension] SET_LINE_CONFIG answers STATUS_ERR when \"the"
-                + " line's capabilities lack the setting's bit\", and OK for a setting they have (a debounce bit"
-                + " means \"any period from 1 to 0xffffff\" us)", LineConfigChecks::capsHonoured));
+                + " line's capabilities lack the setting's bit\", and OK for a setting they have (or ERR, reported,"
+                + " from a device that passes settings on to hardware it cannot query)",
+                LineConfigChecks::capsHonoured));
+        c.add(new Check("line-config.debounce-range", "[extension] (SHOULD) \"The device SHOULD NOT set"
+                + " VIRTIO_GPIO_CAP_DEBOUNCE unless it can debounce that line with any period from 1 to 0xffffff\""
+                + " us: 1, 1000 and 16777215 answer OK", LineConfigChecks::debounceRange));
         c.add(new Check("line-config.defaults-accepted", "[extension] \"The device MUST accept"
                 + " VIRTIO_GPIO_BIAS_AS_IS, VIRTIO_GPIO_DRIVE_PUSH_PULL and a debounce period of 0 on every line\""
                 + " (the checked lines, released, as inputs and as outputs)", LineConfigChecks::defaultsAccepted));
         c.add(new Check("line-config.any-direction", "[extension] \"A setting takes effect at once, whatever the"
-                + " line's direction\": every setting a line has answers OK on an input and on an output",
-                LineConfigChecks::anyDirection));
+                + " line's direction\": the settings a line has answer OK on an input and on an output, and \"the"
+                + " device MUST apply a setting it answered with VIRTIO_GPIO_STATUS_OK ... whatever the line's"
+                + " direction\" (a drive set on an input shows once it is an output, a debounce period set on an"
+                + " output once it is an input)", LineConfigChecks::anyDirection));
         c.add(new Check("line-config.bias-level", "[extension] A bias \"is the level an input ... takes when nothing"
                 + " else drives it\" (pull-up 1, pull-down 0), applied \"before it answers the next request for that"
                 + " line\"", LineConfigChecks::biasLevel));
@@ -249,8 +255,12 @@ public final class ConformanceSuite {
                 + " lasted the period\"; a change that lasts it is seen", LineConfigChecks::debounceFilters));
         c.add(new Check("line-config.direction-none-discards", "[extension] \"On VIRTIO_GPIO_MSG_SET_DIRECTION with"
                 + " VIRTIO_GPIO_DIRECTION_NONE, the device MUST put the line's bias back to AS_IS, its drive to"
-                + " PUSH_PULL and its debounce period to 0\" (seen through what each setting does)",
-                LineConfigChecks::directionNoneDiscards));
+                + " PUSH_PULL and its debounce period to 0\" (seen through what a debounce period and a drive do; a"
+                + " pull may stay, by AS_IS's definition, and is reported)", LineConfigChecks::directionNoneDiscards));
+        c.add(new Check("line-config.reset-discards", "[extension] \"On device reset, the device MUST put every"
+                + " line's bias back to AS_IS, its drive to PUSH_PULL and its debounce period to 0\": a new driver"
+                + " that did not negotiate the extension meets none of the settings an earlier one left",
+                LineConfigChecks::resetDiscards));
         // over everything seen
         c.add(new Check("requestq.used-length", "Every requestq answer has used length exactly 2 (the"
                 + " virtio_gpio_response), 1 + gpio_names_size for GET_LINE_NAMES; over every message of every check",

@@ -30,15 +30,19 @@ final class LineConfigChecks {
     record Setting(String name, long value, int cap) {
     }
 
-    /** Every setting a capability bit stands for, with the shortest and the longest debounce period. */
+    /** Every setting a capability bit stands for (debounce with a period of 1 ms). */
     static final List<Setting> SETTINGS = List.of(
             new Setting("bias disabled", LineConfig.bias(Bias.DISABLED), LineCaps.BIAS_DISABLED),
             new Setting("bias pull-up", LineConfig.bias(Bias.PULL_UP), LineCaps.PULL_UP),
             new Setting("bias pull-down", LineConfig.bias(Bias.PULL_DOWN), LineCaps.PULL_DOWN),
             new Setting("drive open-drain", LineConfig.drive(Drive.OPEN_DRAIN), LineCaps.OPEN_DRAIN),
             new Setting("drive open-source", LineConfig.drive(Drive.OPEN_SOURCE), LineCaps.OPEN_SOURCE),
-            new Setting("debounce 1 us", LineConfig.debounce(1), LineCaps.DEBOUNCE),
-            new Setting("debounce 16777215 us", LineConfig.debounce(LineConfig.MAX_DEBOUNCE_US), LineCaps.DEBOUNCE));
+            new Setting("debounce 1000 us", LineConfig.debounce(1000), LineCaps.DEBOUNCE));
+    /** Debounce periods a line with the debounce bit should take: the shortest, a usual one, the longest. */
+    static final int[] PERIODS = {1, 1000, LineConfig.MAX_DEBOUNCE_US};
+    /** Why a setting a line's caps claim may still be refused. */
+    static final String PASS_THROUGH = "allowed only of a device that passes settings on to hardware it cannot query"
+            + " and that refused them";
 
     static final long AS_IS = LineConfig.bias(Bias.AS_IS);
     static final long PUSH_PULL = LineConfig.drive(Drive.PUSH_PULL);
@@ -232,6 +236,7 @@ final class LineConfigChecks {
     static Verdict capsHonoured(Context c) throws IOException {
         Session s = c.sessionWithLineConfig();
         List<String> bad = new ArrayList<>();
+        List<String> claimedRefused = new ArrayList<>();
         StringJoiner seen = new StringJoiner("; ");
         for (int line : lines(c, s)) {
             int caps = c.lineCaps(s, line) & LineCaps.ALL;
@@ -240,9 +245,11 @@ final class LineConfigChecks {
             for (Setting setting : SETTINGS) {
                 boolean has = (caps & setting.cap()) != 0;
                 Answer a = c.raw(s, MessageType.SET_LINE_CONFIG, line, setting.value());
-                if (has && a.status() != 0) {
+                if (has && a.status() == 1) {
+                    claimedRefused.add("line " + line + " " + setting.name());
+                } else if (has && a.status() != 0) {
                     bad.add("line " + line + " (caps " + LineCaps.describe(caps) + "): " + setting.name()
-                            + " answered " + Session.status(a.status()) + "; expected OK");
+                            + " answered " + Session.status(a.status()));
                 } else if (!has && a.status() != 1) {
                     bad.add("line " + line + " (caps " + LineCaps.describe(caps) + "): " + setting.name()
                             + " answered " + Session.status(a.status()) + "; expected ERR, the line lacks the bit");
@@ -257,9 +264,38 @@ final class LineConfigChecks {
             seen.add("line " + line + " (caps " + LineCaps.describe(caps) + "): " + taken + " OK, " + refused
                     + " ERR");
         }
-        return bad.isEmpty() ? pass("each setting a line's caps have answered OK and each it lacks ERR (bias"
-                + " disabled, pull-up, pull-down, open-drain, open-source, debounce 1 and 16777215 us, with the line"
-                + " released): " + seen) : fail(RequestChecks.firstFew(bad));
+        String refusedNote = claimedRefused.isEmpty() ? "" : "; settings the caps claim were refused ("
+                + PASS_THROUGH + "): " + String.join(", ", claimedRefused);
+        return bad.isEmpty() ? pass("each setting a line's caps lack answered ERR, each they have OK (bias disabled,"
+                + " pull-up, pull-down, open-drain, open-source, debounce 1 ms, with the line released): " + seen
+                + refusedNote) : fail(RequestChecks.firstFew(bad));
+    }
+
+    static Verdict debounceRange(Context c) throws IOException {
+        Session s = c.sessionWithLineConfig();
+        List<String> bad = new ArrayList<>();
+        List<Integer> debouncing = new ArrayList<>();
+        List<Integer> lines = lines(c, s);
+        for (int line : lines) {
+            if ((c.lineCaps(s, line) & LineCaps.DEBOUNCE) == 0) {
+                continue;
+            }
+            debouncing.add(line);
+            c.setDirection(s, line, Direction.IN);
+            for (int period : PERIODS) {
+                Answer a = c.raw(s, MessageType.SET_LINE_CONFIG, line, LineConfig.debounce(period));
+                if (a.status() != 0) {
+                    bad.add("line " + line + ": debounce " + period + " us answered " + Session.status(a.status()));
+                }
+            }
+            c.raw(s, MessageType.SET_LINE_CONFIG, line, NO_DEBOUNCE);
+            c.setDirection(s, line, Direction.NONE);
+        }
+        if (debouncing.isEmpty()) {
+            throw new CheckSkipped("lines " + lines + " cannot debounce (give --line a line that can)");
+        }
+        return bad.isEmpty() ? pass("lines " + debouncing + " (inputs): debounce 1, 1000 and 16777215 us answered OK")
+                : fail(String.join("; ", bad));
     }
 
     static Verdict defaultsAccepted(Context c) throws IOException {
@@ -289,6 +325,7 @@ final class LineConfigChecks {
     static Verdict anyDirection(Context c) throws IOException {
         Session s = c.sessionWithLineConfig();
         List<String> bad = new ArrayList<>();
+        List<String> claimedRefused = new ArrayList<>();
         StringJoiner seen = new StringJoiner("; ");
         List<Integer> lines = lines(c, s);
         for (int line : lines) {
@@ -307,23 +344,106 @@ final class LineConfigChecks {
                         continue;
                     }
                     Answer a = c.raw(s, MessageType.SET_LINE_CONFIG, line, setting.value());
-                    if (a.status() != 0) {
+                    if (a.status() == 0) {
+                        ok++;
+                    } else if (a.status() == 1) {
+                        claimedRefused.add("line " + line + " " + setting.name() + " as " + d);
+                    } else {
                         bad.add("line " + line + " (" + d + "): " + setting.name() + " answered "
                                 + Session.status(a.status()));
-                    } else {
-                        ok++;
                     }
                     c.raw(s, MessageType.SET_LINE_CONFIG, line, defaultOf(setting.value()));
                 }
             }
             c.setDirection(s, line, Direction.NONE);
-            seen.add("line " + line + " (caps " + LineCaps.describe(caps) + "): " + ok + " settings OK as an input"
-                    + " and as an output");
+            seen.add("line " + line + " (caps " + LineCaps.describe(caps) + "): " + ok + " OK as an input or an"
+                    + " output");
         }
         if (seen.length() == 0 && bad.isEmpty()) {
             throw new CheckSkipped("lines " + lines + " take no setting (give --line a line that does)");
         }
-        return bad.isEmpty() ? pass(seen.toString()) : fail(RequestChecks.firstFew(bad));
+        int line = lines.getFirst();
+        int caps = c.lineCaps(s, line);
+        InputDriver input = c.target.input();
+        if (input == null) {
+            seen.add("that a setting made before the direction applies once the line has it needs an input driver");
+        } else {
+            for (Drive drive : new Drive[] {Drive.OPEN_DRAIN, Drive.OPEN_SOURCE}) {
+                if ((caps & drive.cap()) == 0) {
+                    continue;
+                }
+                c.setDirection(s, line, Direction.IN);
+                if (c.raw(s, MessageType.SET_LINE_CONFIG, line, LineConfig.drive(drive)).status() != 0) {
+                    continue; // refused on an input: noted above
+                }
+                int letGoFor = drive == Drive.OPEN_DRAIN ? 1 : 0;
+                int read = outputReads(c, s, line, letGoFor);
+                seen.add(drive.label() + " set on input line " + line + ": as an output, SET_VALUE(" + letGoFor
+                        + ") read " + read + " with the outside at " + (letGoFor ^ 1));
+                if (read != (letGoFor ^ 1)) {
+                    bad.add(drive.label() + " set on input line " + line + " (answered OK) did not apply once it was an"
+                            + " output: SET_VALUE(" + letGoFor + ") read " + read + " with the outside at "
+                            + (letGoFor ^ 1) + ", as push-pull would");
+                }
+                c.setDirection(s, line, Direction.NONE);
+            }
+            if ((caps & LineCaps.DEBOUNCE) != 0) {
+                c.setValue(s, line, 0);
+                c.setDirection(s, line, Direction.OUT);
+                int period = debounceMicros(c);
+                if (c.raw(s, MessageType.SET_LINE_CONFIG, line, LineConfig.debounce(period)).status() == 0) {
+                    c.drive(line, 0);
+                    c.setDirection(s, line, Direction.IN);
+                    Context.sleep(c.quiet());
+                    boolean held = changeHeldBack(c, s, line, 1);
+                    seen.add("debounce " + period / 1000 + " ms set on output line " + line + ": as an input, a change"
+                            + (held ? " was held back" : " went through at once"));
+                    if (!held) {
+                        bad.add("a debounce period of " + period / 1000 + " ms set on output line " + line
+                                + " (answered OK) did not apply once it was an input: a change read after "
+                                + c.quiet().dividedBy(2).toMillis() + " ms");
+                    }
+                }
+                c.setDirection(s, line, Direction.NONE);
+            }
+        }
+        String refusedNote = claimedRefused.isEmpty() ? "" : "; refused although the caps claim them (" + PASS_THROUGH
+                + "): " + String.join(", ", claimedRefused);
+        return bad.isEmpty() ? pass(seen + refusedNote) : fail(RequestChecks.firstFew(bad));
+    }
+
+    /** Whether input {@code line} reads {@code level} within the debounce period and the timeout. */
+    private static boolean awaitLevel(Context c, Session s, int line, int level, int periodMicros)
+            throws IOException {
+        long deadline = System.nanoTime() + periodMicros * 1000L + c.timeout().toNanos();
+        while (c.value(s, line) != level) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Context.sleep(c.quiet().dividedBy(4));
+        }
+        return true;
+    }
+
+    /**
+     * With the outside holding the line at {@code letGoFor ^ 1}: SET_VALUE({@code letGoFor}), SET_DIRECTION(OUT),
+     * GET_VALUE. An open-drain ({@code letGoFor} 1) or open-source (0) output lets go and reads the outside's level;
+     * a push-pull one reads {@code letGoFor}.
+     */
+    private static int outputReads(Context c, Session s, int line, int letGoFor) throws IOException {
+        c.drive(line, letGoFor ^ 1);
+        c.setValue(s, line, letGoFor);
+        c.setDirection(s, line, Direction.OUT);
+        return c.value(s, line);
+    }
+
+    /**
+     * Input {@code line}, whose outside is at {@code to ^ 1}, sees the outside go to {@code to}: whether the change
+     * is still held back after half a quiet period (a debounce period longer than that is in effect).
+     */
+    private static boolean changeHeldBack(Context c, Session s, int line, int to) throws IOException {
+        c.drive(line, to);
+        return c.value(s, line) != to;
     }
 
     // ---- what the settings do
@@ -500,22 +620,20 @@ final class LineConfigChecks {
         List<String> seen = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         if ((caps & LineCaps.DEBOUNCE) != 0) {
-            Duration p = Duration.ofNanos(debounceMicros(c) * 1000L);
+            int period = debounceMicros(c);
             c.setDirection(s, line, Direction.IN);
-            c.setLineConfig(s, line, LineConfig.debounce(debounceMicros(c)));
-            c.drive(line, 1);
-            int held = c.value(s, line);
-            if (held == 0) { // the period holds the change back: it shows
+            c.setLineConfig(s, line, LineConfig.debounce(period));
+            // the period shows (it holds a change back), and the line then settles at 1
+            if (changeHeldBack(c, s, line, 1) && awaitLevel(c, s, line, 1, period)) {
                 c.setDirection(s, line, Direction.NONE);
                 c.setDirection(s, line, Direction.IN);
-                Context.sleep(c.quiet()); // the line settles at its input, whichever way
-                c.drive(line, 0);
-                int after = c.value(s, line);
-                seen.add("debounce: a change read after " + c.quiet().dividedBy(2).toMillis() + " ms once released and"
-                        + " an input again (it was held back before)");
-                if (after != 0) {
-                    bad.add("the debounce period of " + p.toMillis() + " ms survived SET_DIRECTION(NONE): a change"
-                            + " to 0 still read " + after + " after " + c.quiet().dividedBy(2).toMillis() + " ms");
+                Context.sleep(c.quiet()); // the line settles at its outside level, whichever way
+                boolean held = changeHeldBack(c, s, line, 0);
+                seen.add("debounce " + period / 1000 + " ms: a change was held back before, "
+                        + (held ? "and still was" : "not") + " once released and an input again");
+                if (held) {
+                    bad.add("the debounce period of " + period / 1000 + " ms survived SET_DIRECTION(NONE): a change"
+                            + " to 0 was still held back after " + c.quiet().dividedBy(2).toMillis() + " ms");
                 }
             }
             c.setDirection(s, line, Direction.NONE);
@@ -525,62 +643,162 @@ final class LineConfigChecks {
                 continue;
             }
             int letGoFor = drive == Drive.OPEN_DRAIN ? 1 : 0;
-            c.drive(line, letGoFor ^ 1);
             c.setLineConfig(s, line, LineConfig.drive(drive));
-            c.setValue(s, line, letGoFor);
-            c.setDirection(s, line, Direction.OUT);
-            int before = c.value(s, line);
+            int before = outputReads(c, s, line, letGoFor);
             c.setDirection(s, line, Direction.NONE);
             if (before == letGoFor) {
                 continue; // the output drove: the drive does not show on this device
             }
-            c.setValue(s, line, letGoFor);
-            c.setDirection(s, line, Direction.OUT);
-            int after = c.value(s, line);
+            int after = outputReads(c, s, line, letGoFor);
             c.setDirection(s, line, Direction.NONE);
             seen.add(drive.label() + ": SET_VALUE(" + letGoFor + ") read " + before + " (let go), after"
-                    + " SET_DIRECTION(NONE) and OUT again " + after + " (push-pull)");
+                    + " SET_DIRECTION(NONE) and OUT again " + after);
             if (after != letGoFor) {
                 bad.add(drive.label() + " survived SET_DIRECTION(NONE): SET_VALUE(" + letGoFor + ") then"
                         + " SET_DIRECTION(OUT) read " + after + " with the outside at " + (letGoFor ^ 1));
             }
         }
+        List<String> notes = pullAfter(c, s, line, caps, input, () -> {
+            c.setDirection(s, line, Direction.NONE);
+            c.setDirection(s, line, Direction.IN);
+            return s;
+        }, "SET_DIRECTION(NONE) and IN again");
         c.drive(line, 0);
-        if (input.canRelease()) {
-            for (Bias pull : new Bias[] {Bias.PULL_UP, Bias.PULL_DOWN}) {
-                if ((caps & pull.cap()) == 0) {
-                    continue;
+        return verdict(line, caps, input, seen, bad, notes);
+    }
+
+    static Verdict resetDiscards(Context c) throws IOException {
+        Session[] s = {c.sessionWithLineConfig()};
+        int line = c.line(s[0]);
+        int caps = c.lineCaps(s[0], line);
+        InputDriver input = c.input();
+        List<String> seen = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        String plainly = "a new driver that did not negotiate VIRTIO_GPIO_F_LINE_CONFIG";
+        if ((caps & LineCaps.DEBOUNCE) != 0) {
+            int period = debounceMicros(c);
+            c.setDirection(s[0], line, Direction.IN);
+            c.setLineConfig(s[0], line, LineConfig.debounce(period));
+            if (changeHeldBack(c, s[0], line, 1) && awaitLevel(c, s[0], line, 1, period)) {
+                Session plain = newDriver(c, s);
+                c.setDirection(plain, line, Direction.IN);
+                Context.sleep(c.quiet());
+                boolean held = changeHeldBack(c, plain, line, 0);
+                seen.add("debounce " + period / 1000 + " ms: a change was held back before, " + (held ? "and still was"
+                        : "not") + " for " + plainly);
+                if (held) {
+                    bad.add("the debounce period of " + period / 1000 + " ms survived a device reset: for " + plainly
+                            + ", a change to 0 was still held back after " + c.quiet().dividedBy(2).toMillis()
+                            + " ms");
                 }
-                int level = pull == Bias.PULL_UP ? 1 : 0;
-                c.setDirection(s, line, Direction.IN);
-                int asIs = letGoFrom(c, s, input, line, level ^ 1); // without a pull the line may stay there
-                c.setLineConfig(s, line, LineConfig.bias(pull));
-                int pulled = letGoFrom(c, s, input, line, level ^ 1);
-                c.setDirection(s, line, Direction.NONE);
-                c.setDirection(s, line, Direction.IN);
-                int after = letGoFrom(c, s, input, line, level ^ 1);
-                c.setDirection(s, line, Direction.NONE);
-                if (pulled == asIs) {
-                    continue; // the pull does not show against the line's own bias
-                }
-                seen.add(pull.label() + ": let go from " + (level ^ 1) + " read " + asIs + " as-is, " + pulled
-                        + " with it, " + after + " after SET_DIRECTION(NONE) and IN again");
-                if (after != asIs) {
-                    bad.add(pull.label() + " survived SET_DIRECTION(NONE): let go from " + (level ^ 1) + ", the input"
-                            + " read " + after + " as it did with the pull, not " + asIs + " as before it");
-                }
+                c.setDirection(plain, line, Direction.NONE);
+                s[0] = extended(c, plain);
             }
-            c.drive(line, 0);
+            c.setDirection(s[0], line, Direction.NONE);
         }
+        for (Drive drive : new Drive[] {Drive.OPEN_DRAIN, Drive.OPEN_SOURCE}) {
+            if ((caps & drive.cap()) == 0) {
+                continue;
+            }
+            int letGoFor = drive == Drive.OPEN_DRAIN ? 1 : 0;
+            c.setLineConfig(s[0], line, LineConfig.drive(drive));
+            int before = outputReads(c, s[0], line, letGoFor);
+            if (before == letGoFor) {
+                c.setDirection(s[0], line, Direction.NONE);
+                continue;
+            }
+            Session plain = newDriver(c, s); // the line is left an open-drain or open-source output
+            c.setValue(plain, line, letGoFor);
+            c.setDirection(plain, line, Direction.OUT);
+            int after = c.value(plain, line);
+            seen.add(drive.label() + ": SET_VALUE(" + letGoFor + ") read " + before + " (let go); for " + plainly
+                    + ", SET_VALUE(" + letGoFor + ") and OUT read " + after);
+            if (after != letGoFor) {
+                bad.add(drive.label() + " survived a device reset: for " + plainly + ", SET_VALUE(" + letGoFor
+                        + ") then SET_DIRECTION(OUT) read " + after + " with the outside at " + (letGoFor ^ 1));
+            }
+            c.setDirection(plain, line, Direction.NONE);
+            s[0] = extended(c, plain);
+        }
+        List<String> notes = pullAfter(c, s[0], line, caps, input, () -> {
+            Session plain = newDriver(c, s);
+            s[0] = plain;
+            c.setDirection(plain, line, Direction.IN);
+            return plain;
+        }, "a device reset");
+        c.drive(line, 0);
+        if (!s[0].lineConfig()) {
+            s[0] = extended(c, s[0]); // the lines are put back through it
+        }
+        return verdict(line, caps, input, seen, bad, notes);
+    }
+
+    /** Closes {@code s[0]} and opens a session without the extension: a new driver that knows nothing of it. */
+    private static Session newDriver(Context c, Session[] s) throws IOException {
+        s[0].close();
+        return c.session();
+    }
+
+    /** Closes {@code plain} and opens a session with the extension again. */
+    private static Session extended(Context c, Session plain) throws IOException {
+        plain.close();
+        return c.sessionWithLineConfig();
+    }
+
+    /** What comes after a pull was set: a step that should discard it, giving the session to read the line with. */
+    @FunctionalInterface
+    private interface Discard {
+        Session run() throws IOException;
+    }
+
+    /**
+     * Whether a pull goes with {@code discard}, as notes: AS_IS lets a device in front of hardware whose pull it
+     * cannot remove leave the last one in place, so a pull that stays is reported, not a failure. Needs an input
+     * driver that lets lines go.
+     */
+    private static List<String> pullAfter(Context c, Session s, int line, int caps, InputDriver input,
+            Discard discard, String what) throws IOException {
+        List<String> notes = new ArrayList<>();
+        if (!input.canRelease()) {
+            return notes;
+        }
+        for (Bias pull : new Bias[] {Bias.PULL_UP, Bias.PULL_DOWN}) {
+            if ((caps & pull.cap()) == 0) {
+                continue;
+            }
+            int from = pull == Bias.PULL_UP ? 0 : 1;
+            c.setDirection(s, line, Direction.IN);
+            int asIs = letGoFrom(c, s, input, line, from); // without a pull the line may stay there
+            c.setLineConfig(s, line, LineConfig.bias(pull));
+            int pulled = letGoFrom(c, s, input, line, from);
+            if (pulled == asIs) {
+                c.setDirection(s, line, Direction.NONE);
+                continue; // the pull does not show against the line's own bias
+            }
+            Session after = discard.run();
+            int level = letGoFrom(c, after, input, line, from);
+            c.setDirection(after, line, Direction.NONE);
+            notes.add(pull.label() + ": let go from " + from + ", read " + asIs + " as-is and " + pulled + " with it; "
+                    + level + " after " + what + (level == asIs ? " (the pull is gone)" : " (the pull stayed, which"
+                            + " AS_IS allows of a device in front of hardware whose pull it cannot remove)"));
+            return notes; // one pull says it; a discard step may have replaced the session
+        }
+        return notes;
+    }
+
+    private static Verdict verdict(int line, int caps, InputDriver input, List<String> seen, List<String> bad,
+            List<String> notes) {
         if (!bad.isEmpty()) {
             return fail(String.join("; ", bad));
         }
         if (seen.isEmpty()) {
             throw new CheckSkipped("line " + line + " (caps " + LineCaps.describe(caps) + ") takes no setting whose"
-                    + " effect the suite can see with " + input + (input.canRelease() ? ""
-                    : ", which cannot let a line go") + " (debounce, open-drain, open-source, or a pull)");
+                    + " going the suite can see with " + input + " (a debounce period or an open-drain or open-source"
+                    + " drive; a pull may stay by AS_IS's definition)" + (notes.isEmpty() ? "" : ": " + notes));
         }
-        return pass("line " + line + ": " + String.join("; ", seen));
+        List<String> all = new ArrayList<>(seen);
+        all.addAll(notes);
+        return pass("line " + line + ": " + String.join("; ", all));
     }
 
     /** Holds the line at {@code level}, lets it go and reads it. */

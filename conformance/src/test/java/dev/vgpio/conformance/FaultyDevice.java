@@ -48,6 +48,8 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
         ACCEPT_EVERY_SETTING,
         /** SET_DIRECTION(NONE) keeps the line's settings: they are applied again after the release. */
         KEEP_SETTINGS_ON_NONE,
+        /** A new driver (the requestq started afresh) meets the settings an earlier driver left. */
+        KEEP_SETTINGS_ON_RESET,
     }
 
     private final GpioController model;
@@ -128,6 +130,9 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
             requestq = q;
             requestChain = q.newChain();
             requestUsed = used;
+            if (!faults.contains(Fault.KEEP_SETTINGS_ON_RESET)) {
+                model.resetLineSettings(); // a new driver finds the defaults, as VirtioGpioDevice does
+            }
         } else {
             eventq = q;
             eventChain = q.newChain();

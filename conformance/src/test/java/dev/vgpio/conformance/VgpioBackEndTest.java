@@ -137,7 +137,8 @@ class VgpioBackEndTest {
                 .containsExactlyInAnyOrder("irq.edge-delivered", "irq.edge-latched", "irq.masked-no-event",
                         "irq.disable-discards-latched", "irq.level-not-latched", "irq.level-active-on-unmask",
                         "irq.disabled-no-event", "line-config.bias-level", "line-config.drive-levels",
-                        "line-config.debounce-filters", "line-config.direction-none-discards")
+                        "line-config.debounce-filters", "line-config.direction-none-discards",
+                        "line-config.reset-discards")
                 .allSatisfy(id -> assertThat(results.stream().filter(r -> r.id().equals(id)).findFirst()
                         .orElseThrow().detail()).contains("no input driver"));
     }
