@@ -71,7 +71,7 @@ public final class LineRequest implements AutoCloseable {
 
     /**
      * Takes every line from settings {@code from} to {@code to}, in an order that never glitches. An output gets
-     * its value, drive and bias before SET_DIRECTION(OUT) (and loses an input's debounce period after it); an input
+     * its drive and value (an open drive before the value, push-pull after it) and bias before SET_DIRECTION(OUT) (and loses an input's debounce period after it); an input
      * gets its bias before SET_DIRECTION(IN), then loses an output's drive, then gets its debounce period, then its
      * trigger. Only settings that change are sent, and a bias of as-is leaves the line's bias as it is (libgpiod's
      * meaning), so defaults on a released line send no SET_LINE_CONFIG.
@@ -80,8 +80,15 @@ public final class LineRequest implements AutoCloseable {
         for (int line : lines) {
             boolean bias = to.bias() != Bias.AS_IS && to.bias() != from.bias();
             if (to.direction() == Direction.OUT) {
+                // to open drain or source: the drive before the value (a push-pull output never drives the level it
+                // is to let go of); to push-pull: the value before the drive (a let-go output never drives the old
+                // level)
+                boolean driveFirst = to.drive() != Drive.PUSH_PULL;
+                if (driveFirst && to.drive() != from.drive()) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.drive(to.drive()));
+                }
                 chip.checked(MessageType.SET_VALUE, line, to.outputValue());
-                if (to.drive() != from.drive()) {
+                if (!driveFirst && to.drive() != from.drive()) {
                     chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.drive(to.drive()));
                 }
                 if (bias) {

@@ -144,6 +144,23 @@ class LineConfigTest {
     }
 
     @Test
+    void anOutputChangingItsDriveNeverDrivesALevelItShouldNot() throws Exception {
+        open();
+        List<Integer> wire = new CopyOnWriteArrayList<>();
+        sim.addStateListener((offset, direction, level) -> wire.add(level));
+        sim.setBias(0, Bias.PULL_DOWN); // a let-go output reads 0
+        try (LineRequest r = chip.requestLines(LineSettings.output(0), 0)) {
+            wire.clear();
+            r.reconfigureLines(LineSettings.output(1).withDrive(Drive.OPEN_DRAIN));
+            assertThat(wire).as("push-pull 0 to open-drain 1: never a driven 1").doesNotContain(1);
+            sim.setBias(0, Bias.PULL_UP);
+            wire.clear();
+            r.reconfigureLines(LineSettings.output(0));
+            assertThat(wire).as("let go (1) to push-pull 0: never a driven 1 on the way").containsOnly(0);
+        }
+    }
+
+    @Test
     void reconfiguringPutsBackADriveOrDebounceTheNewSettingsLackAndKeepsAnAsIsBias() throws Exception {
         open();
         try (LineRequest r = chip.requestLines(LineSettings.input().withBias(Bias.PULL_UP)
