@@ -351,6 +351,7 @@
     const button = (action, text, attrs = {}) => h('button', {type: 'button', class: action, 'data-action': action,
       'data-device': dev.name, 'data-line': i, onclick: () => act(dev, i, action), ...attrs}, text);
     r.direction = h('span', {class: 'badge'});
+    r.lineConfig = h('span', {class: 'badge flag line-config', 'data-field': 'line-config'});
     r.lamp = h('span', {class: 'lamp', 'aria-hidden': 'true'});
     r.levelText = h('span', {class: 'level-text'});
     r.driver = h('span', {class: 'driver'});
@@ -371,7 +372,7 @@
       'data-name': v.name},
     h('th', {scope: 'row', title: `line ${i} ${v.name}`},
         h('span', {class: 'offset', text: i}), ' ', h('span', {class: 'name', text: v.name})),
-    h('td', {'data-field': 'direction'}, r.direction),
+    h('td', {'data-field': 'direction'}, r.direction, ' ', r.lineConfig),
     h('td', {'data-field': 'level'}, r.lamp, r.levelText),
     h('td', {'data-field': 'driver'}, r.driver),
     h('td', {'data-field': 'irq'}, r.irq, ' ', r.masked, ' ', r.latched),
@@ -405,6 +406,12 @@
       simulated: v.simulated, stimulus: v.stimulus || ''});
     r.direction.textContent = v.direction;
     r.direction.className = `badge dir-${v.direction}`;
+    const config = [v.bias && v.bias !== 'as-is' ? v.bias : null,
+      v.drive && v.drive !== 'push-pull' ? v.drive : null,
+      v.debounceMicros ? `debounce ${v.debounceMicros / 1000} ms` : null].filter(Boolean);
+    r.lineConfig.hidden = config.length === 0;
+    r.lineConfig.textContent = config.join(' · ');
+    r.lineConfig.title = config.length === 0 ? '' : 'what the guest set on this line (bias, drive, debounce period)';
     r.lamp.classList.toggle('on', v.level === 1);
     r.levelText.textContent = String(v.level);
     r.driver.textContent = v.driver;

@@ -29,11 +29,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "conform", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Check a vhost-user-gpio back end against the virtio spec's GPIO section.",
             "Every statement of that section that a driver can observe is checked, and a table of PASS / FAIL / SKIP"
-                + " is printed with what was seen.",
+                + " is printed with what was seen. So are the device requirements of vgpio's line-configuration"
+                + " extension (VIRTIO_GPIO_F_LINE_CONFIG, docs/line-config.md; marked [extension]), skipped when the"
+                + " device does not offer it, but for line-config.without-feature, which every device must meet.",
             "The checks reconfigure the chosen line (--line) and its neighbour, then release them: use a device"
                 + " nothing else is using. Interrupt delivery needs a way to drive inputs: a vgpio back end's control"
-                + " socket (the device socket's path with .ctl added, used when it exists); without one those checks"
-                + " are skipped.",
+                + " socket (the device socket's path with .ctl added, used when it exists), which also lets a line"
+                + " go to its bias; without one those checks, and those of what a bias, a drive or a debounce period"
+                + " does, are skipped.",
             "Exit status: 0 if nothing failed, 1 if a check failed or the back end could not be reached."},
         footer = {"", "Examples:", "  vgpio conform", "  vgpio conform -c /tmp/gpio.sock --timeout 2000",
             "  vgpio conform -c /run/vhost-device-gpio.sock0 --no-ctl"})
@@ -87,7 +90,8 @@ final class ConformCommand implements Callable<Integer> {
         try (VirtioTransport probe = target.opener().open()) {
             out.printf("vgpio conform: %s (%s)%n", probe.describe(), ctl != null
                     ? "inputs driven through " + ctl
-                    : "no control socket: the interrupt delivery checks are skipped");
+                    : "no control socket: the interrupt delivery checks and those of what line settings do are"
+                    + " skipped");
         } catch (VirtioException e) {
             return fail(ToolCommand.explained(e, socket.path()).getMessage());
         } catch (IOException | RuntimeException e) {

@@ -15,11 +15,18 @@ import java.util.List;
  * @param socket the vhost-user socket
  * @param lines the device's lines
  * @param names renames in device line order, possibly fewer than the lines ({@code null} entries are {@code ""})
+ * @param simCaps the settings the device's simulated lines take ({@code LineCaps} bits), or {@code null} for
+ *     {@code serve --sim-caps}'s
  */
-public record DeviceSpec(Path socket, LineSpec lines, List<String> names) {
+public record DeviceSpec(Path socket, LineSpec lines, List<String> names, Integer simCaps) {
     /** Copies the renames. */
     public DeviceSpec {
         names = List.copyOf(names.stream().map(n -> n == null ? "" : n).toList());
+    }
+
+    /** A device whose simulated lines take what {@code serve --sim-caps} says. */
+    public DeviceSpec(Path socket, LineSpec lines, List<String> names) {
+        this(socket, lines, names, null);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.vgpio.driver.Answer;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.LineRequest;
 import dev.vgpio.driver.LineSettings;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.StringJoiner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** {@code vgpio get}: libgpiod's gpioget for a vhost-user-gpio back end. */
@@ -25,10 +27,13 @@ import picocli.CommandLine.Parameters;
                 + "requested as inputs (SET_DIRECTION in), read (GET_VALUE) and released (SET_DIRECTION none), then "
                 + "printed as \"LINE\"=active|inactive, keyed by what you typed, or with --numeric as 1|0.",
             "With -l/--active-low a line reads active when it is low. -p/--hold-period waits between requesting the"
-                + " lines and reading them. -b/--bias is refused but for as-is: virtio-gpio cannot set a bias.",
+                + " lines and reading them. -b/--bias gives the inputs a bias before their direction (SET_LINE_CONFIG,"
+                + " vgpio's VIRTIO_GPIO_F_LINE_CONFIG extension): the device must offer it and each line must take"
+                + " that bias ('vgpio info' shows caps=); as-is, the default, sends nothing.",
             "Releasing makes a line 'none' again, even if it was an output before (vgpio's back end otherwise "
                 + "keeps every line's state across connections). --as-is only reads (GET_VALUE), changing nothing."},
         footer = {"", "Examples:", "  vgpio get BUTTON_A", "  vgpio get -c /tmp/gpio.sock --numeric 0 1 2 3",
+            "  vgpio get -b pull-up BUTTON_A",
             "  vgpio get -c gpio0 -l -p 20ms --unquoted BUTTON_A",
             "  vgpio get --as-is LED_RED"})
 final class GetCommand extends ToolCommand {
@@ -51,8 +56,8 @@ final class GetCommand extends ToolCommand {
     @Option(names = {"-l", "--active-low"}, description = "Treat the lines as active low.")
     boolean activeLow;
 
-    @Option(names = {"-b", "--bias"}, paramLabel = "BIAS", description = "libgpiod's bias (pull-up, pull-down,"
-            + " disabled): refused, as virtio-gpio has no bias setting; as-is (leave it) is accepted.")
+    @Option(names = {"-b", "--bias"}, paramLabel = "BIAS", description = "The lines' bias: pull-up, pull-down,"
+            + " disabled or as-is (the default: leave it as it is).")
     String bias;
 
     @Option(names = {"-p", "--hold-period"}, paramLabel = "PERIOD", converter = TimeValue.Millis.class,
@@ -64,7 +69,11 @@ final class GetCommand extends ToolCommand {
 
     @Override
     int run() throws IOException, InterruptedException {
-        checkBias(bias);
+        Bias b = bias(bias);
+        if (asIs && b != Bias.AS_IS) {
+            throw new ParameterException(spec.commandLine(), "--as-is only reads the lines (GET_VALUE); it cannot"
+                    + " give them a bias");
+        }
         int[] values;
         try (GpioChip chip = open(socket.path(), false)) {
             int[] offsets = resolve(chip, lines, lineOptions);
@@ -75,7 +84,7 @@ final class GetCommand extends ToolCommand {
                     values[i] = readAsIs(chip, offsets[i]);
                 }
             } else {
-                try (LineRequest request = chip.requestLines(LineSettings.input(), offsets)) {
+                try (LineRequest request = chip.requestLines(LineSettings.input().withBias(b), offsets)) {
                     sleep(holdPeriod);
                     values = request.getValues();
                 }

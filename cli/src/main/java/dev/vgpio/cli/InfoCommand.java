@@ -1,6 +1,7 @@
 package dev.vgpio.cli;
 
 import dev.vgpio.driver.GpioChip;
+import dev.vgpio.protocol.LineCaps;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,10 +24,15 @@ import picocli.CommandLine.Parameters;
                 + "direction the kernel last knew. Virtio has no consumers, so "
                 + "none are shown.",
             "With LINE arguments (names or offsets) only those lines are printed, as "
-                + "'<socket> OFFSET NAME DIRECTION'."},
+                + "'<socket> OFFSET NAME DIRECTION'.",
+            "When the device offers vgpio's VIRTIO_GPIO_F_LINE_CONFIG extension (lines that take a bias, a drive or "
+                + "a debounce period), each line ends with caps=, the settings it takes (GET_LINE_CAPS): pull-up, "
+                + "pull-down, bias-disabled, open-drain, open-source, debounce, or none (vgpio detect --features "
+                + "shows the bit). Without the extension nothing is added."},
         footer = {"", "Examples:", "  vgpio info", "  vgpio info -c /tmp/gpio.sock LED_RED 3",
             "  vgpio info --unquoted -c gpio0"})
 final class InfoCommand extends ToolCommand {
+
     @Mixin
     ChipOption.Many chips;
 
@@ -48,8 +54,8 @@ final class InfoCommand extends ToolCommand {
                 if (lines.isEmpty()) {
                     out().printf("%s - %d lines:%n", socket, chip.lineCount());
                     for (int i = 0; i < chip.lineCount(); i++) {
-                        out().printf("\tline %3d:\t%s\t%s%n", i, paddedName(chip, i, lineOptions.unquoted),
-                                directionWord(chip.getDirection(i)));
+                        out().printf("\tline %3d:\t%s\t%s%s%n", i, paddedName(chip, i, lineOptions.unquoted),
+                                directionWord(chip.getDirection(i)), caps(chip, i));
                     }
                 } else {
                     for (String line : lines) {
@@ -61,8 +67,9 @@ final class InfoCommand extends ToolCommand {
                             continue;
                         }
                         found.add(line);
-                        out().printf("%s %d\t%s\t%s%n", socket, offset, paddedName(chip, offset, lineOptions.unquoted),
-                                directionWord(chip.getDirection(offset)));
+                        out().printf("%s %d\t%s\t%s%s%n", socket, offset,
+                                paddedName(chip, offset, lineOptions.unquoted),
+                                directionWord(chip.getDirection(offset)), caps(chip, offset));
                     }
                 }
                 out().flush();
@@ -77,5 +84,10 @@ final class InfoCommand extends ToolCommand {
             }
         }
         return status;
+    }
+
+    /** A TAB and {@code caps=...} when the chip negotiated VIRTIO_GPIO_F_LINE_CONFIG; else nothing. */
+    static String caps(GpioChip chip, int offset) {
+        return chip.supportsLineConfig() ? "\tcaps=" + LineCaps.describe(chip.lineCaps(offset)) : "";
     }
 }

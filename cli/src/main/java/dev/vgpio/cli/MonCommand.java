@@ -33,7 +33,11 @@ import picocli.CommandLine.ParameterException;
                 + "'<socket> <offset> ' with -c), or '<socket> <offset>' for an unnamed line. virtio-gpio carries no "
                 + "timestamps: the driver stamps each event when it sees it, with CLOCK_MONOTONIC (System.nanoTime) "
                 + "or, with -E realtime, the time of day (printed as UTC unless --localtime). There is no hardware "
-                + "timestamp engine (-E hte), bias (-b) or debounce (-p) in virtio-gpio: they are refused.",
+                + "timestamp engine in virtio-gpio: -E hte is refused.",
+            "-b/--bias is set before the direction and -p/--debounce-period after it, before the interrupt is "
+                + "enabled (SET_LINE_CONFIG, vgpio's VIRTIO_GPIO_F_LINE_CONFIG extension): the device must offer it "
+                + "and each line must take them ('vgpio info' shows caps=); the defaults, as-is and 0, send nothing. "
+                + "A debounced line reports a change only once it has lasted the period.",
             "Stops after -n events, after --idle-timeout PERIOD without one, or on Ctrl-C / SIGTERM (exit status "
                 + "0); the lines are then released (SET_DIRECTION none). Needs a device that offers "
                 + "VIRTIO_GPIO_F_IRQ."},
@@ -50,7 +54,8 @@ import picocli.CommandLine.ParameterException;
             "  %%%%  a percent sign", "",
             TimeValue.HELP, "", "Examples:", "  vgpio mon BUTTON_A", "  vgpio mon -e rising -n 1 BUTTON_A BUTTON_B",
             "  vgpio mon --level high --idle-timeout 5s -F '%%o %%E %%S' 2",
-            "  vgpio mon -c gpio0 -E realtime --banner BUTTON_A"})
+            "  vgpio mon -c gpio0 -E realtime --banner BUTTON_A",
+            "  vgpio mon -b pull-up -p 10ms -e falling BUTTON_A"})
 final class MonCommand extends ToolCommand {
     @Mixin
     ChipOption socket;
@@ -108,12 +113,13 @@ final class MonCommand extends ToolCommand {
             + " high and low levels) swap.")
     boolean activeLow;
 
-    @Option(names = {"-b", "--bias"}, paramLabel = "BIAS",
-            description = "libgpiod's bias: refused but for as-is (virtio-gpio cannot set a bias).")
+    @Option(names = {"-b", "--bias"}, paramLabel = "BIAS", description = "The lines' bias: pull-up, pull-down,"
+            + " disabled or as-is (the default: leave it as it is).")
     String bias;
 
     @Option(names = {"-p", "--debounce-period"}, paramLabel = "PERIOD", converter = TimeValue.Millis.class,
-            description = "libgpiod's debounce: refused but for 0 (virtio-gpio cannot debounce a line).")
+            description = "Debounce the lines with PERIOD (whole microseconds, at most 16777215us; 0, the"
+                    + " default: off).")
     Duration debounce;
 
     @Parameters(paramLabel = "LINE", arity = "1..*", description = "Lines to watch, by name or offset.")
@@ -133,10 +139,12 @@ final class MonCommand extends ToolCommand {
         if (idleTimeout != null && idleTimeout.isZero()) {
             throw new ParameterException(spec.commandLine(), "--idle-timeout must be a positive time value");
         }
-        checkBias(bias);
-        if (debounce != null && !debounce.isZero()) {
-            throw new ParameterException(spec.commandLine(), "--debounce-period cannot be honoured: virtio-gpio has"
-                    + " no message to debounce a line");
+        LineSettings settings;
+        try {
+            settings = LineSettings.input(trigger).withBias(bias(bias))
+                    .withDebounce(debounce == null ? Duration.ZERO : debounce);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --debounce-period: " + e.getMessage());
         }
         timestampFormat = clock();
         if (format != null) {
@@ -153,7 +161,7 @@ final class MonCommand extends ToolCommand {
                 if (!chip.hasInterrupts()) {
                     return fail("the device at " + socket.path() + " does not offer interrupts (VIRTIO_GPIO_F_IRQ)");
                 }
-                try (LineRequest request = chip.requestLines(LineSettings.input(trigger), offsets)) {
+                try (LineRequest request = chip.requestLines(settings, offsets)) {
                     if (initialState) { // before the banner, as gpiomon
                         int[] values = request.getValues();
                         List<String> shown = new ArrayList<>();

@@ -318,7 +318,8 @@ final class ServeCommand implements Callable<Integer> {
         for (int i = 0; i < devices.size(); i++) {
             DeviceSpec d = devices.get(i);
             String name = "gpio" + i;
-            DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name, simCaps);
+            DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name,
+                    d.simCaps() != null ? d.simCaps() : simCaps);
             var serving = new java.util.concurrent.atomic.AtomicReference<VhostUserServer>();
             running.add(() -> { // after its server, which is added later and so closed first
                 VhostUserServer s = serving.get();

@@ -114,7 +114,7 @@ public final class ServeConfig {
     /** A device entry's keys. */
     record Fields(@JsonProperty("socket") String socket, @JsonProperty("chip") String chip,
             @JsonProperty("label") String label, @JsonProperty("names") List<String> names,
-            @JsonProperty("lines") List<Entry> lines) {
+            @JsonProperty("lines") List<Entry> lines, @JsonProperty("caps") String caps) {
     }
 
     /** A {@code lines} entry: a string or an object, and the line of the file it is on (0 if unknown). */
@@ -222,6 +222,18 @@ public final class ServeConfig {
                 .build();
     }
 
+    /** The entry's {@code caps} (what its simulated lines take), or {@code null} when it has none. */
+    private static Integer caps(String where, Fields d) throws IOException {
+        if (d.caps() == null) {
+            return null;
+        }
+        try {
+            return new SimCaps().convert(d.caps());
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw new IOException(where + ": \"caps\": " + e.getMessage(), e);
+        }
+    }
+
     private static DeviceSpec device(Path file, Path dir, int index, Device device) throws IOException {
         String where = place(file, device == null ? 0 : device.line(), ", device " + index);
         Fields d = device == null ? null : device.fields();
@@ -253,7 +265,7 @@ public final class ServeConfig {
                 }
                 spec = new LineSpec(List.of(new LineSpec.Simulated(d.label(), s.names())));
             }
-            return new DeviceSpec(socket, spec, d.names() != null ? d.names() : List.of());
+            return new DeviceSpec(socket, spec, d.names() != null ? d.names() : List.of(), caps(where, d));
         } catch (LineSpecException e) {
             throw new IOException(where + ": \"chip\": " + e.getMessage(), e);
         }
@@ -295,7 +307,7 @@ public final class ServeConfig {
             names.removeLast(); // no rename at the end is no rename: the same device as "chip" without "names"
         }
         try {
-            return new DeviceSpec(socket, new LineSpec(parts), names);
+            return new DeviceSpec(socket, new LineSpec(parts), names, caps(where, d));
         } catch (LineSpecException e) {
             throw new IOException(where + ": " + e.getMessage(), e);
         }

@@ -40,7 +40,9 @@ import picocli.CommandLine.Parameters;
             "-z detaches as gpioset -z does, the Java way: vgpio set runs itself again as a new process (under "
                 + "setsid when it is installed), with standard input, output and error closed once the lines are "
                 + "set, and exits 0 when they are; it keeps the working directory, so a relative socket path works.",
-            "virtio-gpio has no bias or drive setting: -b is refused but for as-is, -d but for push-pull. "
+            "-b/--bias and -d/--drive are set before the direction (SET_LINE_CONFIG, vgpio's "
+                + "VIRTIO_GPIO_F_LINE_CONFIG extension): the device must offer it and each line must take them "
+                + "('vgpio info' shows caps=); the defaults, as-is and push-pull, send nothing. "
                 + "A vhost-user back end serves one front end at a time: while set holds the lines, other tools and "
                 + "VMs cannot attach to the device. If the back end goes away, set stops with an error."},
         footer = {"", "VALUE is " + LevelWords.ACCEPTED + ". " + TimeValue.HELP,
@@ -49,6 +51,7 @@ import picocli.CommandLine.Parameters;
             "  vgpio set -p 500ms -t0 LED_RED=on RELAY=0   (hold for 500 ms, then exit)",
             "  vgpio set -t 1s LED_RED=1               (blink until Ctrl-C)",
             "  vgpio set -z -c gpio0 RELAY=1           (detach, keep driving)",
+            "  vgpio set -d open-drain -b pull-up -t0 I2C_SCL=1",
             "  vgpio set --no-hold -c /tmp/gpio.sock 3=1"})
 final class SetCommand extends ToolCommand {
     /** What the detached child prints once the lines are set, so that the parent can exit. */
@@ -89,12 +92,13 @@ final class SetCommand extends ToolCommand {
     @Option(names = {"-l", "--active-low"}, description = "Treat the lines as active low.")
     boolean activeLow;
 
-    @Option(names = {"-b", "--bias"}, paramLabel = "BIAS",
-            description = "libgpiod's bias: refused but for as-is (virtio-gpio cannot set a bias).")
+    @Option(names = {"-b", "--bias"}, paramLabel = "BIAS", description = "The lines' bias: pull-up, pull-down,"
+            + " disabled or as-is (the default: leave it as it is); what an open-drain or open-source line shows"
+            + " where it lets go.")
     String bias;
 
-    @Option(names = {"-d", "--drive"}, paramLabel = "DRIVE",
-            description = "libgpiod's drive: refused but for push-pull (virtio-gpio cannot set a drive).")
+    @Option(names = {"-d", "--drive"}, paramLabel = "DRIVE", description = "How the lines drive: push-pull (the"
+            + " default), open-drain (drives 0, lets go for 1) or open-source (drives 1, lets go for 0).")
     String drive;
 
     /** Set in the process that -z starts: it then signals READY instead of detaching again. */
@@ -144,6 +148,7 @@ final class SetCommand extends ToolCommand {
             values.add(v);
         }
         checkOptions();
+        LineSettings settings = LineSettings.output(0).withDrive(drive(drive)).withBias(bias(bias));
         if (daemonize && !detached) {
             return detach();
         }
@@ -156,7 +161,7 @@ final class SetCommand extends ToolCommand {
                 try {
                     for (int i = 0; i < offsets.length; i++) {
                         Line l = new Line(ids.get(i), offsets[i], values.get(i));
-                        l.request = chip.requestLines(LineSettings.output(physical(l.value)), offsets[i]);
+                        l.request = chip.requestLines(settings.withOutputValue(physical(l.value)), offsets[i]);
                         lines.add(l);
                     }
                     if (banner) {
@@ -183,15 +188,6 @@ final class SetCommand extends ToolCommand {
     }
 
     private void checkOptions() {
-        checkBias(bias);
-        if (drive != null && !drive.equals("push-pull")) {
-            if (!drive.equals("open-drain") && !drive.equals("open-source")) {
-                throw new ParameterException(spec.commandLine(), "invalid drive: " + drive
-                        + " (libgpiod takes push-pull, open-drain or open-source)");
-            }
-            throw new ParameterException(spec.commandLine(), "--drive " + drive + " cannot be honoured:"
-                    + " virtio-gpio has no message to set a line's drive");
-        }
         if (noHold && toggles != null && !toggles.equals(List.of(Duration.ZERO))) {
             throw new ParameterException(spec.commandLine(), "--no-hold contradicts --toggle");
         }

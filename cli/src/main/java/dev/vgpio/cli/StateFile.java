@@ -9,6 +9,7 @@ import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.Drive;
+import dev.vgpio.protocol.LineCaps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -157,9 +158,7 @@ final class StateFile implements AutoCloseable {
                 }
                 Direction d = direction(l);
                 if (d != Direction.NONE) { // settings first, so that an open-drain output never drives push-pull
-                    chip.setBias(l.offset(), l.bias() == null ? Bias.AS_IS : Bias.fromLabel(l.bias()));
-                    chip.setDrive(l.offset(), l.drive() == null ? Drive.PUSH_PULL : Drive.fromLabel(l.drive()));
-                    chip.setDebounce(l.offset(), l.debounce() == null ? 0 : l.debounce());
+                    restoreSettings(l);
                 }
                 chip.setDirection(l.offset(), d, l.value());
             }
@@ -167,6 +166,32 @@ final class StateFile implements AutoCloseable {
             throw new IOException("state file " + file + " cannot be applied: " + e.getMessage(), e);
         }
         LOG.info("restored the lines of \"{}\" from {}", chip.label(), file);
+    }
+
+    /**
+     * Gives a line the settings it was saved with; one the line no longer takes (the daemon now serves it with fewer
+     * capabilities, {@code --sim-caps}) is dropped with a warning, so that the rest of the state still applies.
+     */
+    private void restoreSettings(Line l) throws LineException {
+        Bias bias = l.bias() == null ? Bias.AS_IS : Bias.fromLabel(l.bias());
+        Drive drive = l.drive() == null ? Drive.PUSH_PULL : Drive.fromLabel(l.drive());
+        int debounce = l.debounce() == null ? 0 : l.debounce();
+        int caps = chip.lineCaps(l.offset());
+        if ((caps & bias.cap()) == bias.cap()) {
+            chip.setBias(l.offset(), bias);
+        } else {
+            LOG.warn("{}: line {} no longer takes bias {}; it starts without", file, l.offset(), bias.label());
+        }
+        if ((caps & drive.cap()) == drive.cap()) {
+            chip.setDrive(l.offset(), drive);
+        } else {
+            LOG.warn("{}: line {} no longer takes {} drive; it starts push-pull", file, l.offset(), drive.label());
+        }
+        if (debounce == 0 || (caps & LineCaps.DEBOUNCE) != 0) {
+            chip.setDebounce(l.offset(), debounce);
+        } else {
+            LOG.warn("{}: line {} no longer debounces; it starts without", file, l.offset());
+        }
     }
 
     private Direction direction(Line l) {

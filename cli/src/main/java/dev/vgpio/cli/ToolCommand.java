@@ -1,7 +1,9 @@
 package dev.vgpio.cli;
 
 import dev.vgpio.driver.GpioChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.vhostuser.VhostUserFrontend;
 import dev.vgpio.virtio.VirtioException;
 import java.io.IOException;
@@ -144,19 +146,39 @@ abstract class ToolCommand implements Callable<Integer> {
     }
 
     /**
-     * Checks {@code -b/--bias}: virtio-gpio has no message to set a line's bias, so only {@code as-is} (leave it as
-     * it is, libgpiod's default) is accepted.
+     * {@code -b/--bias} as a {@link Bias}: libgpiod's words (pull-up, pull-down, disabled) and as-is, libgpiod's
+     * default (leave the bias as it is); null gives as-is.
+     *
+     * @throws ParameterException for any other word
      */
-    void checkBias(String bias) {
-        if (bias == null || bias.equals("as-is")) {
-            return;
+    Bias bias(String bias) {
+        if (bias == null) {
+            return Bias.AS_IS;
         }
-        if (!List.of("pull-up", "pull-down", "disabled").contains(bias)) {
+        try {
+            return Bias.fromLabel(bias);
+        } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "invalid bias: " + bias
                     + " (libgpiod takes pull-up, pull-down, disabled or as-is)");
         }
-        throw new ParameterException(spec.commandLine(), "--bias " + bias + " cannot be honoured: virtio-gpio has no"
-                + " message to set a line's bias; the device's lines keep the bias its back end gives them");
+    }
+
+    /**
+     * {@code -d/--drive} as a {@link Drive}: libgpiod's words (push-pull, open-drain, open-source); null gives
+     * push-pull, libgpiod's default.
+     *
+     * @throws ParameterException for any other word
+     */
+    Drive drive(String drive) {
+        if (drive == null) {
+            return Drive.PUSH_PULL;
+        }
+        try {
+            return Drive.fromLabel(drive);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid drive: " + drive
+                    + " (libgpiod takes push-pull, open-drain or open-source)");
+        }
     }
 
     /** A line's name quoted (or not, with {@code unquoted}), or {@code unnamed}, padded to 16 columns. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vgpio.lines.pick.LineSpec;
+import dev.vgpio.protocol.LineCaps;
 import dev.vgpio.lines.pick.LineSpec.HostLineName;
 import dev.vgpio.lines.pick.LineSpec.HostLines;
 import dev.vgpio.lines.pick.LineSpec.Simulated;
@@ -41,6 +42,23 @@ class ServeConfigTest {
         Matcher m = Pattern.compile("```" + language + "\n(.*?)```", Pattern.DOTALL).matcher(section);
         assertThat(m.find()).as("a %s block in docs/config.md", language).isTrue();
         return m.group(1);
+    }
+
+    @Test
+    void capsSaysWhatADevicesSimulatedLinesTake() throws IOException {
+        assertThat(load("c.yaml", """
+                devices:
+                  - socket: a.sock
+                    chip: sim:2
+                    caps: pull-up,debounce
+                  - socket: b.sock
+                    lines: [LED, BUTTON]
+                    caps: none
+                  - socket: c.sock
+                """)).extracting(DeviceSpec::simCaps)
+                .containsExactly(LineCaps.PULL_UP | LineCaps.DEBOUNCE, 0, null);
+        refused("bad.yaml", "devices:\n  - socket: a.sock\n    caps: pull-sideways\n")
+                .hasMessageContaining("\"caps\": 'pull-sideways' is not a line capability");
     }
 
     @Test
@@ -147,7 +165,7 @@ class ServeConfigTest {
     @Test
     void mappingErrorsNameTheDeviceAndTheEntryToo() {
         refused("u.json", "{\"devices\": [{\"socket\": \"a\"},\n {\"socket\": \"b\", \"colour\": \"red\"}]}")
-                .hasMessageContaining("u.json:2, device 1, \"colour\": unknown key \"colour\" (the keys here are \"chip\","
+                .hasMessageContaining("u.json:2, device 1, \"colour\": unknown key \"colour\" (the keys here are \"caps\", \"chip\","
                         + " \"label\", \"lines\", \"names\", \"socket\")");
         refused("u.yaml", "devices:\n  - socket: a\n    lines:\n      - A\n      - {chip: x, offset: 1, pin: 3}\n")
                 .hasMessageContaining("u.yaml:5, device 0, \"lines\" entry 1, \"pin\": unknown key \"pin\" (the keys here"

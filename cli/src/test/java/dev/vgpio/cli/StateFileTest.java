@@ -9,6 +9,7 @@ import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.Drive;
+import dev.vgpio.protocol.LineCaps;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +76,13 @@ class StateFileTest {
             assertThat(second.debounce(3)).isEqualTo(1500);
             assertThat(second.isHeld(1)).isFalse();
             assertThat(second.drivenLevel(1)).as("left where the host let it go").isEqualTo(1);
+        }
+        SimulatedChip fewer = new SimulatedChip("board", first.lineNames(), new int[] {LineCaps.PULL_UP, 0, 0, 0});
+        try (StateFile s = StateFile.open(file, fewer)) {
+            assertThat(fewer.bias(0)).isEqualTo(Bias.PULL_UP);
+            assertThat(fewer.drive(0)).as("a drive the line no longer takes is dropped").isEqualTo(Drive.PUSH_PULL);
+            assertThat(fewer.debounce(3)).isZero();
+            assertThat(fewer.getDirection(3)).as("the rest of the state applies").isEqualTo(Direction.IN);
         }
     }
 

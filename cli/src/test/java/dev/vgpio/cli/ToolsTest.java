@@ -27,7 +27,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The libgpiod-style tools against vgpio's own back end, served in-process over a real vhost-user socket. */
+/**
+ * The libgpiod-style tools against vgpio's own back end, served in-process over a real vhost-user socket: a plain
+ * virtio-gpio device, whose lines take no settings, so it does not offer VIRTIO_GPIO_F_LINE_CONFIG (the tools with
+ * the extension: {@link LineConfigToolsTest}).
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ToolsTest {
     private static final String TS = "\\d+\\.\\d{9}";
@@ -40,7 +44,7 @@ class ToolsTest {
 
     @BeforeEach
     void serve() throws Exception {
-        sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET"));
+        sim = new SimulatedChip("sim", List.of("LED", "BUTTON", "", "RESET"), new int[4]);
         Path path = dir.resolve("gpio.sock");
         server = new VhostUserServer(path, new VirtioGpioDevice(new GpioController(sim)), "t").start();
         sock = path.toString();
@@ -585,34 +589,42 @@ class ToolsTest {
     }
 
     @Test
-    void biasDriveDebounceAndHteAreRefusedClearly() {
+    void biasDriveAndDebounceNeedTheLineConfigExtensionAndHteIsRefusedClearly() {
         List<String> changes = recordChanges();
+        String without = ": the device does not offer VIRTIO_GPIO_F_LINE_CONFIG, so its lines keep bias as-is, drive"
+                + " push-pull and no debounce\n";
         Run r = run(new GetCommand(), "-c", sock, "-b", "pull-up", "LED");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("vgpio get: cannot give line 0 \"LED\" bias pull-up" + without);
+        r = run(new GetCommand(), "-c", sock, "-b", "sideways", "LED");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("--bias pull-up cannot be honoured: virtio-gpio has no message to set a"
-                + " line's bias");
-        assertThat(run(new GetCommand(), "-c", sock, "-b", "sideways", "LED").err())
-                .startsWith("invalid bias: sideways");
+        assertThat(r.err()).startsWith("invalid bias: sideways (libgpiod takes pull-up, pull-down, disabled or"
+                + " as-is)");
         assertThat(run(new GetCommand(), "-c", sock, "-b", "as-is", "LED").exit()).isZero();
-        assertThat(run(new SetCommand(), "-c", sock, "-b", "pull-down", "-t0", "LED=1").exit()).isEqualTo(2);
+        r = run(new SetCommand(), "-c", sock, "-b", "pull-down", "-t0", "LED=1");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("vgpio set: cannot give line 0 \"LED\" bias pull-down" + without);
         r = run(new SetCommand(), "-c", sock, "-d", "open-drain", "-t0", "LED=1");
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("--drive open-drain cannot be honoured");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("vgpio set: cannot give line 0 \"LED\" drive open-drain" + without);
         assertThat(run(new SetCommand(), "-c", sock, "-d", "bogus", "-t0", "LED=1").err())
                 .startsWith("invalid drive: bogus");
         assertThat(run(new SetCommand(), "-c", sock, "-d", "push-pull", "-t0", "LED=1").exit()).isZero();
         r = run(new MonCommand(), "-c", sock, "-b", "disabled", "BUTTON");
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("--bias disabled cannot be honoured");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("vgpio mon: cannot give line 1 \"BUTTON\" bias disabled" + without);
         r = run(new MonCommand(), "-c", sock, "-p", "10ms", "BUTTON");
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("--debounce-period cannot be honoured");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("vgpio mon: cannot give line 1 \"BUTTON\" debounce 10000 us" + without);
+        assertThat(run(new MonCommand(), "-c", sock, "-p", "0", "--idle-timeout", "10ms", "BUTTON").exit())
+                .isZero();
         r = run(new MonCommand(), "-c", sock, "-E", "hte", "BUTTON");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).startsWith("--event-clock hte cannot be honoured");
         assertThat(run(new MonCommand(), "-c", sock, "-E", "sundial", "BUTTON").err())
                 .startsWith("invalid event clock: sundial");
-        assertThat(changes).containsOnly("0:OUT:1", "0:NONE:0", "0:IN:0"); // only the accepted runs touched lines
+        // only the accepted runs touched lines
+        assertThat(changes).containsOnly("0:OUT:1", "0:NONE:0", "0:IN:0", "1:IN:0", "1:NONE:0");
     }
 
     @Test

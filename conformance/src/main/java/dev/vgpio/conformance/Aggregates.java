@@ -97,7 +97,7 @@ final class Aggregates {
 
     private static boolean isSet(int type) {
         return type == MessageType.SET_DIRECTION.code() || type == MessageType.SET_VALUE.code()
-                || type == MessageType.SET_IRQ_TYPE.code();
+                || type == MessageType.SET_IRQ_TYPE.code() || type == MessageType.SET_LINE_CONFIG.code();
     }
 
     private static String message(Observations.Answered a) {

@@ -15,12 +15,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The conformance suite: every normative statement of the virtio spec's GPIO section (5.18 in virtio 1.3) that a
- * driver can observe, checked against a device. Each check opens its own session(s) through the {@link Target}, so a
- * device that misbehaves in one check cannot poison the others; a check that throws is a FAIL with the exception's
- * message, a check that overruns its time limit is abandoned (its sessions closed) and FAILs, and the suite always
- * runs to the end. The checks change the target line's direction, value and interrupt configuration (and, with an
- * input driver, its input level) and put it back to direction NONE, interrupt NONE and level 0 afterwards; run them
- * against a device whose lines nothing else uses.
+ * driver can observe, checked against a device, and those of vgpio's line-configuration extension
+ * (VIRTIO_GPIO_F_LINE_CONFIG, docs/line-config.md; marked "[extension]", skipped when the device does not offer it).
+ * Each check opens its own session(s) through the {@link Target}, so a device that misbehaves in one check cannot
+ * poison the others; a check that throws is a FAIL with the exception's message, a check that overruns its time limit
+ * is abandoned (its sessions closed) and FAILs, and the suite always runs to the end. The checks change the target
+ * line's direction, value and interrupt configuration (and, with an input driver, its input level) and put it back to
+ * direction NONE, interrupt NONE and level 0 afterwards; run them against a device whose lines nothing else uses.
  */
 public final class ConformanceSuite {
     private static final Logger LOG = LoggerFactory.getLogger(ConformanceSuite.class);
@@ -209,6 +210,57 @@ public final class ConformanceSuite {
         c.add(new Check("irq.disabled-no-event", "\"The device MUST NOT send an interrupt event to the driver for a"
                 + " GPIO line unless the interrupt has been both unmasked and enabled\" (here: unmasked, not"
                 + " enabled)", InterruptChecks::disabledNoEvent));
+        // vgpio's line-configuration extension (docs/line-config.md): its device requirements
+        c.add(new Check("line-config.offered-with-caps", "[extension] \"The device MUST NOT offer"
+                + " VIRTIO_GPIO_F_LINE_CONFIG if none of its lines can apply any setting\": offered, some line's"
+                + " GET_LINE_CAPS is not 0", LineConfigChecks::offeredWithCaps));
+        c.add(new Check("line-config.without-feature", "[extension] \"The device MUST answer"
+                + " VIRTIO_GPIO_MSG_GET_LINE_CAPS and VIRTIO_GPIO_MSG_SET_LINE_CONFIG with VIRTIO_GPIO_STATUS_ERR if"
+                + " VIRTIO_GPIO_F_LINE_CONFIG has not been negotiated\" (whether offered or not)",
+                LineConfigChecks::withoutFeature));
+        c.add(new Check("line-config.get-caps", "[extension] \"The device MUST answer VIRTIO_GPIO_MSG_GET_LINE_CAPS"
+                + " with the capabilities of the line. It MUST set the reserved bits to 0, and the bits it sets MUST"
+                + " NOT change while the device is live\": OK with used length 2 for every line, the same again",
+                LineConfigChecks::getCaps));
+        c.add(new Check("line-config.out-of-range", "[extension] STATUS_ERR when \"gpio is not less than ngpio\":"
+                + " GET_LINE_CAPS and SET_LINE_CONFIG for gpio = ngpio and 0xffff", LineConfigChecks::outOfRange));
+        c.add(new Check("line-config.unknown-param", "[extension] SET_LINE_CONFIG answers STATUS_ERR when \"the"
+                + " parameter is none of VIRTIO_GPIO_CONFIG_*\" (0, 4, 0x7f, 0xff)", LineConfigChecks::unknownParam));
+        c.add(new Check("line-config.invalid-argument", "[extension] SET_LINE_CONFIG answers STATUS_ERR, \"and"
+                + " leave[s] the line unchanged\", when \"the argument is not one its parameter defines\" (bias 4,"
+                + " 0xff, 0xffffff; drive 3, 0xffffff)", LineConfigChecks::invalidArgument));
+        c.add(new Check("line-config.caps-honoured", "[extension] SET_LINE_CONFIG answers STATUS_ERR when \"the"
+                + " line's capabilities lack the setting's bit\", and OK for a setting they have (or ERR, reported,"
+                + " from a device that passes settings on to hardware it cannot query)",
+                LineConfigChecks::capsHonoured));
+        c.add(new Check("line-config.debounce-range", "[extension] (SHOULD) \"The device SHOULD NOT set"
+                + " VIRTIO_GPIO_CAP_DEBOUNCE unless it can debounce that line with any period from 1 to 0xffffff\""
+                + " us: 1, 1000 and 16777215 answer OK", LineConfigChecks::debounceRange));
+        c.add(new Check("line-config.defaults-accepted", "[extension] \"The device MUST accept"
+                + " VIRTIO_GPIO_BIAS_AS_IS, VIRTIO_GPIO_DRIVE_PUSH_PULL and a debounce period of 0 on every line\""
+                + " (the checked lines, released, as inputs and as outputs)", LineConfigChecks::defaultsAccepted));
+        c.add(new Check("line-config.any-direction", "[extension] \"A setting takes effect at once, whatever the"
+                + " line's direction\": the settings a line has answer OK on an input and on an output, and \"the"
+                + " device MUST apply a setting it answered with VIRTIO_GPIO_STATUS_OK ... whatever the line's"
+                + " direction\" (a drive set on an input shows once it is an output, a debounce period set on an"
+                + " output once it is an input)", LineConfigChecks::anyDirection));
+        c.add(new Check("line-config.bias-level", "[extension] A bias \"is the level an input ... takes when nothing"
+                + " else drives it\" (pull-up 1, pull-down 0), applied \"before it answers the next request for that"
+                + " line\"", LineConfigChecks::biasLevel));
+        c.add(new Check("line-config.drive-levels", "[extension] \"An open-drain output drives 0 and lets go of the"
+                + " line for 1. An open-source output drives 1 and lets go for 0. When an output has let go,"
+                + " VIRTIO_GPIO_MSG_GET_VALUE reads the line's actual level\"", LineConfigChecks::driveLevels));
+        c.add(new Check("line-config.debounce-filters", "[extension] \"When a line has a debounce period, the device"
+                + " MUST NOT report, through VIRTIO_GPIO_MSG_GET_VALUE or an interrupt, an input level that has not"
+                + " lasted the period\"; a change that lasts it is seen", LineConfigChecks::debounceFilters));
+        c.add(new Check("line-config.direction-none-discards", "[extension] \"On VIRTIO_GPIO_MSG_SET_DIRECTION with"
+                + " VIRTIO_GPIO_DIRECTION_NONE, the device MUST put the line's bias back to AS_IS, its drive to"
+                + " PUSH_PULL and its debounce period to 0\" (seen through what a debounce period and a drive do; a"
+                + " pull may stay, by AS_IS's definition, and is reported)", LineConfigChecks::directionNoneDiscards));
+        c.add(new Check("line-config.reset-discards", "[extension] \"On device reset, the device MUST put every"
+                + " line's bias back to AS_IS, its drive to PUSH_PULL and its debounce period to 0\": a new driver"
+                + " that did not negotiate the extension meets none of the settings an earlier one left",
+                LineConfigChecks::resetDiscards));
         // over everything seen
         c.add(new Check("requestq.used-length", "Every requestq answer has used length exactly 2 (the"
                 + " virtio_gpio_response), 1 + gpio_names_size for GET_LINE_NAMES; over every message of every check",
@@ -218,7 +270,7 @@ public final class ConformanceSuite {
                 x -> Aggregates.status(o)));
         c.add(new Check("requestq.fields-set", "\"The device MUST set all the fields of the struct"
                 + " virtio_gpio_response before sending it back\": the value byte is written (the driver fills it"
-                + " with 0xee) and is 0 in OK answers to SET_DIRECTION, SET_VALUE and SET_IRQ_TYPE",
+                + " with 0xee) and is 0 in OK answers to SET_DIRECTION, SET_VALUE, SET_IRQ_TYPE and SET_LINE_CONFIG",
                 x -> Aggregates.fieldsSet(o)));
         c.add(new Check("eventq.used-length", "Every returned eventq pair has used length exactly 1 (the"
                 + " virtio_gpio_irq_response) and status VALID or INVALID; over every pair of every check",

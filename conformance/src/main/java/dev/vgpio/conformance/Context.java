@@ -1,9 +1,12 @@
 package dev.vgpio.conformance;
 
 import dev.vgpio.driver.Answer;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.IrqType;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.protocol.MessageType;
 import java.io.IOException;
 import java.time.Duration;
@@ -14,12 +17,16 @@ import java.util.Set;
 
 /**
  * What one check works with: fresh sessions to the target (closed when the check ends), the lines it touches (put
- * back to direction NONE, interrupt NONE and input level 0 afterwards), the input driver, and helpers that turn an
+ * back to direction NONE, interrupt NONE, default line settings and input level 0 afterwards), the input driver,
+ * and helpers that turn an
  * unexpected answer into a {@link CheckFailed} naming the message and the answer.
  */
 final class Context {
     /** How soon "promptly" is: a pair returned on SET_IRQ_TYPE(NONE), a pair for a line that is not enabled. */
     static final Duration PROMPT = Duration.ofMillis(500);
+    /** SET_LINE_CONFIG values of the settings every line takes: bias as-is, push-pull, no debounce. */
+    static final long[] DEFAULT_SETTINGS = {LineConfig.bias(Bias.AS_IS), LineConfig.drive(Drive.PUSH_PULL),
+        LineConfig.debounce(0)};
 
     final Target target;
     final Observations observations;
@@ -56,11 +63,28 @@ final class Context {
         return open(false);
     }
 
+    /**
+     * A session with vgpio's VIRTIO_GPIO_F_LINE_CONFIG negotiated (and VIRTIO_GPIO_F_IRQ if offered); the check is
+     * skipped if the device does not offer the extension.
+     */
+    Session sessionWithLineConfig() throws IOException {
+        Session s = open(true, true);
+        if (!s.lineConfig()) {
+            throw new CheckSkipped("the device does not offer VIRTIO_GPIO_F_LINE_CONFIG, vgpio's line-configuration"
+                    + " extension (offered features " + GpioFeatures.NAMES.describe(s.offered()) + ")");
+        }
+        return s;
+    }
+
     private Session open(boolean irq) throws IOException {
+        return open(irq, false);
+    }
+
+    private Session open(boolean irq, boolean lineConfig) throws IOException {
         if (abandoned) {
             throw new IllegalStateException("the check was abandoned");
         }
-        Session s = Session.open(target, id, irq, observations);
+        Session s = Session.open(target, id, irq, lineConfig, observations);
         synchronized (sessions) {
             sessions.add(s);
         }
@@ -101,10 +125,25 @@ final class Context {
         if (s.irq()) {
             s.call(MessageType.SET_IRQ_TYPE.code(), line, IrqType.NONE.code());
         }
+        if (s.lineConfig()) { // SET_DIRECTION(NONE) discards them too; a device that does not still starts clean
+            for (long setting : DEFAULT_SETTINGS) {
+                s.call(MessageType.SET_LINE_CONFIG.code(), line, setting);
+            }
+        }
         s.call(MessageType.SET_DIRECTION.code(), line, Direction.NONE.code());
         if (s.irq()) {
             s.collect(Duration.ZERO);
         }
+    }
+
+    /** The input driver, which must also let lines go ({@link InputDriver#canRelease}); else the check is skipped. */
+    InputDriver releasingInput() {
+        InputDriver d = input();
+        if (!d.canRelease()) {
+            throw new CheckSkipped("the input driver (" + d + ") can only hold a line at a level, not let it go to its"
+                    + " bias");
+        }
+        return d;
     }
 
     /** The input driver; the check is skipped without one. */
@@ -179,6 +218,16 @@ final class Context {
         ok(s, MessageType.SET_IRQ_TYPE, gpio, t.code());
     }
 
+    /** SET_LINE_CONFIG, which must be answered OK. */
+    void setLineConfig(Session s, int gpio, long setting) throws IOException {
+        ok(s, MessageType.SET_LINE_CONFIG, gpio, setting);
+    }
+
+    /** GET_LINE_CAPS, which must be answered OK; the caps byte as the device gave it. */
+    int lineCaps(Session s, int gpio) throws IOException {
+        return ok(s, MessageType.GET_LINE_CAPS, gpio, 0);
+    }
+
     /** Makes {@code gpio} an input with interrupt type {@code t} enabled. */
     void enable(Session s, int gpio, IrqType t) throws IOException {
         setDirection(s, gpio, Direction.IN);
@@ -204,7 +253,7 @@ final class Context {
         }
         Session use = null;
         for (Session s : all) {
-            if (!s.isClosed() && (use == null || (s.irq() && !use.irq()))) {
+            if (!s.isClosed() && (use == null || rank(s) > rank(use))) {
                 use = s;
             }
         }
@@ -220,6 +269,11 @@ final class Context {
         for (Session s : all) {
             s.close();
         }
+    }
+
+    /** How much of a line's state a session can put back: interrupts and line settings count. */
+    private static int rank(Session s) {
+        return (s.irq() ? 1 : 0) + (s.lineConfig() ? 2 : 0);
     }
 
     /** Closes every session from another thread (the check overran its time): its waits then fail at once. */

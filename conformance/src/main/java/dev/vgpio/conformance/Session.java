@@ -8,11 +8,14 @@ import dev.vgpio.driver.EventRing;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.driver.RequestRing;
 import dev.vgpio.memory.GuestMemoryException;
+import dev.vgpio.protocol.Bias;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.GpioResponse;
 import dev.vgpio.protocol.GpioResponseN;
 import dev.vgpio.protocol.IrqStatus;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.VirtioGpio;
 import dev.vgpio.virtio.VirtioException;
@@ -29,8 +32,9 @@ import java.util.Map;
 /**
  * One driver session with the device under test, at the level of raw rings: features negotiated as asked, the
  * configuration read once, a {@link RequestRing} (several requests may be in flight) and, when VIRTIO_GPIO_F_IRQ was
- * negotiated, an {@link EventRing}. Nothing is checked here: answers come back as the device gave them and are
- * recorded in the suite's {@link Observations}; every wait has a deadline. Not thread-safe.
+ * negotiated, an {@link EventRing}. VIRTIO_GPIO_F_LINE_CONFIG (vgpio's extension) is negotiated only when asked.
+ * Nothing is checked here: answers come back as the device gave them and are recorded in the suite's
+ * {@link Observations}; every wait has a deadline. Not thread-safe.
  */
 final class Session implements AutoCloseable {
     static final int QUEUE_SIZE = 64;
@@ -77,14 +81,14 @@ final class Session implements AutoCloseable {
     private long namesBuffer = -1;
     private volatile boolean closed;
 
-    private Session(String check, VirtioTransport transport, boolean wantIrq, Observations observations,
-            Duration timeout) throws IOException {
+    private Session(String check, VirtioTransport transport, boolean wantIrq, boolean wantLineConfig,
+            Observations observations, Duration timeout) throws IOException {
         this.check = check;
         this.transport = transport;
         this.observations = observations;
         this.timeout = timeout;
         this.offered = transport.offeredFeatures();
-        this.negotiated = transport.negotiate(GpioChip.acceptedFeatures(offered, wantIrq));
+        this.negotiated = transport.negotiate(GpioChip.acceptedFeatures(offered, wantIrq, wantLineConfig));
         this.config = transport.readConfig(0, GpioConfig.SIZE);
         GpioConfig decoded;
         try {
@@ -104,13 +108,23 @@ final class Session implements AutoCloseable {
 
     /**
      * Opens a session: a new transport from the target, features negotiated (VERSION_1, EVENT_IDX if offered, and
-     * VIRTIO_GPIO_F_IRQ if offered and {@code wantIrq}), both queues started. The transport is closed on failure.
+     * VIRTIO_GPIO_F_IRQ if offered and {@code wantIrq}; not VIRTIO_GPIO_F_LINE_CONFIG, as the Linux driver), both
+     * queues started. The transport is closed on failure.
      */
     static Session open(Target target, String check, boolean wantIrq, Observations observations)
             throws IOException {
+        return open(target, check, wantIrq, false, observations);
+    }
+
+    /**
+     * Like {@link #open(Target, String, boolean, Observations)}, negotiating VIRTIO_GPIO_F_LINE_CONFIG too if it is
+     * offered and {@code wantLineConfig}.
+     */
+    static Session open(Target target, String check, boolean wantIrq, boolean wantLineConfig,
+            Observations observations) throws IOException {
         VirtioTransport t = target.opener().open();
         try {
-            return new Session(check, t, wantIrq, observations, target.timeout());
+            return new Session(check, t, wantIrq, wantLineConfig, observations, target.timeout());
         } catch (IOException | RuntimeException e) {
             t.close();
             throw e;
@@ -124,6 +138,11 @@ final class Session implements AutoCloseable {
     /** Whether VIRTIO_GPIO_F_IRQ was negotiated (the eventq runs). */
     boolean irq() {
         return events != null;
+    }
+
+    /** Whether VIRTIO_GPIO_F_LINE_CONFIG was negotiated. */
+    boolean lineConfig() {
+        return GpioFeatures.hasLineConfig(negotiated);
     }
 
     byte[] config() {
@@ -327,6 +346,7 @@ final class Session implements AutoCloseable {
             case SET_DIRECTION -> "(" + directionName(value) + ")";
             case SET_VALUE -> "(" + value + ")";
             case SET_IRQ_TYPE -> "(" + irqTypeName(value) + ")";
+            case SET_LINE_CONFIG -> "(" + settingName(value) + ")";
             default -> "";
         };
         return t == MessageType.GET_LINE_NAMES ? "GET_LINE_NAMES" : t.name() + arg + " for line " + gpio;
@@ -335,6 +355,25 @@ final class Session implements AutoCloseable {
     static String directionName(long value) {
         var d = dev.vgpio.protocol.Direction.fromCode(value);
         return d != null ? d.name() : Long.toString(value);
+    }
+
+    /** A SET_LINE_CONFIG value in words: "bias pull-up", "debounce 1000 us", "param 9 argument 0". */
+    static String settingName(long value) {
+        int param = LineConfig.param(value);
+        int arg = LineConfig.argument(value);
+        LineConfig.Param p = LineConfig.Param.fromCode(param);
+        if (p == null || value >>> 32 != 0) {
+            return String.format("param %d argument %d", param, arg);
+        }
+        return switch (p) {
+            case BIAS -> "bias " + (Bias.fromCode(arg) != null ? Bias.fromCode(arg).label() : hex(arg));
+            case DRIVE -> "drive " + (Drive.fromCode(arg) != null ? Drive.fromCode(arg).label() : hex(arg));
+            case DEBOUNCE -> "debounce " + arg + " us";
+        };
+    }
+
+    private static String hex(int argument) {
+        return "0x" + Integer.toHexString(argument);
     }
 
     static String irqTypeName(long value) {

@@ -4,12 +4,15 @@ import dev.vgpio.device.GpioController;
 import dev.vgpio.device.IrqSink;
 import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.memory.GuestMemory;
+import dev.vgpio.protocol.Direction;
 import dev.vgpio.protocol.GpioConfig;
 import dev.vgpio.protocol.GpioRequest;
 import dev.vgpio.protocol.GpioResponse;
 import dev.vgpio.protocol.IrqRequest;
 import dev.vgpio.protocol.IrqResponse;
 import dev.vgpio.protocol.IrqStatus;
+import dev.vgpio.protocol.LineCaps;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.protocol.LineNames;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.virtio.VirtioDevice;
@@ -37,6 +40,16 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
         KEEP_PAIR_ON_DISABLE,
         /** GET_VALUE is never answered. */
         SILENT_GET_VALUE,
+        /** GET_LINE_CAPS sets reserved bit 6 in its OK answers. */
+        RESERVED_CAPS_BIT,
+        /** GET_LINE_CAPS and SET_LINE_CONFIG answer OK without VIRTIO_GPIO_F_LINE_CONFIG negotiated. */
+        LINE_CONFIG_WITHOUT_FEATURE,
+        /** Every SET_LINE_CONFIG the model refuses is answered OK (and does nothing). */
+        ACCEPT_EVERY_SETTING,
+        /** SET_DIRECTION(NONE) keeps the line's settings: they are applied again after the release. */
+        KEEP_SETTINGS_ON_NONE,
+        /** A new driver (the requestq started afresh) meets the settings an earlier driver left. */
+        KEEP_SETTINGS_ON_RESET,
     }
 
     private final GpioController model;
@@ -55,6 +68,8 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
     private Notifier eventUsed = () -> { };
     private boolean disabling;
     private boolean eventsPending;
+    /** Per line, the SET_LINE_CONFIG values answered OK, by parameter (for KEEP_SETTINGS_ON_NONE). */
+    private final java.util.Map<Integer, java.util.Map<Integer, Long>> settings = new java.util.HashMap<>();
 
     FaultyDevice(SimulatedChip sim, Fault... faults) {
         this.model = new GpioController(sim);
@@ -115,6 +130,9 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
             requestq = q;
             requestChain = q.newChain();
             requestUsed = used;
+            if (!faults.contains(Fault.KEEP_SETTINGS_ON_RESET)) {
+                model.resetLineSettings(); // a new driver finds the defaults, as VirtioGpioDevice does
+            }
         } else {
             eventq = q;
             eventChain = q.newChain();
@@ -177,6 +195,27 @@ final class FaultyDevice implements VirtioDevice, IrqSink {
             disabling = false;
             int status = GpioResponse.status(response);
             int v = GpioResponse.value(response);
+            boolean config = type == MessageType.GET_LINE_CAPS.code() || type == MessageType.SET_LINE_CONFIG.code();
+            if (faults.contains(Fault.RESERVED_CAPS_BIT) && type == MessageType.GET_LINE_CAPS.code() && status == 0) {
+                v |= 1 << 6;
+            }
+            if (faults.contains(Fault.LINE_CONFIG_WITHOUT_FEATURE) && config && !model.lineConfigNegotiated()) {
+                status = 0;
+                v = type == MessageType.GET_LINE_CAPS.code() ? LineCaps.PULL_UP : 0;
+            }
+            if (faults.contains(Fault.ACCEPT_EVERY_SETTING) && type == MessageType.SET_LINE_CONFIG.code()) {
+                status = 0;
+                v = 0;
+            }
+            if (type == MessageType.SET_LINE_CONFIG.code() && GpioResponse.status(response) == 0) {
+                settings.computeIfAbsent(gpio, k -> new java.util.HashMap<>()).put(LineConfig.param(value), value);
+            }
+            if (faults.contains(Fault.KEEP_SETTINGS_ON_NONE) && type == MessageType.SET_DIRECTION.code()
+                    && value == Direction.NONE.code() && status == 0) {
+                for (long kept : settings.getOrDefault(gpio, java.util.Map.of()).values()) {
+                    model.handle(MessageType.SET_LINE_CONFIG.code(), gpio, kept);
+                }
+            }
             if (faults.contains(Fault.BAD_DIRECTION_VALUE) && type == MessageType.GET_DIRECTION.code()
                     && status == 0) {
                 v = 7;

@@ -152,9 +152,9 @@ class LoadTest {
             int dev = d;
             // per worker: SET_DIRECTION OUT, then the measured requests, then SET_DIRECTION NONE; plus 1 after
             long sent = workers.stream().filter(w -> w.device == dev).mapToLong(w -> w.sent + 2).sum();
-            long names = 1; // GpioChip.open reads the line names
+            long opening = 1 + LINES; // GpioChip.open reads the line names and every line's caps (GET_LINE_CAPS)
             assertThat(devices.get(d).requestsServed()).as("requests device %d served", d)
-                    .isEqualTo(sent + names + (d == 0 ? 2 : 0));
+                    .isEqualTo(sent + opening + (d == 0 ? opening + 1 : 0));
             assertThat(devices.get(d).errorsAnswered()).as("ERR answers of device %d", d).isZero();
         }
         assertThat(succeeded).as("attempts that got a session while a front end was attached").isZero();

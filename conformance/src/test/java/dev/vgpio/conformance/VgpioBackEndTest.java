@@ -28,12 +28,35 @@ class VgpioBackEndTest {
     @TempDir
     Path dir;
 
+    /** Drives and lets go of the simulated chip's lines directly, as its control socket would. */
     static InputDriver driving(SimulatedChip sim) {
-        return (line, level) -> {
-            try {
-                sim.drive(line, level);
-            } catch (LineException e) {
-                throw new IOException(e.getMessage(), e);
+        return new InputDriver() {
+            @Override
+            public void set(int line, int level) throws IOException {
+                try {
+                    sim.drive(line, level);
+                } catch (LineException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public boolean canRelease() {
+                return true;
+            }
+
+            @Override
+            public void release(int line) throws IOException {
+                try {
+                    sim.release(line);
+                } catch (LineException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "the simulated chip";
             }
         };
     }
@@ -113,7 +136,9 @@ class VgpioBackEndTest {
         assertThat(results).filteredOn(r -> r.outcome() == Result.Outcome.SKIP).extracting(Result::id)
                 .containsExactlyInAnyOrder("irq.edge-delivered", "irq.edge-latched", "irq.masked-no-event",
                         "irq.disable-discards-latched", "irq.level-not-latched", "irq.level-active-on-unmask",
-                        "irq.disabled-no-event")
+                        "irq.disabled-no-event", "line-config.bias-level", "line-config.drive-levels",
+                        "line-config.debounce-filters", "line-config.direction-none-discards",
+                        "line-config.reset-discards")
                 .allSatisfy(id -> assertThat(results.stream().filter(r -> r.id().equals(id)).findFirst()
                         .orElseThrow().detail()).contains("no input driver"));
     }

@@ -145,15 +145,22 @@ public final class HostControl {
         chip.drive(offset, level);
     }
 
-    /** Drives the line to the opposite of its driven level for {@code width}, then back (a button press). */
+    /**
+     * Drives the line to the opposite of its driven level for {@code width}, then back (a button press): a line
+     * nothing held (it read its pull) is let go again.
+     */
     public void pulse(int offset, Duration width) throws LineException, InterruptedException {
         checkDuration(width, "pulse width");
         int idle = chip.drivenLevel(offset);
+        boolean held = chip.isHeld(offset);
         chip.drive(offset, 1 - idle);
         try {
             sleepUntil(System.nanoTime() + width.toNanos());
         } finally {
             chip.drive(offset, idle);
+            if (!held) {
+                chip.release(offset); // back to its pull, or to idle when it has none
+            }
         }
     }
 

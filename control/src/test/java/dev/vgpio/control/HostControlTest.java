@@ -53,6 +53,15 @@ class HostControlTest {
     }
 
     @Test
+    void aPulseOnAPulledUpLineLetsItGoAgain() throws Exception {
+        chip.setBias(1, Bias.PULL_UP);
+        control.pulse(1, Duration.ofMillis(1));
+        assertThat(chip.isHeld(1)).isFalse();
+        assertThat(control.status(1).level()).isEqualTo(1);
+        assertThat(edges).containsExactly("1+", "1-", "1+");
+    }
+
+    @Test
     void aSettingChangeIsWatchedAsAReconfiguration() throws Exception {
         List<LineChange> seen = new CopyOnWriteArrayList<>();
         try (AutoCloseable w = control.watch(seen::add)) {

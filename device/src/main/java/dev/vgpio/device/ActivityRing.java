@@ -29,7 +29,10 @@ public final class ActivityRing {
     public static final byte UNMASK = 3;
     /** An edge reached the device from the lines; the value is 1 for rising, 0 for falling. */
     public static final byte EDGE = 4;
-    /** The host drove the level a simulated line senses; the value is the level. */
+    /**
+     * The host drove the level a simulated line senses; the value is the level, the type 1 if the host let go of the
+     * line (it then reads its pull), else 0.
+     */
     public static final byte DRIVEN = 5;
     /** The driver disabled every line's interrupt (it initialized the device); the value is how many were on. */
     public static final byte RESET = 6;

@@ -594,6 +594,28 @@ public final class GpioController {
     }
 
     /**
+     * Puts every line's bias, drive and debounce period back to the defaults (as-is, push-pull, off), as a driver
+     * that has just initialized the device takes them to be: a driver that did not negotiate
+     * VIRTIO_GPIO_F_LINE_CONFIG cannot see or undo settings an earlier driver left (docs/line-config.md).
+     * Directions and values stay.
+     */
+    public void resetLineSettings() {
+        for (int gpio = 0; gpio < ngpio; gpio++) {
+            if (caps[gpio] == 0) {
+                continue;
+            }
+            try {
+                lines.setBias(gpio, Bias.AS_IS);
+                lines.setDrive(gpio, Drive.PUSH_PULL);
+                lines.setDebounce(gpio, 0);
+            } catch (LineException e) {
+                LOG.warn("{}: line {} may keep an earlier driver's settings: {}", lines.label(), gpio,
+                        e.getMessage());
+            }
+        }
+    }
+
+    /**
      * Disables every line's interrupt, as a driver that has just initialized the device takes them to be (Linux
      * does after probe): latched edges are discarded, the lines stop detecting edges, and a held interrupt buffer
      * comes back INVALID. Directions and values stay.

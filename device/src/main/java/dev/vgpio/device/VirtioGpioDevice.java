@@ -202,7 +202,8 @@ public final class VirtioGpioDevice implements VirtioDevice {
     /**
      * A driver that has just initialized the device (a new VM, a rebooted guest, a reloaded driver) starts its
      * queues at index 0 with nothing used, and takes every line's interrupt to be disabled and masked: Linux does so
-     * after probe. Interrupts an earlier driver left enabled (its VM was killed while it waited for edges) would
+     * after probe, and every line's settings to be the defaults (bias as-is, push-pull, no debouncing: they are put
+     * back). Interrupts an earlier driver left enabled (its VM was killed while it waited for edges) would
      * refuse the new driver's trigger type and its outputs, and hand it edges latched for the old one; so they are
      * disabled once both queues are there, before the eventq is served. A driver that carries on where it stopped (a
      * paused VM, a front end that reconnects) resumes its queues at the indexes they reached and keeps its
@@ -217,6 +218,7 @@ public final class VirtioGpioDevice implements VirtioDevice {
             return;
         }
         newDriver = false;
+        controller.resetLineSettings();
         int disabled = controller.disableInterrupts();
         if (disabled > 0) {
             LOG.info("a new driver: the interrupts an earlier driver left enabled on {} lines are disabled", disabled);

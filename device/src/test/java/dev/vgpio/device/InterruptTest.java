@@ -7,7 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vgpio.lines.Edge;
 import dev.vgpio.lines.SimulatedChip;
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
+import dev.vgpio.protocol.LineConfig;
+import dev.vgpio.protocol.MessageType;
 import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.VirtioGpio;
 import dev.vgpio.protocol.IrqType;
@@ -247,6 +251,32 @@ class InterruptTest {
             assertThat(next.events()).containsExactly(new int[] {BUTTON, VALID, 1});
             // a line the first driver watched can be made an output
             assertThat(next.request(SET_DIRECTION, watched, Direction.OUT.code()).status()).isZero();
+        }
+    }
+
+    /** A driver that did not negotiate line configuration could neither see nor undo an earlier driver's settings. */
+    @Test
+    void aNewDriverFindsEveryLineSettingBackToItsDefault() throws Exception {
+        int output = 3;
+        guest.virtio.negotiate(dev.vgpio.virtio.VirtioFeature.SPLIT_RING | GpioFeatures.IRQ
+                | GpioFeatures.LINE_CONFIG);
+        assertThat(guest.request(MessageType.SET_LINE_CONFIG, output, LineConfig.drive(Drive.OPEN_DRAIN)).status())
+                .isZero();
+        assertThat(guest.request(MessageType.SET_LINE_CONFIG, BUTTON, LineConfig.bias(Bias.PULL_UP)).status())
+                .isZero();
+        assertThat(guest.request(MessageType.SET_LINE_CONFIG, BUTTON, LineConfig.debounce(500_000)).status())
+                .isZero();
+        assertThat(guest.request(SET_VALUE, output, 1).status()).isZero();
+        assertThat(guest.request(SET_DIRECTION, output, Direction.OUT.code()).status()).isZero();
+        assertThat(chip.drive(output)).isEqualTo(Drive.OPEN_DRAIN);
+        guest.stopQueues();
+
+        try (GuestHarness next = new GuestHarness(guest.virtio, true)) {
+            assertThat(chip.bias(BUTTON)).isEqualTo(Bias.AS_IS);
+            assertThat(chip.debounce(BUTTON)).isZero();
+            assertThat(chip.drive(output)).isEqualTo(Drive.PUSH_PULL);
+            assertThat(next.virtio.controller().direction(output)).as("the direction stays").isEqualTo(Direction.OUT);
+            assertThat(chip.observe(output)).as("the output drives what its driver set").isEqualTo(1);
         }
     }
 

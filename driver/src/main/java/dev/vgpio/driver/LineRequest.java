@@ -3,8 +3,11 @@ package dev.vgpio.driver;
 import static dev.vgpio.virtio.VirtioException.Reason.CLOSED;
 import static dev.vgpio.virtio.VirtioException.Reason.PROTOCOL_VIOLATION;
 
+import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
+import dev.vgpio.protocol.Drive;
 import dev.vgpio.protocol.IrqType;
+import dev.vgpio.protocol.LineConfig;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.virtio.VirtioException;
 import java.time.Duration;
@@ -23,13 +26,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Lines held with one set of {@link LineSettings}, like libgpiod's line request: read and set values, read
- * interrupt events (polling, as a blocking stream, or by callback) and release the lines with {@link #close()}. Events
+ * interrupt events (polling, as a blocking stream, or by callback), change the settings with
+ * {@link #reconfigureLines} and release the lines with {@link #close()} (which also discards their bias, drive and
+ * debounce period: SET_DIRECTION(NONE) does). Events
  * are buffered (16 per line); when the buffer is full the oldest are dropped and the sequence numbers show the gap.
  * Thread-safe.
  */
 public final class LineRequest implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LineRequest.class);
     private static final EdgeEvent END = new EdgeEvent(-1, EdgeEvent.Type.RISING, 0, -1, -1);
+    /** The line settings a released line has. */
+    private static final LineSettings RELEASED = LineSettings.input();
 
     private final GpioChip chip;
     private final int[] lines;
@@ -57,17 +64,54 @@ public final class LineRequest implements AutoCloseable {
         return settings;
     }
 
+    /** Configures freshly requested lines, which have the default line settings (they were released). */
     void configure() throws VirtioException {
-        LineSettings s = settings;
+        configure(RELEASED, settings);
+    }
+
+    /**
+     * Takes every line from settings {@code from} to {@code to}, in an order that never glitches. An output gets
+     * its drive and value (an open drive before the value, push-pull after it) and bias before SET_DIRECTION(OUT) (and loses an input's debounce period after it); an input
+     * gets its bias before SET_DIRECTION(IN), then loses an output's drive, then gets its debounce period, then its
+     * trigger. Only settings that change are sent, and a bias of as-is leaves the line's bias as it is (libgpiod's
+     * meaning), so defaults on a released line send no SET_LINE_CONFIG.
+     */
+    private void configure(LineSettings from, LineSettings to) throws VirtioException {
         for (int line : lines) {
-            if (s.direction() == Direction.OUT) {
-                chip.checked(MessageType.SET_VALUE, line, s.outputValue());
+            boolean bias = to.bias() != Bias.AS_IS && to.bias() != from.bias();
+            if (to.direction() == Direction.OUT) {
+                // to open drain or source: the drive before the value (a push-pull output never drives the level it
+                // is to let go of); to push-pull: the value before the drive (a let-go output never drives the old
+                // level)
+                boolean driveFirst = to.drive() != Drive.PUSH_PULL;
+                if (driveFirst && to.drive() != from.drive()) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.drive(to.drive()));
+                }
+                chip.checked(MessageType.SET_VALUE, line, to.outputValue());
+                if (!driveFirst && to.drive() != from.drive()) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.drive(to.drive()));
+                }
+                if (bias) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.bias(to.bias()));
+                }
                 chip.checked(MessageType.SET_DIRECTION, line, Direction.OUT.code());
+                if (from.debounceMicros() != 0) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.debounce(0));
+                }
             } else {
+                if (bias) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.bias(to.bias()));
+                }
                 chip.checked(MessageType.SET_DIRECTION, line, Direction.IN.code());
-                if (s.trigger() != IrqType.NONE) {
-                    chip.checked(MessageType.SET_IRQ_TYPE, line, s.trigger().code());
-                    chip.events().enable(line, s.trigger());
+                if (from.drive() != Drive.PUSH_PULL) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.drive(Drive.PUSH_PULL));
+                }
+                if (to.debounceMicros() != from.debounceMicros()) {
+                    chip.checked(MessageType.SET_LINE_CONFIG, line, LineConfig.debounce(to.debounceMicros()));
+                }
+                if (to.trigger() != IrqType.NONE) {
+                    chip.checked(MessageType.SET_IRQ_TYPE, line, to.trigger().code());
+                    chip.events().enable(line, to.trigger());
                 }
             }
         }
@@ -75,13 +119,22 @@ public final class LineRequest implements AutoCloseable {
 
     /**
      * Applies new settings to every line: interrupts are disabled first (the spec requires going through NONE),
-     * then the direction and value, then the new trigger.
+     * then the lines are taken to the new settings as {@link GpioChip#requestLines} describes; a drive or debounce
+     * period the new settings no longer have is put back to push-pull or off, a bias of as-is keeps the bias the
+     * lines have. Settings the device did not negotiate or a line's caps lack are refused before anything is sent.
+     *
+     * @throws IllegalArgumentException for such settings, or a trigger without VIRTIO_GPIO_F_IRQ
      */
     public void reconfigureLines(LineSettings newSettings) throws VirtioException {
         checkOpen();
+        if (newSettings.trigger() != IrqType.NONE && !chip.hasInterrupts()) {
+            throw new IllegalArgumentException("the device did not negotiate VIRTIO_GPIO_F_IRQ; no interrupts");
+        }
+        chip.checkLineConfig(newSettings, lines);
         disableInterrupts();
+        LineSettings old = settings;
         settings = newSettings;
-        configure();
+        configure(old, newSettings);
     }
 
     private int check(int offset) {

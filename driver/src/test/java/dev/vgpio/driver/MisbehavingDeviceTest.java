@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vgpio.protocol.GpioConfig;
+import dev.vgpio.protocol.GpioFeatures;
 import dev.vgpio.protocol.MessageType;
 import dev.vgpio.virtqueue.DescriptorChain;
 import dev.vgpio.virtqueue.DeviceQueue;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** A device that breaks the spec in one way or another must give the caller a clear exception, never a hang. */
 class MisbehavingDeviceTest {
-    enum Fault { NONE, SILENT, WRONG_LENGTH, FOREIGN_HEAD, DUPLICATE_NAMES }
+    enum Fault { NONE, SILENT, WRONG_LENGTH, FOREIGN_HEAD, DUPLICATE_NAMES, RESERVED_CAPS, CAPS_REFUSED }
 
     /** Two lines "A" and "B" (or "A" twice), answering GET_DIRECTION with NONE, broken as {@link Fault} says. */
     static final class FakeDevice implements VirtioDevice {
@@ -42,7 +43,7 @@ class MisbehavingDeviceTest {
         }
 
         public long deviceFeatures() {
-            return 0;
+            return fault == Fault.RESERVED_CAPS || fault == Fault.CAPS_REFUSED ? GpioFeatures.LINE_CONFIG : 0;
         }
 
         public void negotiate(long features) {
@@ -84,6 +85,12 @@ class MisbehavingDeviceTest {
                     MemorySegment resp = Arena.ofAuto().allocate(1 + this.names.length);
                     if (names) {
                         MemorySegment.copy(this.names, 0, resp, ValueLayout.JAVA_BYTE, 1, this.names.length);
+                    }
+                    if (type == MessageType.GET_LINE_CAPS.code() && fault == Fault.RESERVED_CAPS) {
+                        resp.set(ValueLayout.JAVA_BYTE, 1, (byte) 0x82); // bit 7 is reserved; bit 1 is PULL_UP
+                    }
+                    if (type == MessageType.GET_LINE_CAPS.code() && fault == Fault.CAPS_REFUSED) {
+                        resp.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
                     }
                     int len = c.writeTo(queue.memory(), resp, 0, (int) c.writableBytes());
                     if (!names && fault == Fault.WRONG_LENGTH) {
@@ -162,5 +169,32 @@ class MisbehavingDeviceTest {
                 .hasMessageContaining("spec violation in the device's line names")
                 .hasMessageContaining("duplicate line name \"A\" on lines 0 and 1")
                 .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.PROTOCOL_VIOLATION);
+    }
+
+    @Test
+    void reservedCapsBitsAreIgnoredAsTheExtensionRequiresOfADriver() throws Exception {
+        try (GpioChip chip = open(Fault.RESERVED_CAPS)) {
+            assertThat(chip.supportsLineConfig()).isTrue();
+            assertThat(chip.lineCaps(0)).isEqualTo(dev.vgpio.protocol.LineCaps.PULL_UP);
+            assertThat(chip.lineCaps(1)).isEqualTo(dev.vgpio.protocol.LineCaps.PULL_UP);
+        }
+    }
+
+    @Test
+    void aRefusedGetLineCapsIsASpecViolationOnceNegotiated() {
+        assertThatThrownBy(() -> open(Fault.CAPS_REFUSED))
+                .isInstanceOf(VirtioException.class)
+                .hasMessageContaining("answered GET_LINE_CAPS for line 0 with ERR although VIRTIO_GPIO_F_LINE_CONFIG"
+                        + " was negotiated")
+                .extracting(e -> ((VirtioException) e).reason()).isEqualTo(Reason.PROTOCOL_VIOLATION);
+    }
+
+    @Test
+    void withoutLineConfigTheFakeIsNeverAskedForCaps() throws Exception {
+        try (GpioChip chip = GpioChip.open(new InProcessTransport(new FakeDevice(Fault.RESERVED_CAPS), 1 << 20),
+                new GpioChip.Options(Duration.ofMillis(300), 64, true, false))) {
+            assertThat(chip.supportsLineConfig()).isFalse();
+            assertThat(chip.lineCaps(0)).isZero();
+        }
     }
 }

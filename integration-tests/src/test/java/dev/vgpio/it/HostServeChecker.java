@@ -56,7 +56,8 @@ final class HostServeChecker {
     /** The checks, in the order they run; the host test expects an {@code ok} marker for each. */
     static final List<String> CHECKS = List.of(
             "a-serve", "a-names", "a-set-reaches-host", "a-consumer-while-held", "a-set-exit", "a-released",
-            "a-pull-read-by-get", "a-get-process", "a-mon-armed", "a-mon-rising", "a-mon-falling",
+            "a-pull-read-by-get", "a-bias-from-the-guest", "a-open-drain-from-the-guest", "a-info-caps",
+            "a-get-process", "a-mon-armed", "a-mon-rising", "a-mon-falling",
             "a-level-armed", "a-level-quiet-while-low", "a-level-fires", "a-level-refires-while-high",
             "a-busy-set-fails", "a-busy-get-fails", "a-busy-others-work", "a-busy-info", "a-busy-daemon-alive",
             "a-busy-cleared", "a-daemon-alive", "a-stop",
@@ -148,6 +149,7 @@ final class HostServeChecker {
                         "get under pull-up: " + high + "; under pull-down: " + low);
                 return "pull-up->" + high.out + " pull-down->" + low.out;
             });
+            lineConfig(d, chip);
             check("a-get-process", () -> {
                 writeSim(chipA, 4, "pull", "pull-up");
                 long t0 = System.nanoTime();
@@ -171,6 +173,43 @@ final class HostServeChecker {
             d.kill();
             dumpLogIfFailed(d, failed);
         }
+    }
+
+    /**
+     * The line-configuration extension through the whole chain: vgpio's driver negotiates VIRTIO_GPIO_F_LINE_CONFIG
+     * over vhost-user, the daemon's HostChip puts the settings into the kernel's line request, and gpio-sim shows
+     * them in {@code sim_gpioN/pull} and the line info.
+     */
+    private void lineConfig(Daemon d, GpioChipFd chip) {
+        check("a-bias-from-the-guest", () -> {
+            writeSim(chipA, 4, "pull", "pull-down");
+            Result up = d.tool("get", "--numeric", "-b", "pull-up", "sim-a4");
+            String pullUp = sim(chipA, 4, "pull");
+            Result down = d.tool("get", "--numeric", "-b", "pull-down", "sim-a4");
+            String pullDown = sim(chipA, 4, "pull");
+            expect(up.ok() && up.out.equals("1") && pullUp.equals("pull-up") && down.ok() && down.out.equals("0")
+                    && pullDown.equals("pull-down"), "get -b pull-up: " + up + " (sim pull " + pullUp
+                    + "); get -b pull-down: " + down + " (sim pull " + pullDown + ")");
+            return "get -b pull-up -> " + up.out + " (sim pull " + pullUp + "), -b pull-down -> " + down.out
+                    + " (sim pull " + pullDown + ")";
+        });
+        check("a-open-drain-from-the-guest", () -> {
+            FutureTask<Result> set = d.background("set", "-p", "4000ms", "-t", "0", "-b", "pull-up", "-d",
+                    "open-drain", "sim-a3=1");
+            String v = awaitSim(chipA, 3, "value", "1", () -> used(chip, 3));
+            GpioChipFd.LineInfo l = chip.lineInfo(3);
+            Result r = join(set);
+            expect(v.equals("1") && (l.flags() & GpioUapi.FLAG_OPEN_DRAIN) != 0
+                    && (l.flags() & GpioUapi.FLAG_BIAS_PULL_UP) != 0 && r.ok(),
+                    "set -b pull-up -d open-drain sim-a3=1: sim_gpio3/value " + v + ", " + info(chip, 3) + ", set "
+                            + r);
+            return "sim_gpio3/value=" + v + " with open-drain and pull-up in the line info";
+        });
+        check("a-info-caps", () -> {
+            Result r = d.tool("info");
+            expect(r.ok() && r.out.contains("caps="), "vgpio info: " + r);
+            return r.out.lines().filter(x -> x.contains("sim-a4")).findFirst().orElse("").strip();
+        });
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -70,6 +71,8 @@ public final class SimulatedChip implements GpioLines {
     private final long[] pendingSince;
     /** Per line: counts debounce checks, so that a check overtaken by a newer change does nothing; under the lock. */
     private final long[] debounceRound;
+    /** Per line: the debounce check waiting to run, or {@code null}; under the lock. */
+    private final ScheduledFuture<?>[] debounceCheck;
     private final Object debounceLock = new Object();
     private final List<LineStateListener> stateListeners = new CopyOnWriteArrayList<>();
     private volatile LineEventListener eventListener;
@@ -115,6 +118,7 @@ public final class SimulatedChip implements GpioLines {
         this.debounceMicros = new int[names.size()];
         this.pendingSince = new long[names.size()];
         this.debounceRound = new long[names.size()];
+        this.debounceCheck = new ScheduledFuture<?>[names.size()];
         Arrays.fill(state, RELEASED);
         VarHandle.releaseFence();
     }
@@ -173,8 +177,8 @@ public final class SimulatedChip implements GpioLines {
                 || debounceOf(offset) != 0);
         if (dir == Direction.NONE) {
             stopDebouncing(offset);
-        } else if (dir == Direction.IN) {
-            restartDebounce(offset);
+        } else if (dir == Direction.IN && directionOf(old) != Direction.IN) {
+            restartDebounce(offset); // an input made again keeps its settled level and a change it waits on
         }
         fireState(offset, dir, levelOf(next));
         if (hadSettings) {
@@ -247,6 +251,16 @@ public final class SimulatedChip implements GpioLines {
     @Override
     public void setBias(int offset, Bias bias) throws LineException {
         requireCap(offset, bias.cap(), "bias " + bias.label());
+        if ((read(offset) & DEBOUNCING) != 0) {
+            synchronized (debounceLock) {
+                setBiasNow(offset, bias);
+            }
+        } else {
+            setBiasNow(offset, bias);
+        }
+    }
+
+    private void setBiasNow(int offset, Bias bias) throws LineException {
         int old;
         int next;
         do {
@@ -301,8 +315,10 @@ public final class SimulatedChip implements GpioLines {
             if (directionOf(s) == Direction.IN && outside(s) != was) {
                 reportEdge(offset, s, outside(s)); // a change the period was holding back goes through now
             }
-        } else {
+        } else if (before == 0) {
             restartDebounce(offset);
+        } else {
+            rescheduleDebounce(offset); // the settled level stays; a change it waits on waits the new period
         }
         fireConfig(offset);
     }
@@ -352,13 +368,23 @@ public final class SimulatedChip implements GpioLines {
      * its own value, except that an open-drain or open-source output that lets go reads it.
      */
     public void drive(int offset, int level) throws LineException {
+        if ((read(offset) & DEBOUNCING) != 0) {
+            synchronized (debounceLock) { // the change and its debounce step in one, so no check runs between
+                driveNow(offset, level);
+            }
+        } else {
+            driveNow(offset, level);
+        }
+    }
+
+    private void driveNow(int offset, int level) throws LineException {
         int old;
         int next;
         do {
             old = read(offset);
             next = withExternal(old, level) | HELD;
         } while (!swap(offset, old, next));
-        if (withExternal(old, level) != (old & ~HELD) || (old & HELD) == 0) {
+        if (next != old) {
             int newLevel = level != 0 ? 1 : 0;
             for (LineStateListener s : stateListeners) {
                 s.onDriven(offset, newLevel);
@@ -372,6 +398,16 @@ public final class SimulatedChip implements GpioLines {
      * bias (pull-up 1, pull-down 0; with no pull it stays where it was).
      */
     public void release(int offset) throws LineException {
+        if ((read(offset) & DEBOUNCING) != 0) {
+            synchronized (debounceLock) {
+                releaseNow(offset);
+            }
+        } else {
+            releaseNow(offset);
+        }
+    }
+
+    private void releaseNow(int offset) throws LineException {
         int old;
         int next;
         do {
@@ -554,13 +590,12 @@ public final class SimulatedChip implements GpioLines {
                 if (pendingSince[offset] == 0) {
                     pendingSince[offset] = now;
                 }
-                long round = ++debounceRound[offset];
-                debouncer().schedule(() -> settle(offset, round), period, TimeUnit.MICROSECONDS);
+                schedule(offset, TimeUnit.MICROSECONDS.toNanos(period));
             } else if (pendingSince[offset] != 0) {
                 filteredLevel = 1 - settled;
                 width = now - pendingSince[offset];
                 pendingSince[offset] = 0;
-                debounceRound[offset]++;
+                cancelCheck(offset);
             }
         }
         if (filteredLevel >= 0) {
@@ -578,6 +613,7 @@ public final class SimulatedChip implements GpioLines {
             if (debounceRound[offset] != round) {
                 return;
             }
+            debounceCheck[offset] = null;
             pendingSince[offset] = 0;
             do {
                 s = (int) STATE.getAcquire(state, offset);
@@ -592,12 +628,40 @@ public final class SimulatedChip implements GpioLines {
         }
     }
 
+    /** Runs a debounce check of line {@code offset} in {@code nanos}, instead of any it had; under the lock. */
+    private void schedule(int offset, long nanos) {
+        cancelCheck(offset);
+        long round = debounceRound[offset];
+        debounceCheck[offset] = debouncer().schedule(() -> settle(offset, round), Math.max(0, nanos),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /** Drops line {@code offset}'s waiting debounce check (a newer round makes a running one do nothing). */
+    private void cancelCheck(int offset) {
+        debounceRound[offset]++;
+        ScheduledFuture<?> f = debounceCheck[offset];
+        if (f != null) {
+            f.cancel(false);
+            debounceCheck[offset] = null;
+        }
+    }
+
+    /** The period changed from one length to another: a change waiting to settle waits the new one from its start. */
+    private void rescheduleDebounce(int offset) {
+        synchronized (debounceLock) {
+            if (pendingSince[offset] != 0) {
+                schedule(offset, pendingSince[offset] + TimeUnit.MICROSECONDS.toNanos(debounceMicros[offset])
+                        - System.nanoTime());
+            }
+        }
+    }
+
     /** Starts debouncing afresh (or stops, with no period): the settled level is the outside level now. */
     private void restartDebounce(int offset) {
         synchronized (debounceLock) {
             int period = debounceMicros[offset];
             pendingSince[offset] = 0;
-            debounceRound[offset]++;
+            cancelCheck(offset);
             int s;
             int next;
             do {

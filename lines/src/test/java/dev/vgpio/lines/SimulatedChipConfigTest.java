@@ -142,6 +142,58 @@ class SimulatedChipConfigTest {
     }
 
     @Test
+    void reDrivingTheSameLevelIsNoChange() throws LineException {
+        chip.setDirection(0, Direction.IN, 0);
+        chip.setEdgeDetection(0, Edge.BOTH);
+        List<Integer> driven = new CopyOnWriteArrayList<>();
+        chip.addStateListener(new LineStateListener() {
+            @Override
+            public void onLineChanged(int offset, Direction direction, int level) {
+            }
+
+            @Override
+            public void onDriven(int offset, int level) {
+                driven.add(level);
+            }
+        });
+        chip.setDebounce(0, 50_000);
+        chip.drive(0, 1);
+        long end = System.nanoTime() + 400_000_000L;
+        while (System.nanoTime() < end && !edges.contains("0+")) {
+            chip.drive(0, 1); // re-asserting the level must not postpone its settling
+            Thread.onSpinWait();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> edges.contains("0+"));
+        assertThat(driven).containsExactly(1);
+    }
+
+    @Test
+    void anInputMadeAnInputAgainKeepsWaitingForItsPeriod() throws LineException {
+        chip.setDirection(0, Direction.IN, 0);
+        chip.setEdgeDetection(0, Edge.BOTH);
+        chip.setDebounce(0, 10_000_000);
+        chip.drive(0, 1);
+        chip.setDirection(0, Direction.IN, 0); // Linux does this on every reconfiguration of a requested line
+        assertThat(chip.getValue(0)).as("the change has not lasted the period").isZero();
+        chip.setDebounce(0, 9_000_000);
+        assertThat(chip.getValue(0)).as("a new period keeps the settled level").isZero();
+        chip.drive(0, 0);
+        assertThat(filtered).containsExactly("0:1");
+        assertThat(edges).isEmpty();
+    }
+
+    @Test
+    void aShorterPeriodSettlesAWaitingChangeSooner() throws LineException {
+        chip.setDirection(0, Direction.IN, 0);
+        chip.setEdgeDetection(0, Edge.RISING);
+        chip.setDebounce(0, 10_000_000);
+        chip.drive(0, 1);
+        chip.setDebounce(0, 1_000);
+        await().atMost(Duration.ofSeconds(5)).until(() -> edges.contains("0+"));
+        assertThat(chip.getValue(0)).isEqualTo(1);
+    }
+
+    @Test
     void turningDebounceOffLetsAHeldBackChangeThrough() throws LineException {
         chip.setDirection(0, Direction.IN, 0);
         chip.setEdgeDetection(0, Edge.RISING);

@@ -91,9 +91,9 @@ public final class WatchedDevice {
             if (simOffset[d] >= 0) {
                 deviceOffset[simOffset[d]] = d;
                 try {
-                    lines[d].sensed = sim.drivenLevel(simOffset[d]);
+                    readSim(lines[d], simOffset[d]);
                     Direction dir = sim.getDirection(simOffset[d]);
-                    lines[d].state = dir.code() | (dir == Direction.OUT && sim.getValue(simOffset[d]) == 1
+                    lines[d].state = dir.code() | (dir == Direction.OUT && sim.outputValue(simOffset[d]) == 1
                             ? ActivityRing.STATE_VALUE | ActivityRing.STATE_VALUE_SET : 0);
                 } catch (LineException e) {
                     throw new IllegalStateException(e);
@@ -117,7 +117,13 @@ public final class WatchedDevice {
 
             @Override
             public void onDriven(int offset, int level) {
-                ring.write(ActivityRing.DRIVEN, deviceOffset[offset], 0, level, 0, 0, 0);
+                boolean held;
+                try {
+                    held = sim.isHeld(offset);
+                } catch (LineException e) {
+                    held = true;
+                }
+                ring.write(ActivityRing.DRIVEN, deviceOffset[offset], held ? 0 : 1, level, 0, 0, 0);
             }
 
             @Override
@@ -306,11 +312,18 @@ public final class WatchedDevice {
         boolean letGo = drive == Drive.OPEN_DRAIN && out == 1 || drive == Drive.OPEN_SOURCE && out == 0;
         int level = dir == Direction.OUT && !letGo ? out : sensed;
         LineStatus.Driver driver = dir == Direction.OUT ? LineStatus.Driver.GUEST
-                : simOffset[i] < 0 || l.hostDrove || sensed == 1 ? LineStatus.Driver.HOST : LineStatus.Driver.NOBODY;
+                : simOffset[i] < 0 || l.hostDrove ? LineStatus.Driver.HOST : LineStatus.Driver.NOBODY;
         IrqType irq = IrqType.fromCode(l.irq);
         return new LineView(i, names.get(i), simOffset[i] >= 0, dir, level, driver, irq == null ? IrqType.NONE : irq,
                 (state & ActivityRing.STATE_UNMASKED) == 0, (state & ActivityRing.STATE_LATCHED) != 0, l.requests,
                 l.errors, l.edges, l.interrupts, bias, drive == null ? Drive.PUSH_PULL : drive, settings >>> 4);
+    }
+
+    /** What only the simulated chip knows of a line: the level it presents, whether the host holds it, its settings. */
+    private void readSim(Line l, int simLine) throws LineException {
+        l.sensed = sim.drivenLevel(simLine);
+        l.hostDrove = sim.isHeld(simLine);
+        l.settings = sim.bias(simLine).code() | sim.drive(simLine).code() << 2 | sim.debounce(simLine) << 4;
     }
 
     /** {@code settings} with the SET_LINE_CONFIG request value {@code value} applied. */
@@ -368,10 +381,10 @@ public final class WatchedDevice {
             try {
                 Line l = lines[d];
                 Direction dir = sim.getDirection(simOffset[d]);
-                int value = dir == Direction.OUT && sim.getValue(simOffset[d]) == 1 ? ActivityRing.STATE_VALUE : 0;
+                int value = dir == Direction.OUT && sim.outputValue(simOffset[d]) == 1 ? ActivityRing.STATE_VALUE : 0;
                 l.state = (l.state & ~(ActivityRing.STATE_DIRECTION_MASK | ActivityRing.STATE_VALUE)) | dir.code()
                         | value;
-                l.sensed = sim.drivenLevel(simOffset[d]);
+                readSim(l, simOffset[d]);
                 LineView now = view(d);
                 if (now.differsFrom(l.last)) {
                     l.last = now;
@@ -464,7 +477,7 @@ public final class WatchedDevice {
             }
             case ActivityRing.DRIVEN -> {
                 if (known) {
-                    lines[line].hostDrove = true;
+                    lines[line].hostDrove = r.type() == 0; // 1: the host let go of the line
                     lines[line].sensed = r.value();
                 }
                 out.accept(new Activity.Driven(t, name, line, lineName, r.value()));

@@ -13,12 +13,53 @@ class EnumsTest {
         assertThat(MessageType.GET_VALUE.code()).isEqualTo(0x4);
         assertThat(MessageType.SET_VALUE.code()).isEqualTo(0x5);
         assertThat(MessageType.SET_IRQ_TYPE.code()).isEqualTo(0x6);
+        assertThat(MessageType.GET_LINE_CAPS.code()).as("docs/line-config.md").isEqualTo(0x7);
+        assertThat(MessageType.SET_LINE_CONFIG.code()).as("docs/line-config.md").isEqualTo(0x8);
         for (MessageType t : MessageType.values()) {
             assertThat(MessageType.fromCode(t.code())).isSameAs(t);
         }
-        for (long unknown : new long[] {0, 7, 8, 0xff, 0xffff, 0x10001, 0x1_0000_0001L, -1, Long.MIN_VALUE}) {
+        for (long unknown : new long[] {0, 9, 0xff, 0xffff, 0x10001, 0x1_0000_0001L, -1, Long.MIN_VALUE}) {
             assertThat(MessageType.fromCode(unknown)).as("code %d", unknown).isNull();
         }
+    }
+
+    @Test
+    void lineConfigCodesAreTheProposalsAndRoundTrip() {
+        assertThat(GpioFeatures.F_LINE_CONFIG).isEqualTo(1);
+        assertThat(GpioFeatures.NAMES.name(GpioFeatures.F_LINE_CONFIG)).isEqualTo("VIRTIO_GPIO_F_LINE_CONFIG");
+        assertThat(LineCaps.names(LineCaps.ALL)).containsExactly("bias-disabled", "pull-up", "pull-down",
+                "open-drain", "open-source", "debounce");
+        assertThat(LineCaps.ALL).isEqualTo(0x3f);
+        assertThat(LineCaps.describe(0)).isEqualTo("none");
+        assertThat(LineCaps.describe(LineCaps.PULL_UP | 1 << 7)).isEqualTo("pull-up,bit7");
+        for (Bias b : Bias.values()) {
+            assertThat(Bias.fromCode(b.code())).isSameAs(b);
+            assertThat(Bias.fromLabel(b.label())).isSameAs(b);
+        }
+        for (Drive d : Drive.values()) {
+            assertThat(Drive.fromCode(d.code())).isSameAs(d);
+            assertThat(Drive.fromLabel(d.label())).isSameAs(d);
+        }
+        assertThat(Bias.fromCode(4)).isNull();
+        assertThat(Drive.fromCode(3)).isNull();
+        assertThat(Bias.PULL_DOWN.code()).isEqualTo(3);
+        assertThat(Drive.OPEN_SOURCE.code()).isEqualTo(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bias.fromLabel("up"))
+                .hasMessageContaining("give as-is, disabled, pull-up or pull-down");
+    }
+
+    @Test
+    void aSettingPacksAsLinuxPacksPinConfiguration() {
+        assertThat(LineConfig.bias(Bias.PULL_UP)).isEqualTo(0x0201);
+        assertThat(LineConfig.drive(Drive.OPEN_DRAIN)).isEqualTo(0x0102);
+        assertThat(LineConfig.debounce(LineConfig.MAX_DEBOUNCE_US)).isEqualTo(0xffff_ff03L);
+        long v = LineConfig.debounce(10_000);
+        assertThat(LineConfig.param(v)).isEqualTo(LineConfig.Param.DEBOUNCE.code());
+        assertThat(LineConfig.argument(v)).isEqualTo(10_000);
+        assertThat(LineConfig.Param.fromCode(0)).isNull();
+        assertThat(LineConfig.Param.fromCode(4)).isNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LineConfig.debounce(1 << 24))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -113,6 +113,25 @@ class VcdWriterTest {
     }
 
     @Test
+    void aFilteredPulseIsACommentBesideThePulseTheHostDrove() throws Exception {
+        Snapshot start = new Snapshot(Instant.parse("2025-01-02T03:04:05Z"), T0, List.of(
+                new Snapshot.Device("gpio0", "board", List.of(line(0, "BUTTON", Direction.IN, 0)))));
+        StringWriter out = new StringWriter();
+        VcdWriter w = new VcdWriter(out, start);
+        int header = out.toString().length();
+        w.accept(new Activity.LineChanged(T0 + 100, "gpio0", line(0, "BUTTON", Direction.IN, 1)));
+        w.accept(new Activity.LineChanged(T0 + 900, "gpio0", line(0, "BUTTON", Direction.IN, 0)));
+        w.accept(new Activity.Filtered(T0 + 900, "gpio0", 0, "BUTTON", 1, 0));
+        w.endOfBatch();
+        assertThat(out.toString().substring(header)).isEqualTo("#100\n1!\n#900\n0!\n$comment gpio0 line 0 BUTTON: a 0"
+                + " us pulse to 1 was filtered by the line's debounce period (the guest did not see it) $end\n");
+        w.finish(T0 + 1000);
+        Path file = dir.resolve("filtered.vcd");
+        Files.writeString(file, out.toString());
+        Gtkwave.check(file, Vcd.parse(out.toString()));
+    }
+
+    @Test
     void aDeviceWhoseLinesBecomeUnknownShowsX() throws Exception {
         Snapshot start = new Snapshot(Instant.now(), T0, List.of(new Snapshot.Device("gpio0", "", lines("A", "B"))));
         StringWriter out = new StringWriter();
