@@ -232,6 +232,9 @@ class HttpGuardFuzzTest {
         if (method.isEmpty()) {
             method = "GET";
         }
+        // Jetty's parser reads ":GET" (HTTP/2's pseudo-header spelling) as GET: the server then serves a GET, so the
+        // model's rules apply to the method Jetty saw (seed crash-40a44586...)
+        String seen = method.startsWith(":") ? method.substring(1) : method;
         String path = encode(fill(f.getOrDefault("path", "/api"), port));
         if (!path.startsWith("/")) {
             path = "/" + path;
@@ -259,17 +262,17 @@ class HttpGuardFuzzTest {
             assertThat(origin == null || ownOrigin(origin, hosts)).as("served with Origin %s", origin).isTrue();
             if (withToken) {
                 boolean carries = contains(headers.get("authorization")) || contains(headers.get("cookie"))
-                        || method.equals("GET") && query != null && (query.contains(TOKEN)
+                        || seen.equals("GET") && query != null && (query.contains(TOKEN)
                         || decoded(query).contains(TOKEN));
                 assertThat(carries).as("served with a token: %s", a.text()).isTrue();
             }
-            if (changesState(method)) {
-                assertThat(method.equals("DELETE") || Set.of("POST", "PUT").contains(method) && json(type))
+            if (changesState(seen)) {
+                assertThat(seen.equals("DELETE") || Set.of("POST", "PUT").contains(seen) && json(type))
                         .as("%s with Content-Type %s served", method, type).isTrue();
             }
         }
         if (a.head().toLowerCase(Locale.ROOT).contains("\r\nset-cookie: " + HttpGuard.COOKIE + "=")) {
-            assertThat(withToken && a.status() == 303 && method.equals("GET")).as("only the login link sets the"
+            assertThat(withToken && a.status() == 303 && seen.equals("GET")).as("only the login link sets the"
                     + " cookie: %s", a.text()).isTrue();
             assertThat(a.head()).contains(HttpGuard.COOKIE + "=" + TOKEN + ";");
         }
@@ -277,7 +280,7 @@ class HttpGuardFuzzTest {
             JsonNode error = JSON.readTree(a.body());
             assertThat(error.path("error").asText()).as("the refusal %s", a.text()).isNotBlank();
         }
-        if (a.status() == 200 && method.equals("GET")) {
+        if (a.status() == 200 && seen.equals("GET")) {
             Matcher m = LINE_PATH.matcher(path);
             if (m.matches()) {
                 String given = pathDecoded(m.group(1));
