@@ -222,6 +222,26 @@ public final class WebServer implements AutoCloseable {
         if (r != null) {
             throw new BadRequest(r.status(), r.reason(), r.message());
         }
+        String bad = badEscape(ctx.req().getRequestURI());
+        if (bad != null) {
+            // Javalin decodes path parameters before any route runs, and its decoder's exception was a 500
+            throw new BadRequest(400, "MALFORMED", "the path is not percent-encoded: \"" + bad + "\" is not '%'"
+                    + " and two hex digits (write a '%' as %25)");
+        }
+    }
+
+    /** The first {@code %} escape in a raw path that is not {@code %} and two hex digits, or null. */
+    static String badEscape(String path) {
+        for (int i = path.indexOf('%'); i >= 0; i = path.indexOf('%', i + 1)) {
+            if (i + 2 >= path.length() || !hex(path.charAt(i + 1)) || !hex(path.charAt(i + 2))) {
+                return path.substring(i, Math.min(path.length(), i + 3));
+            }
+        }
+        return null;
+    }
+
+    private static boolean hex(char c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 
     /** The value of the token cookie in a {@code Cookie} header, or null. */

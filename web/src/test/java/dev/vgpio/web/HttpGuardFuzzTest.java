@@ -233,7 +233,7 @@ class HttpGuardFuzzTest {
             method = "GET";
         }
         // Jetty's parser reads ":GET" (HTTP/2's pseudo-header spelling) as GET: the server then serves a GET, so the
-        // model's rules apply to the method Jetty saw (seed crash-40a44586...)
+        // model's rules apply to the method Jetty saw (seed crash-colon-get-is-served-as-get)
         String seen = method.startsWith(":") ? method.substring(1) : method;
         String path = encode(fill(f.getOrDefault("path", "/api"), port));
         if (!path.startsWith("/")) {
