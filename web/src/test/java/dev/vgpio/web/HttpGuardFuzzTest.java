@@ -233,8 +233,9 @@ class HttpGuardFuzzTest {
             method = "GET";
         }
         // Jetty's parser reads ":GET" (HTTP/2's pseudo-header spelling) as GET: the server then serves a GET, so the
-        // model's rules apply to the method Jetty saw (seed crash-colon-get-is-served-as-get)
-        String seen = method.startsWith(":") ? method.substring(1) : method;
+        // model's rules apply to the method Jetty saw, leading colons gone (seeds crash-colon-get-is-served-as-get,
+        // crash-colons-get-is-served-as-get, crash-colon-head-has-no-body)
+        String seen = method.replaceFirst("^:+", "");
         String path = encode(fill(f.getOrDefault("path", "/api"), port));
         if (!path.startsWith("/")) {
             path = "/" + path;
@@ -276,7 +277,7 @@ class HttpGuardFuzzTest {
                     + " cookie: %s", a.text()).isTrue();
             assertThat(a.head()).contains(HttpGuard.COOKIE + "=" + TOKEN + ";");
         }
-        if (List.of(401, 403, 415, 421).contains(a.status()) && !method.equals("HEAD")) {
+        if (List.of(401, 403, 415, 421).contains(a.status()) && !seen.equals("HEAD")) {
             JsonNode error = JSON.readTree(a.body());
             assertThat(error.path("error").asText()).as("the refusal %s", a.text()).isNotBlank();
         }
