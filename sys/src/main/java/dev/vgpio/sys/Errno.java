@@ -18,6 +18,7 @@ public final class Errno {
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    public static final int ENOTTY = 25;
     public static final int EPIPE = 32;
     public static final int EOPNOTSUPP = 95;
     public static final int EADDRINUSE = 98;

@@ -10,6 +10,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
@@ -132,6 +133,139 @@ final class Libc {
                 throw e;
             }
             return new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * The terminal handles ({@link SerialPort}, {@link Pty}), apart from {@link H} so that a C library without one
+     * of them (openpty before glibc 2.34 lives in libutil) breaks only the terminal calls, on their first use.
+     */
+    private static final class T {
+        static final MethodHandle TCGETATTR = H.errno("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle TCSETATTR = H.errno("tcsetattr", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle TCFLUSH = H.errno("tcflush", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle CFMAKERAW = H.link("cfmakeraw", false, FunctionDescriptor.ofVoid(ADDRESS));
+        static final MethodHandle CFSETISPEED = H.errno("cfsetispeed", JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle CFSETOSPEED = H.errno("cfsetospeed", JAVA_INT, ADDRESS, JAVA_INT);
+        /**
+         * glibc 2.42's explicitly numeric cfsetibaud and cfsetobaud, or null before 2.42. From 2.42 on, the default
+         * version of cfsetispeed (the one a lookup finds) takes the rate itself, no longer a {@code Bxxx} code.
+         */
+        static final MethodHandle CFSETIBAUD = optional("cfsetibaud", JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle CFSETOBAUD = optional("cfsetobaud", JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle OPENPTY = openpty();
+
+        private static MethodHandle optional(String name, MemoryLayout result, MemoryLayout... args) {
+            return H.LINKER.defaultLookup().find(name).isPresent() ? H.errno(name, result, args) : null;
+        }
+
+        /** openpty from libc (glibc 2.34 and later), else from libutil.so.1. */
+        @SuppressWarnings("restricted") // as every downcall here; this one also loads a library
+        private static MethodHandle openpty() {
+            MemorySegment symbol = H.LINKER.defaultLookup().find("openpty").or(() -> {
+                try {
+                    return SymbolLookup.libraryLookup("libutil.so.1", Arena.global()).find("openpty");
+                } catch (IllegalArgumentException e) {
+                    return java.util.Optional.empty();
+                }
+            }).orElseThrow(() -> new UnsupportedOperationException("neither libc nor libutil has openpty"));
+            return H.LINKER.downcallHandle(symbol,
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS),
+                    Linker.Option.captureCallState("errno"));
+        }
+    }
+
+    static int tcgetattr(int fd, MemorySegment termios) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.TCGETATTR.invokeExact(c, fd, termios), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int tcsetattr(int fd, int action, MemorySegment termios) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.TCSETATTR.invokeExact(c, fd, action, termios), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int tcflush(int fd, int queue) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.TCFLUSH.invokeExact(c, fd, queue), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static void cfmakeraw(MemorySegment termios) {
+        try {
+            T.CFMAKERAW.invokeExact(termios);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /** Whether {@link #cfsetibaud} and {@link #cfsetobaud} exist (glibc 2.42 and later). */
+    static boolean hasNumericBaud() {
+        return T.CFSETIBAUD != null && T.CFSETOBAUD != null;
+    }
+
+    /** Sets the input speed as a {@code Bxxx} code; before glibc 2.42 only (see {@link #hasNumericBaud}). */
+    static int cfsetispeed(MemorySegment termios, int speed) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.CFSETISPEED.invokeExact(c, termios, speed), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /** Sets the output speed as a {@code Bxxx} code; before glibc 2.42 only (see {@link #hasNumericBaud}). */
+    static int cfsetospeed(MemorySegment termios, int speed) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.CFSETOSPEED.invokeExact(c, termios, speed), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /** Sets the input speed in bits per second; only if {@link #hasNumericBaud}. */
+    static int cfsetibaud(MemorySegment termios, int baud) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.CFSETIBAUD.invokeExact(c, termios, baud), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /** Sets the output speed in bits per second; only if {@link #hasNumericBaud}. */
+    static int cfsetobaud(MemorySegment termios, int baud) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.CFSETOBAUD.invokeExact(c, termios, baud), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    /**
+     * openpty with default terminal settings and window size: the two descriptors into {@code master} and
+     * {@code slave} (one int each), the slave's path into {@code name} (PATH_MAX bytes, as glibc copies it unbounded).
+     */
+    static int openpty(MemorySegment master, MemorySegment slave, MemorySegment name) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) T.OPENPTY.invokeExact(c, master, slave, name, MemorySegment.NULL,
+                    MemorySegment.NULL), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
         }
     }
 
