@@ -28,11 +28,16 @@ final class ChipOption {
             scope = ScopeType.INHERIT)
     String chip;
 
+    @Option(names = "--connect", paramLabel = "ADDRESS", order = 91, scope = ScopeType.INHERIT,
+            description = "Reach the device over vgpio's channel instead (docs/channel.md): unix:PATH, tcp:HOST:PORT or"
+                    + " serial:DEVICE[,BAUD], as 'vgpio serve --listen' or a board serves it.")
+    String connect;
+
     private Path resolved;
 
     /** Whether {@code -c} was given (libgpiod then names unnamed and named lines by chip and offset). */
     boolean given() {
-        return chip != null;
+        return chip != null || connect != null;
     }
 
     /**
@@ -42,7 +47,11 @@ final class ChipOption {
      */
     Path path() {
         if (resolved == null) {
-            resolved = chip == null ? resolve(DEFAULT_NAME, System.getenv(), false) : resolve(chip);
+            if (connect != null && chip != null) {
+                throw new IllegalArgumentException("give the device once: -c " + chip + " or --connect " + connect);
+            }
+            resolved = connect != null ? channel(connect) : chip == null ? resolve(DEFAULT_NAME, System.getenv(),
+                    false) : resolve(chip);
         }
         return resolved;
     }
@@ -59,6 +68,9 @@ final class ChipOption {
      * @throws IllegalArgumentException if {@code strict} and no place has the name's socket
      */
     static Path resolve(String chip, Map<String, String> env, boolean strict) {
+        if (ChannelOptions.isAddress(chip)) {
+            return channel(chip);
+        }
         if (chip.contains("/") || chip.endsWith(".sock") || Files.exists(Path.of(chip))) {
             return Path.of(chip); // a path, or a file here (vhost-device-gpio's sockets gpio.sock0, gpio.sock1, ...)
         }
@@ -74,6 +86,17 @@ final class ChipOption {
         throw new IllegalArgumentException("no device named \"" + chip + "\": none of ./"
                 + String.join(", ", candidates.stream().map(Path::toString).toList()) + " exists; give the socket"
                 + " path 'vgpio serve' printed (a device's name is its socket's file name without .sock)");
+    }
+
+    /**
+     * A channel address, checked, in the form the tools carry a device in ({@link ToolCommand#open} tells it from a
+     * socket path by its {@code unix:}, {@code tcp:} or {@code serial:}).
+     *
+     * @throws IllegalArgumentException for an address that is not one
+     */
+    static Path channel(String address) {
+        dev.vgpio.channel.Endpoint.parse(address);
+        return Path.of(address);
     }
 
     /** Where the socket of the device named {@code name} may be, in the order they are tried. */
@@ -95,10 +118,15 @@ final class ChipOption {
                         + " name as for the other tools.")
         List<String> chips = new ArrayList<>();
 
+        @Option(names = "--connect", paramLabel = "ADDRESS", order = 91, description = "A device to list over vgpio's"
+                + " channel (repeatable): unix:PATH, tcp:HOST:PORT or serial:DEVICE[,BAUD].")
+        List<String> connects = new ArrayList<>();
+
         /** The devices given (after {@code extra}, such as positional ones), or the default one. */
         List<Path> paths(List<String> extra) {
             List<String> all = new ArrayList<>(chips);
             all.addAll(extra);
+            all.addAll(connects);
             return all.isEmpty() ? List.of(resolve(DEFAULT_NAME, System.getenv(), false))
                     : all.stream().map(ChipOption::resolve).toList();
         }

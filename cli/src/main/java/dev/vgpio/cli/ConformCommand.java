@@ -5,6 +5,7 @@ import dev.vgpio.conformance.ConformanceSuite;
 import dev.vgpio.conformance.InputDriver;
 import dev.vgpio.conformance.Result;
 import dev.vgpio.conformance.Target;
+import dev.vgpio.channel.Endpoint;
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.virtio.VirtioException;
 import dev.vgpio.virtio.VirtioTransport;
@@ -73,7 +74,16 @@ final class ConformCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--line must be 0..65534");
         }
         PrintWriter out = spec.commandLine().getOut();
-        Target target = Target.vhostUser(socket.path(), timeout.timeout()).withLine(line);
+        Path device = socket.path();
+        Endpoint channel;
+        Target target;
+        try {
+            channel = ChannelOptions.isAddress(device.toString()) ? Endpoint.parse(device.toString()) : null;
+            target = (channel != null ? Target.channel(channel, ToolCommand.channelToken(), timeout.timeout())
+                    : Target.vhostUser(device, timeout.timeout())).withLine(line);
+        } catch (IOException | IllegalArgumentException e) {
+            return fail(e.getMessage());
+        }
         Path ctl = null;
         if (input != null && input.ctl != null) {
             if (!Files.exists(input.ctl)) {
@@ -81,7 +91,7 @@ final class ConformCommand implements Callable<Integer> {
             }
             ctl = input.ctl;
         } else if (input == null || !input.noCtl) {
-            Path guess = CtlServer.pathFor(socket.path());
+            Path guess = channel != null ? ChannelOptions.ctlPathFor(channel) : CtlServer.pathFor(device);
             ctl = Files.exists(guess) ? guess : null;
         }
         if (ctl != null) {
@@ -93,7 +103,7 @@ final class ConformCommand implements Callable<Integer> {
                     : "no control socket: the interrupt delivery checks and those of what line settings do are"
                     + " skipped");
         } catch (VirtioException e) {
-            return fail(ToolCommand.explained(e, socket.path()).getMessage());
+            return fail(ToolCommand.explained(e, device).getMessage());
         } catch (IOException | RuntimeException e) {
             return fail(e.getMessage());
         }

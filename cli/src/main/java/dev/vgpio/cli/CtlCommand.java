@@ -47,7 +47,13 @@ final class CtlCommand {
 
     /** The control socket to talk to. */
     Path target() {
-        return ctl != null ? ctl : CtlServer.pathFor(socket.path());
+        if (ctl != null) {
+            return ctl;
+        }
+        Path device = socket.path();
+        return ChannelOptions.isAddress(device.toString())
+                ? ChannelOptions.ctlPathFor(dev.vgpio.channel.Endpoint.parse(device.toString()))
+                : CtlServer.pathFor(device);
     }
 
     /** {@code period} in whole milliseconds, the control socket's unit; anything finer is a usage error. */

@@ -2,6 +2,8 @@ package dev.vgpio.cli;
 
 import dev.vgpio.device.GpioController;
 import dev.vgpio.device.VirtioGpioDevice;
+import dev.vgpio.channel.ChannelServer;
+import dev.vgpio.channel.Endpoint;
 import dev.vgpio.control.CtlServer;
 import dev.vgpio.monitor.Monitor;
 import dev.vgpio.monitor.trace.Format;
@@ -20,6 +22,8 @@ import dev.vgpio.lines.pick.PickedDevice;
 import dev.vgpio.sys.SocketAccess;
 import dev.vgpio.vhostuser.ServerOptions;
 import dev.vgpio.vhostuser.VhostUserServer;
+import dev.vgpio.virtio.SharedDevice;
+import dev.vgpio.virtio.VirtioDevice;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -143,6 +147,16 @@ final class ServeCommand implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     String memory;
 
+    @Option(names = "--listen", paramLabel = "ADDRESS", description = "Serve the device over vgpio's channel too "
+            + "(docs/channel.md), for a driver in another process, on another machine or a board: unix:PATH, "
+            + "tcp:HOST:PORT or serial:DEVICE[,BAUD] (repeatable: one per device, in order). Without --socket the "
+            + "device is served over the channel only. One driver at a time uses the device, through either.")
+    List<String> listens = new ArrayList<>();
+
+    @Option(names = "--listen-token-file", paramLabel = "FILE", description = "A file holding the token a "
+            + "channel driver's HELLO must carry (16 to 64 bytes); needed for a TCP address other than loopback.")
+    Path listenTokenFile;
+
     @Option(names = "--http", paramLabel = "[HOST:]PORT", description = "Serve the test bench over HTTP as well: "
             + "the REST API, its event stream and the web panel (docs/http-api.md), on 127.0.0.1 unless HOST is "
             + "given; a HOST other than loopback needs --http-token-file.")
@@ -173,6 +187,9 @@ final class ServeCommand implements Callable<Integer> {
     boolean quiet;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Each device's channel address ({@code --listen}), in order; fewer than the devices when some have none. */
+    private List<Endpoint> channels = List.of();
+    private byte[] channelToken;
     /** What watches the devices for the HTTP server and traces, or null when neither is asked for. */
     private Monitor monitor;
     /** The test bench's address, once it serves. */
@@ -202,9 +219,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         memorySize(memory);
         List<DeviceSpec> devices = devices();
+        channels = channels(devices.size());
         List<PickedDevice> picked = pick(devices, HostChipDirectory.system());
         for (int i = 0; i < devices.size(); i++) {
-            checkSocketPath(devices.get(i).socket(), hasSimulated(picked.get(i)));
+            if (vhostUser()) {
+                checkSocketPath(devices.get(i).socket(), hasSimulated(picked.get(i)));
+            }
         }
         ServerOptions options;
         try {
@@ -281,6 +301,39 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Whether the devices have vhost-user sockets: unless {@code --listen} is given without any socket option. */
+    boolean vhostUser() {
+        return listens.isEmpty() || !sockets.isEmpty() || config != null || socketCount != null
+                || deviceList != null;
+    }
+
+    /** {@code --listen}: the channel address of each device that has one, in order. */
+    List<Endpoint> channels(int deviceCount) throws IOException {
+        if (listens.size() > deviceCount) {
+            throw new ParameterException(spec.commandLine(), listens.size() + " --listen options for "
+                    + deviceCount + " device" + (deviceCount == 1 ? "" : "s") + ": give at most one per device");
+        }
+        if (listenTokenFile != null && listens.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--listen-token-file needs --listen");
+        }
+        try {
+            channelToken = listenTokenFile == null ? null
+                    : ChannelOptions.readToken(listenTokenFile, "--listen-token-file");
+            List<Endpoint> result = new ArrayList<>();
+            for (String l : listens) {
+                Endpoint e = Endpoint.parse(l);
+                if (e instanceof Endpoint.Tcp t && !t.loopback() && channelToken == null) {
+                    throw new IllegalArgumentException("--listen " + l + " is not a loopback address: anyone who"
+                            + " can reach it could drive the lines; give --listen-token-file too");
+                }
+                result.add(e);
+            }
+            return result;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     /** {@code --http} and its token, checked; null without {@code --http}. */
     HttpOptions httpOptions() {
         if (http == null) {
@@ -341,20 +394,41 @@ final class ServeCommand implements Callable<Integer> {
             }
             GpioController controller = new GpioController(lines.lines(), name);
             VirtioGpioDevice device = new VirtioGpioDevice(controller);
-            HostControl control = lines.simulated() == null ? null : new HostControl(lines.simulated());
-            if (monitor != null) {
-                monitor.watch(name, d.socket(), controller, lines.simulated(), control);
+            Endpoint channel = i < channels.size() ? channels.get(i) : null;
+            boolean vhost = vhostUser();
+            VirtioDevice forVhost = device;
+            VirtioDevice forChannel = device;
+            if (vhost && channel != null) {
+                // one driver at a time, through either
+                SharedDevice shared = new SharedDevice(device);
+                forVhost = shared.port("vhost-user socket " + d.socket());
+                forChannel = shared.port("channel " + channel.describe());
             }
-            // the device socket first: a socket another daemon serves is refused by the name the user gave
-            VhostUserServer server = connect ? VhostUserServer.connecting(d.socket(), device, name, options)
-                    : new VhostUserServer(d.socket(), device, name, options);
-            serving.set(server);
-            running.add(server);
+            HostControl control = lines.simulated() == null ? null : new HostControl(lines.simulated());
+            Path ctl = vhost ? CtlServer.pathFor(d.socket()) : ChannelOptions.ctlPathFor(channel);
+            if (monitor != null) {
+                monitor.watch(name, vhost ? d.socket() : ctl, controller, lines.simulated(), control);
+            }
+            VhostUserServer server = null;
+            if (vhost) {
+                // the device socket first: a socket another daemon serves is refused by the name the user gave
+                server = connect ? VhostUserServer.connecting(d.socket(), forVhost, name, options)
+                        : new VhostUserServer(d.socket(), forVhost, name, options);
+                serving.set(server);
+                running.add(server);
+            }
+            if (channel != null) {
+                ChannelServer.Options o = ChannelServer.Options.of(name, ChannelOptions.limits(controller));
+                running.add(new ChannelServer(forChannel, channel.listen(), channelToken == null ? o
+                        : o.withToken(channelToken)).start());
+            }
             if (lines.simulated() != null) {
                 // a mixed device's simulated lines too, by name (its offsets are those of its simulated lines)
-                running.add(new CtlServer(CtlServer.pathFor(d.socket()), control));
+                running.add(new CtlServer(ctl, control));
             }
-            server.onFatal(ServeCommand::fatal).start();
+            if (server != null) {
+                server.onFatal(ServeCommand::fatal).start();
+            }
             if (state != null) {
                 state.watch();
             }
@@ -545,16 +619,25 @@ final class ServeCommand implements Callable<Integer> {
             DeviceSpec d = devices.get(i);
             PickedDevice p = picked.get(i);
             boolean sims = hasSimulated(p);
+            Endpoint channel = i < channels.size() ? channels.get(i) : null;
+            String where = vhostUser() ? d.socket().toAbsolutePath().toString() : channel.describe();
             b.append(String.format("  gpio%d: %s of \"%s\" on %s%s", i, plural(p.lines().size(), "line"),
-                    p.label(), d.socket().toAbsolutePath(), p.hasHostLines()
+                    p.label(), where, p.hasHostLines()
                             ? " (host lines used by " + DeviceLines.consumer("gpio" + i) + ")" : "")).append(nl);
+            if (vhostUser() && channel != null) {
+                b.append("    and over the channel at ").append(channel.describe()).append(nl);
+            }
             // gpio0 is QEMU's id for the device; the tools and ctl name it by its socket
             List<String> uses = new ArrayList<>();
-            if (!connect) {
+            if (vhostUser() && !connect) {
                 uses.add("vgpio info -c " + d.socket() + " (while no VM is attached)");
             }
+            if (channel != null) {
+                uses.add("vgpio info --connect " + channel.describe());
+            }
             if (sims) {
-                uses.add("vgpio ctl -c " + d.socket() + " list (its simulated lines, any time)");
+                uses.add("vgpio ctl " + (vhostUser() ? "-c " + d.socket() : "--ctl "
+                        + ChannelOptions.ctlPathFor(channel)) + " list (its simulated lines, any time)");
             }
             if (!uses.isEmpty()) {
                 b.append("    ").append(String.join("; ", uses)).append(nl);
@@ -562,6 +645,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (benchUrl != null) {
             b.append("  test bench: ").append(benchUrl).append(" (the panel; REST API under /api)").append(nl);
+        }
+        if (!vhostUser()) {
+            return b.append(nl).toString();
         }
         b.append(nl).append("Attach a QEMU VM (QEMU 9 or newer for interrupts) with these options:").append(nl);
         b.append(String.format("  -m %s -object memory-backend-memfd,id=mem,size=%s,share=on -machine"

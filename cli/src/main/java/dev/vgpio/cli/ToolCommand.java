@@ -1,5 +1,7 @@
 package dev.vgpio.cli;
 
+import dev.vgpio.channel.ChannelTransport;
+import dev.vgpio.channel.Endpoint;
 import dev.vgpio.driver.GpioChip;
 import dev.vgpio.protocol.Bias;
 import dev.vgpio.protocol.Direction;
@@ -75,6 +77,11 @@ abstract class ToolCommand implements Callable<Integer> {
 
     /** Connects to the back end at {@code socket} and opens its device; the caller closes the chip. */
     GpioChip open(Path socket, boolean interrupts) throws IOException {
+        if (ChannelOptions.isAddress(socket.toString())) {
+            Endpoint at = Endpoint.parse(socket.toString());
+            ChannelTransport channel = ChannelTransport.connect(at, channelToken(), timeout(), FRONT_END_MEMORY);
+            return GpioChip.open(channel, new GpioChip.Options(timeout(), QUEUE_SIZE, interrupts));
+        }
         VhostUserFrontend frontEnd;
         try {
             frontEnd = VhostUserFrontend.connect(socket, timeout(), FRONT_END_MEMORY);
@@ -82,6 +89,13 @@ abstract class ToolCommand implements Callable<Integer> {
             throw explained(e, socket);
         }
         return GpioChip.open(frontEnd, new GpioChip.Options(timeout(), QUEUE_SIZE, interrupts));
+    }
+
+    /** The token for a channel that needs one: the first line of {@code $VGPIO_CHANNEL_TOKEN_FILE}, or null. */
+    static byte[] channelToken() throws IOException {
+        String file = System.getenv("VGPIO_CHANNEL_TOKEN_FILE");
+        return file == null || file.isEmpty() ? null
+                : ChannelOptions.readToken(Path.of(file), "$VGPIO_CHANNEL_TOKEN_FILE");
     }
 
     /**

@@ -32,6 +32,7 @@ class LayersTest {
                 .layer("device").definedBy("dev.vgpio.device..")
                 .layer("driver").definedBy("dev.vgpio.driver..")
                 .layer("vhost-user").definedBy("dev.vgpio.vhostuser..")
+                .layer("channel").definedBy("dev.vgpio.channel..")
                 .layer("control").definedBy("dev.vgpio.control..")
                 .layer("monitor").definedBy("dev.vgpio.monitor..")
                 .layer("web").definedBy("dev.vgpio.web..")
@@ -48,15 +49,16 @@ class LayersTest {
                 .whereLayer("device").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "lines")
                 .whereLayer("driver").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol")
                 .whereLayer("vhost-user").mayOnlyAccessLayers("sys", "memory", "virtqueue", "virtio")
+                .whereLayer("channel").mayOnlyAccessLayers("sys", "memory", "virtqueue", "virtio")
                 .whereLayer("control").mayOnlyAccessLayers("sys", "protocol", "lines")
                 .whereLayer("monitor").mayOnlyAccessLayers("protocol", "lines", "device", "control")
                 .whereLayer("web").mayOnlyAccessLayers("protocol", "lines", "device", "control", "monitor")
                 .whereLayer("junit").mayOnlyAccessLayers("virtio", "protocol", "lines", "device", "vhost-user",
                         "control", "monitor")
                 .whereLayer("conformance").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "driver",
-                        "vhost-user", "control")
+                        "vhost-user", "channel", "control")
                 .whereLayer("bench").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol", "lines",
-                        "device", "driver", "vhost-user")
+                        "device", "driver", "vhost-user", "channel")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
     }
 

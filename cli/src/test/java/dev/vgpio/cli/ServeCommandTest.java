@@ -367,4 +367,41 @@ class ServeCommandTest {
         cl.parseArgs("-v", "-q");
         assertThatThrownBy(cmd::logLevel).hasMessage("give one of --log-level, --verbose and --quiet");
     }
+
+    private ServeCommand parsed(String... args) {
+        ServeCommand cmd = new ServeCommand();
+        new CommandLine(cmd).parseArgs(args);
+        cmd.spec = new CommandLine(cmd).getCommandSpec();
+        return cmd;
+    }
+
+    @Test
+    void listenPairsWithDevicesAndAloneServesTheChannelOnly() throws IOException {
+        ServeCommand alone = parsed("--listen", "unix:/tmp/board.sock");
+        assertThat(alone.vhostUser()).isFalse();
+        assertThat(alone.channels(1)).containsExactly(new dev.vgpio.channel.Endpoint.Unix(Path.of("/tmp/board.sock")));
+        ServeCommand both = parsed("--socket", "a.sock", "--listen", "tcp:127.0.0.1:7000");
+        assertThat(both.vhostUser()).isTrue();
+        assertThat(both.channels(1)).containsExactly(new dev.vgpio.channel.Endpoint.Tcp("127.0.0.1", 7000));
+        assertThatThrownBy(() -> parsed("--listen", "unix:a", "--listen", "unix:b").channels(1))
+                .hasMessageContaining("2 --listen options for 1 device");
+        assertThatThrownBy(() -> parsed("--listen", "udp:1").channels(1))
+                .hasMessageContaining("'udp:' is not a kind of channel");
+        assertThatThrownBy(() -> parsed("--listen", "tcp:0.0.0.0:7000").channels(1))
+                .hasMessageContaining("not a loopback address").hasMessageContaining("--listen-token-file");
+        assertThatThrownBy(() -> parsed("--listen-token-file", "t").channels(1))
+                .hasMessageContaining("--listen-token-file needs --listen");
+    }
+
+    @Test
+    void aNetworkChannelTakesATokenOfSixteenBytesOrMore() throws IOException {
+        Path shortToken = dir.resolve("short");
+        Files.writeString(shortToken, "tooshort\n");
+        assertThatThrownBy(() -> parsed("--listen", "tcp:0.0.0.0:7000", "--listen-token-file", shortToken.toString())
+                .channels(1)).hasMessageContaining("the token must be 16 to 64 bytes (it has 8)");
+        Path good = dir.resolve("good");
+        Files.writeString(good, "0123456789abcdef0123\n");
+        assertThat(parsed("--listen", "tcp:0.0.0.0:7000", "--listen-token-file", good.toString()).channels(1))
+                .hasSize(1);
+    }
 }

@@ -5,6 +5,8 @@ import static dev.vgpio.virtio.VirtioException.Reason.LOCAL_FAILURE;
 import static dev.vgpio.virtio.VirtioException.Reason.TIMED_OUT;
 import static dev.vgpio.virtio.VirtioException.Reason.UNREACHABLE;
 
+import dev.vgpio.channel.ChannelTransport;
+import dev.vgpio.channel.Endpoint;
 import dev.vgpio.vhostuser.VhostUserFrontend;
 import dev.vgpio.virtio.VirtioException;
 import dev.vgpio.virtio.VirtioTransport;
@@ -96,6 +98,37 @@ public record Target(String description, Opener opener, InputDriver input, Durat
                 }
             }
         }
+    }
+
+    /**
+     * A device served over vgpio's channel at {@code at} (docs/channel.md); each session is a new connection. A
+     * device may not yet have seen the previous session end when the next begins, so a connection it turns away
+     * (BUSY, or closed) is retried for up to {@code max(timeout, 2 s)}.
+     *
+     * @param token what the device asks for, or null
+     */
+    public static Target channel(Endpoint at, byte[] token, Duration timeout) {
+        Opener opener = () -> {
+            long deadline = System.nanoTime() + Math.max(timeout.toNanos(), Duration.ofSeconds(2).toNanos());
+            while (true) {
+                try {
+                    return ChannelTransport.connect(at, token, Duration.ofSeconds(5), FRONT_END_MEMORY);
+                } catch (VirtioException e) {
+                    boolean busy = e.reason() == VirtioException.Reason.REFUSED && e.getMessage().contains("BUSY");
+                    if (!(busy || e.reason() == CLOSED) || System.nanoTime() - deadline > 0) {
+                        throw e;
+                    }
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw new VirtioException(LOCAL_FAILURE, "interrupted while connecting to " + at.describe(),
+                                ie);
+                    }
+                }
+            }
+        };
+        return new Target(at.describe(), opener, null, timeout, DEFAULT_QUIET, 0);
     }
 
     public Target withInput(InputDriver driver) {

@@ -414,6 +414,13 @@ public final class VhostUserServer implements AutoCloseable {
             s.close();
             return;
         }
+        String other = device.heldBy();
+        if (other != null) {
+            LOG.warn("{}: a front end connected while the driver on the {} uses the device; closing the connection"
+                    + " (one driver at a time)", name, other);
+            s.close();
+            return;
+        }
         attach(s);
     }
 

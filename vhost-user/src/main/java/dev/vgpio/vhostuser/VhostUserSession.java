@@ -195,7 +195,11 @@ public final class VhostUserSession {
         boolean changed = f != ackedFeatures;
         ackedFeatures = f;
         featuresSet = true;
-        device.negotiate(f);
+        try {
+            device.negotiate(f);
+        } catch (IllegalStateException e) {
+            throw new ProtocolException(e.getMessage()); // another transport's driver holds the device
+        }
         if (changed) {
             LOG.info("{}: negotiated features {}", name, featureNames.describe(f));
         }

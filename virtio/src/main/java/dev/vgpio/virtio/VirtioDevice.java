@@ -87,6 +87,15 @@ public interface VirtioDevice {
     }
 
     /**
+     * Who else holds the device, for a device several transports serve ({@link SharedDevice}): null when this
+     * transport's driver may use it, else the other transport's name, so that a transport can refuse its driver
+     * with a clear message before it starts.
+     */
+    default String heldBy() {
+        return null;
+    }
+
+    /**
      * The driver's side of the transport is gone for good (a vhost-user front end disconnected), after its queues
      * were stopped: nothing the device held for that driver's rings may be used again. A queue stop alone (a paused
      * VM) does not mean that.
