@@ -94,10 +94,13 @@ public final class ChannelServer implements AutoCloseable {
     private final Epoll epoll;
     private final Thread acceptor;
     private final Thread events;
+    private final VirtioDevice.Notifier usedElsewhere;
     private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The connection whose driver has the device, or null. Guarded by {@link #lock}. */
     private Connection active;
     private volatile boolean closed;
+    /** A thread of this server is calling into the device (under {@link #lock}). */
+    private volatile boolean inCall;
     private long sessions;
 
     /**
@@ -138,6 +141,7 @@ public final class ChannelServer implements AutoCloseable {
                 LOG.error("{}: cannot wake the channel server: {}", options.name(), e.getMessage());
             }
         });
+        this.usedElsewhere = this::usedElsewhere;
         this.acceptor = Thread.ofPlatform().name("vgpio-channel-accept").daemon().unstarted(this::acceptLoop);
         this.events = Thread.ofPlatform().name("vgpio-channel-events").daemon().unstarted(this::eventLoop);
     }
@@ -212,6 +216,7 @@ public final class ChannelServer implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 long what = ready.data(i);
                 synchronized (lock) {
+                    inCall = true;
                     try {
                         if (what == WAKEUP) {
                             wakeup.drain();
@@ -223,6 +228,7 @@ public final class ChannelServer implements AutoCloseable {
                         LOG.error("{}: cannot read the wakeup: {}", options.name(), e.getMessage());
                     }
                     afterDeviceCall();
+                    inCall = false;
                 }
             }
             long now = System.nanoTime();
@@ -236,6 +242,29 @@ public final class ChannelServer implements AutoCloseable {
 
     Object lock() {
         return lock;
+    }
+
+    /** A connection's thread calls into the device now (it holds the lock) and collects what was used itself. */
+    void enter() {
+        inCall = true;
+    }
+
+    void leave() {
+        inCall = false;
+    }
+
+    /**
+     * The device used buffers: when that happened on another transport's thread (a device several transports serve,
+     * whose events another one takes), the event thread collects them; this server's own calls collect them after.
+     */
+    void usedElsewhere() {
+        if (!inCall) {
+            try {
+                wakeup.signal();
+            } catch (LinuxException e) {
+                LOG.error("{}: cannot wake the channel server: {}", options.name(), e.getMessage());
+            }
+        }
     }
 
     Options options() {
@@ -262,7 +291,7 @@ public final class ChannelServer implements AutoCloseable {
 
     /** Whether {@code c} may begin a session: no other connection's driver has the device. */
     boolean claim(Connection c) {
-        if (active != null && active != c) {
+        if (active != null && active != c || device.heldBy() != null) {
             return false;
         }
         if (active == c) {
@@ -278,7 +307,7 @@ public final class ChannelServer implements AutoCloseable {
         device.negotiate(features);
         for (LocalQueue q : queues) {
             if (device.queueAvailable(q.index())) {
-                q.start(device, c);
+                q.start(device, c, usedElsewhere);
             }
         }
     }

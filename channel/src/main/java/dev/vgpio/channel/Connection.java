@@ -66,10 +66,15 @@ final class Connection {
                 in.flip();
                 try {
                     synchronized (server.lock()) {
+                        server.enter();
                         try {
                             decoder.feed(in, onFrame);
                         } finally {
-                            notifyDevice();
+                            try {
+                                notifyDevice();
+                            } finally {
+                                server.leave();
+                            }
                         }
                     }
                 } catch (ChannelException e) {
@@ -85,7 +90,9 @@ final class Connection {
             }
         } finally {
             synchronized (server.lock()) {
+                server.enter();
                 server.endSession(this);
+                server.leave();
             }
             link.close();
         }
@@ -99,7 +106,9 @@ final class Connection {
     private boolean fail(ChannelException e) {
         LOG.warn("{}: {} over {}: {}", name, e.error(), link.describe(), e.getMessage());
         synchronized (server.lock()) {
+            server.enter();
             server.endSession(this);
+            server.leave();
             state = State.HELLO;
             out.clear();
             error(e.error(), e.getMessage());
@@ -185,8 +194,9 @@ final class Connection {
             }
         }
         if (!server.claim(this)) {
-            throw new ChannelException(ChannelError.BUSY, "the device serves another driver; try again once it"
-                    + " has let go");
+            String other = server.device().heldBy();
+            throw new ChannelException(ChannelError.BUSY, "the device serves another driver"
+                    + (other == null ? "" : " (on the " + other + ")") + "; try again once it has let go");
         }
         state = State.FEATURES;
         sendDevice();
@@ -230,7 +240,11 @@ final class Connection {
             throw new ChannelException(ChannelError.FEATURES, String.format("the driver accepted features 0x%x;"
                     + " the device offers 0x%x, and VERSION_1 (bit 32) must be among them", features, offered));
         }
-        server.startSession(this, features);
+        try {
+            server.startSession(this, features);
+        } catch (IllegalStateException e) {
+            throw new ChannelException(ChannelError.BUSY, e.getMessage()); // another transport's driver came first
+        }
         state = State.READY;
         MemorySegment o = encoder.frame();
         Frame.header(o, Frame.FEATURES_OK, 0, 0, 0, 0);

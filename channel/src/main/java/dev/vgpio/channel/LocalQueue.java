@@ -80,14 +80,15 @@ final class LocalQueue {
     }
 
     /** Starts the queue for a new session: empty rings at index 0, as a driver that has just reset the device. */
-    void start(VirtioDevice device, Connection connection) {
+    void start(VirtioDevice device, Connection connection, VirtioDevice.Notifier used) {
         try {
             driverSide = DriverQueue.create(memory, ring, false);
             DeviceQueue deviceSide = DeviceQueue.create(memory, ring, RingFeatures.NONE);
             java.util.Arrays.fill(inFlight, false);
             sink = connection;
-            // the server collects used chains after every call into the device, so it needs no notification
-            device.startQueue(index, deviceSide, () -> { }, () -> connection.deviceBroke(index));
+            // the server collects used chains after each of its calls into the device; the notification is for
+            // chains used on another transport's thread
+            device.startQueue(index, deviceSide, used, () -> connection.deviceBroke(index));
         } catch (BrokenQueueException e) {
             throw new IllegalStateException("queue " + index + " in local memory cannot start: " + e.getMessage(), e);
         }
