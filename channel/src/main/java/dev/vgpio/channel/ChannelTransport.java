@@ -61,6 +61,7 @@ public final class ChannelTransport implements VirtioTransport {
     private volatile long lastHeard = System.nanoTime();
     private volatile boolean pinged;
     private volatile VirtioException ended;
+    private java.util.function.Consumer<VirtioException> endListener;
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ChannelTransport(Link link, long memorySize) {
@@ -322,10 +323,37 @@ public final class ChannelTransport implements VirtioTransport {
         }
     }
 
+    /**
+     * Runs {@code listener} once the channel has ended (the device went away, stopped answering or sent an ERROR;
+     * not when {@link #close} ends it), on the thread that found out; at once if it has ended already.
+     */
+    public void onEnd(java.util.function.Consumer<VirtioException> listener) {
+        VirtioException now;
+        synchronized (this) {
+            now = ended;
+            if (now == null) {
+                endListener = listener;
+            }
+        }
+        if (now != null && !closing.get()) {
+            listener.accept(now);
+        }
+    }
+
+    /** Whether the channel has ended, and so every call fails. */
+    public boolean ended() {
+        return ended != null;
+    }
+
     /** The channel is over: everyone waiting learns why. */
     void end(VirtioException why) {
-        if (ended == null) {
-            ended = why;
+        java.util.function.Consumer<VirtioException> tell = null;
+        synchronized (this) {
+            if (ended == null) {
+                ended = why;
+                tell = closing.get() ? null : endListener;
+                endListener = null;
+            }
         }
         link.close();
         handshake.lock();
@@ -338,6 +366,9 @@ public final class ChannelTransport implements VirtioTransport {
             if (q != null) {
                 q.wakeAll();
             }
+        }
+        if (tell != null) {
+            tell.accept(why);
         }
     }
 

@@ -26,9 +26,9 @@ import java.util.Map;
  *
  * @param lines what the device serves
  * @param simulated its simulated lines as one chip (under the device's names for them), or {@code null} if none
- * @param hostChips the host chips among its sources
+ * @param hostChips the host chips and remote devices among its sources
  */
-record DeviceLines(GpioLines lines, SimulatedChip simulated, List<HostChip> hostChips) implements AutoCloseable {
+record DeviceLines(GpioLines lines, SimulatedChip simulated, List<GpioLines> hostChips) implements AutoCloseable {
     /** The consumer label host tools show for the lines of device {@code name}, such as {@code vgpio:gpio0}. */
     static String consumer(String name) {
         return "vgpio:" + name;
@@ -51,6 +51,15 @@ record DeviceLines(GpioLines lines, SimulatedChip simulated, List<HostChip> host
      * @throws LineException if a host chip cannot be opened (nothing stays open then)
      */
     static DeviceLines open(PickedDevice device, LineSpec spec, String name, int simCaps) throws LineException {
+        return open(device, spec, name, simCaps, null);
+    }
+
+    /**
+     * The same, with the remote devices that {@code remotes} connected ({@code --chip remote:...}): a line picked
+     * from one comes from it, not from a host chip.
+     */
+    static DeviceLines open(PickedDevice device, LineSpec spec, String name, int simCaps, RemoteChips remotes)
+            throws LineException {
         if (!device.hasHostLines()) {
             // simulated lines only (of one chip or several, each whole): one simulated chip of the device's names
             SimulatedChip only = new SimulatedChip(device.label(), device.names(), caps(simCaps, device.names().size()));
@@ -62,20 +71,26 @@ record DeviceLines(GpioLines lines, SimulatedChip simulated, List<HostChip> host
                 .map(PickedLine::name).toList();
         SimulatedChip sims = simNames.isEmpty() ? null
                 : new SimulatedChip(device.label() + "-sim", simNames, caps(simCaps, simNames.size()));
-        Map<Path, HostChip> hosts = new LinkedHashMap<>();
+        Map<Path, GpioLines> hosts = new LinkedHashMap<>();
         try {
             List<PickedLines.Pick> picks = new ArrayList<>(device.lines().size());
             int simOffset = 0;
             for (PickedLine l : device.lines()) {
                 picks.add(switch (l.origin()) {
                     case Origin.SimOrigin sim -> new PickedLines.Pick(sims, simOffset++, l.name());
-                    case Origin.HostOrigin host -> new PickedLines.Pick(
-                            hostChip(hosts, host.chip(), !namesByPath(spec, host.chip()), name), l.offset(), l.name());
+                    case Origin.HostOrigin host -> new PickedLines.Pick(remotes != null
+                            && remotes.lines(host.chip().path()) != null ? remotes.lines(host.chip().path())
+                            : hostChip(hosts, host.chip(), !namesByPath(spec, host.chip()), name), l.offset(), l.name());
                 });
+            }
+            if (remotes != null) {
+                device.lines().stream().map(l -> l.origin() instanceof Origin.HostOrigin h
+                        ? remotes.lines(h.chip().path()) : null).filter(java.util.Objects::nonNull).distinct()
+                        .forEach(r -> hosts.putIfAbsent(Path.of(r.label()), r));
             }
             return new DeviceLines(new PickedLines(device.label(), picks), sims, List.copyOf(hosts.values()));
         } catch (LineException | RuntimeException e) {
-            hosts.values().forEach(HostChip::close);
+            hosts.values().forEach(GpioLines::close);
             throw e;
         }
     }
@@ -93,9 +108,9 @@ record DeviceLines(GpioLines lines, SimulatedChip simulated, List<HostChip> host
         }).anyMatch(t -> t.equals(chip.name()) || (t.contains("/") && Path.of(t).normalize().equals(chip.path())));
     }
 
-    private static HostChip hostChip(Map<Path, HostChip> open, HostChipInfo info, boolean byLabel, String name)
+    private static GpioLines hostChip(Map<Path, GpioLines> open, HostChipInfo info, boolean byLabel, String name)
             throws LineException {
-        HostChip chip = open.get(info.path());
+        GpioLines chip = open.get(info.path());
         if (chip == null) {
             chip = HostChip.open(new ChipLocator(info.path(), info.label(), byLabel), consumer(name));
             if (chip.lineCount() != info.lineNames().size()) {

@@ -89,7 +89,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--chip", paramLabel = "SPEC", description = "The lines a device serves (repeatable; default "
             + "sim): simulated chips (sim, sim:COUNT, sim:NAME,NAME,...[@LABEL]), a host chip (gpiochip1, "
             + "/dev/gpiochip1 or a label), lines in gpio-aggregator's new_device syntax ('gpiochip0 3,5-7 gpiochip1 "
-            + "2', or a host line's name alone), or a mix.")
+            + "2', or a host line's name alone), a device over vgpio's channel (remote:tcp:HOST:PORT, remote:unix:PATH "
+            + "or remote:serial:DEVICE, whole or followed by offsets), or a mix.")
     List<String> chips = new ArrayList<>();
 
     @Option(names = "--names", paramLabel = "NAME,...", description = "The names the guest sees, in line order "
@@ -189,6 +190,8 @@ final class ServeCommand implements Callable<Integer> {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Each device's channel address ({@code --listen}), in order; fewer than the devices when some have none. */
     private List<Endpoint> channels = List.of();
+    /** The remote devices the specs name ({@code remote:ADDRESS}), connected before the lines are picked. */
+    private RemoteChips remotes = new RemoteChips();
     private byte[] channelToken;
     /** What watches the devices for the HTTP server and traces, or null when neither is asked for. */
     private Monitor monitor;
@@ -220,7 +223,18 @@ final class ServeCommand implements Callable<Integer> {
         memorySize(memory);
         List<DeviceSpec> devices = devices();
         channels = channels(devices.size());
-        List<PickedDevice> picked = pick(devices, HostChipDirectory.system());
+        try {
+            remotes = RemoteChips.connect(devices.stream().map(DeviceSpec::lines).toList(), ToolCommand.channelToken());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<PickedDevice> picked;
+        try {
+            picked = pick(devices, remotes.directory(HostChipDirectory.system()));
+        } catch (RuntimeException e) {
+            remotes.close();
+            throw e;
+        }
         for (int i = 0; i < devices.size(); i++) {
             if (vhostUser()) {
                 checkSocketPath(devices.get(i).socket(), hasSimulated(picked.get(i)));
@@ -248,6 +262,7 @@ final class ServeCommand implements Callable<Integer> {
             monitor = new Monitor();
         }
         List<AutoCloseable> running = new java.util.concurrent.CopyOnWriteArrayList<>();
+        running.add(remotes); // closed last of all: the devices whose lines they are go first
         // registered before anything starts: a serving thread that dies during start-up (exit 70) still stops the
         // rest; Ctrl-C and SIGTERM do not run it (StopSignals), so that the daemon stops with status 0
         Thread hook = new Thread(() -> {
@@ -372,7 +387,7 @@ final class ServeCommand implements Callable<Integer> {
             DeviceSpec d = devices.get(i);
             String name = "gpio" + i;
             DeviceLines lines = DeviceLines.open(picked.get(i), d.lines(), name,
-                    d.simCaps() != null ? d.simCaps() : simCaps);
+                    d.simCaps() != null ? d.simCaps() : simCaps, remotes);
             var serving = new java.util.concurrent.atomic.AtomicReference<VhostUserServer>();
             running.add(() -> { // after its server, which is added later and so closed first
                 VhostUserServer s = serving.get();
@@ -586,6 +601,12 @@ final class ServeCommand implements Callable<Integer> {
         return result;
     }
 
+    /** Whether some of the device's lines are this host's own (not a remote device's). */
+    private static boolean hasOwnHostLines(PickedDevice p) {
+        return p.lines().stream().anyMatch(l -> l.origin() instanceof Origin.HostOrigin h
+                && !RemoteChips.isRemote(h.chip().name()));
+    }
+
     private static boolean hasSimulated(PickedDevice p) {
         return p.lines().stream().anyMatch(l -> !(l.origin() instanceof Origin.HostOrigin));
     }
@@ -622,7 +643,7 @@ final class ServeCommand implements Callable<Integer> {
             Endpoint channel = i < channels.size() ? channels.get(i) : null;
             String where = vhostUser() ? d.socket().toAbsolutePath().toString() : channel.describe();
             b.append(String.format("  gpio%d: %s of \"%s\" on %s%s", i, plural(p.lines().size(), "line"),
-                    p.label(), where, p.hasHostLines()
+                    p.label(), where, hasOwnHostLines(p)
                             ? " (host lines used by " + DeviceLines.consumer("gpio" + i) + ")" : "")).append(nl);
             if (vhostUser() && channel != null) {
                 b.append("    and over the channel at ").append(channel.describe()).append(nl);

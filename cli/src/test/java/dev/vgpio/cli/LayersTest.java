@@ -33,6 +33,7 @@ class LayersTest {
                 .layer("driver").definedBy("dev.vgpio.driver..")
                 .layer("vhost-user").definedBy("dev.vgpio.vhostuser..")
                 .layer("channel").definedBy("dev.vgpio.channel..")
+                .layer("remote").definedBy("dev.vgpio.remote..")
                 .layer("control").definedBy("dev.vgpio.control..")
                 .layer("monitor").definedBy("dev.vgpio.monitor..")
                 .layer("web").definedBy("dev.vgpio.web..")
@@ -50,6 +51,8 @@ class LayersTest {
                 .whereLayer("driver").mayOnlyAccessLayers("memory", "virtqueue", "virtio", "protocol")
                 .whereLayer("vhost-user").mayOnlyAccessLayers("sys", "memory", "virtqueue", "virtio")
                 .whereLayer("channel").mayOnlyAccessLayers("sys", "memory", "virtqueue", "virtio")
+                .whereLayer("remote").mayOnlyAccessLayers("sys", "memory", "virtqueue", "virtio", "protocol", "lines",
+                        "driver", "channel")
                 .whereLayer("control").mayOnlyAccessLayers("sys", "protocol", "lines")
                 .whereLayer("monitor").mayOnlyAccessLayers("protocol", "lines", "device", "control")
                 .whereLayer("web").mayOnlyAccessLayers("protocol", "lines", "device", "control", "monitor")

@@ -177,6 +177,11 @@ public final class GpioChip implements AutoCloseable {
         return names;
     }
 
+    /** The transport the chip reaches its device through (it owns it). */
+    public VirtioTransport transport() {
+        return transport;
+    }
+
     /** The features negotiated with the device. */
     public long features() {
         return features;
