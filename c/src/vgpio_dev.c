@@ -694,10 +694,13 @@ static int rx_scan(struct vgpio_dev *dev)
             return merge(result, VGPIO_DEV_ERR_FRAMING);
         }
         /*
-         * Serial: the session ends and the decoder looks for the next "VG" after the one that failed,
-         * among the bytes it already has, so that a frame that began inside the bad one is found.
+         * Serial: a live session ends, and the driver is told at once (a frame of its may be lost); then
+         * the decoder looks for the next "VG" after the one that failed, among the bytes it already has,
+         * so that a frame that began inside the bad one is found.
          */
-        end_session(dev);
+        if (dev->state != VGPIO_DEV_IDLE) {
+            (void)protocol_error(dev, VGPIO_CH_E_MALFORMED, "lost the framing: bad magic, length or CRC");
+        }
         rx_drop(dev, 1);
         while (dev->rx_len > 0 && dev->rx[0] != 'V') {
             size_t i = 1;

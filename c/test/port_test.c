@@ -390,7 +390,7 @@ static void test_pty(void)
     /* noise on the line first: the device resyncs */
     CHECK(write(c.fd, "\x00\xffVGgarbage", 11) == 11);
     serve_checks(&c, ctlp);
-    /* a bad CRC on a serial line: the session ends quietly, then only HELLO is answered */
+    /* a bad CRC on a serial line: the session ends with ERROR MALFORMED, then only HELLO is answered */
     request(f, 1, 2, VGPIO_MSG_GET_DIRECTION, 0, 0);
     {
         uint8_t w[64];
@@ -398,6 +398,8 @@ static void test_pty(void)
         w[n - 1] ^= 0xff;
         CHECK(write(c.fd, w, n) == (ssize_t)n);
     }
+    CHECK(await(&c, f, VGPIO_CH_ERROR, 0, 0, 3000) >= 12 && get16(f + 8) == VGPIO_CH_E_MALFORMED);
+    request(f, 1, 2, VGPIO_MSG_GET_DIRECTION, 0, 0);
     send_frame(&c, f, 16);
     CHECK(await(&c, f, VGPIO_CH_ERROR, 0, 0, 3000) >= 12 && get16(f + 8) == VGPIO_CH_E_SEQUENCE);
     c.nevents = 0;

@@ -190,6 +190,26 @@ static void expect_error_(int line, unsigned code)
     }
 }
 
+/* Two ERROR frames, {@code first} then {@code second}, and nothing else (the second found by its header). */
+#define EXPECT_TWO_ERRORS(first, second) expect_two_errors_(__LINE__, first, second)
+static void expect_two_errors_(int line, unsigned first, unsigned second)
+{
+    static uint8_t got[80000];
+    size_t n = sent(got), i;
+    int ok = 0;
+    for (i = 12; i + 12 <= n && !ok; i++) {
+        ok = got[i] == VGPIO_CH_ERROR && get16(got + i + 2) == 0 && get32(got + i + 4) == 0
+             && get16(got + i + 8) == second && get16(got + i + 10) == 0;
+    }
+    ok = ok && got[0] == VGPIO_CH_ERROR && get16(got + 8) == first;
+    test_checks++;
+    if (!ok) {
+        test_failures++;
+        fprintf(stderr, "%s:%d: expected ERROR %u then ERROR %u, got: ", __FILE__, line, first, second);
+        print_hex(stderr, got, n);
+    }
+}
+
 /* Feeds a frame given in hex; in stream framing inside an envelope. */
 static int in(const char *hexstr)
 {
@@ -1000,11 +1020,11 @@ static void test_stream_serial(void)
     EXPECT("04 00 0000 0000 0000 | 0100000001000000");
     ASK(VGPIO_MSG_SET_IRQ_TYPE, 2, VGPIO_IRQ_EDGE_RISING, 0, 0);
     CHECK(irq_buf(0, 2) == VGPIO_DEV_OK);
-    /* a bad CRC: the session ends (quietly: no ERROR on a serial line) */
+    /* a bad CRC: the session ends, and the driver is told (a request of its may be lost) */
     m = wrap(w, f, request(f, 1, 2, VGPIO_MSG_GET_DIRECTION, 0, 0));
     w[10] ^= 1;
     CHECK(feed(w, m) == VGPIO_DEV_OK);
-    EXPECT("");
+    EXPECT_ERROR(VGPIO_CH_E_MALFORMED);
     CHECK(vgpio_dev_state(&D) == VGPIO_DEV_IDLE && F.irq[2] == VGPIO_IRQ_NONE);
     /* until a new HELLO, any frame gets SEQUENCE */
     CHECK(req(1, 2, VGPIO_MSG_GET_DIRECTION, 0, 0) == VGPIO_DEV_ERR_PROTOCOL);
@@ -1019,7 +1039,7 @@ static void test_stream_serial(void)
     memset(w + m, 0xee, 320);
     CHECK(feed(w, m + 320) == VGPIO_DEV_ERR_PROTOCOL);
     CHECK(vgpio_dev_state(&D) == VGPIO_DEV_IDLE);
-    EXPECT_ERROR(VGPIO_CH_E_SEQUENCE); /* the PING was found, and the session had ended */
+    EXPECT_TWO_ERRORS(VGPIO_CH_E_MALFORMED, VGPIO_CH_E_SEQUENCE); /* the PING was found; the session had ended */
     CHECK(vgpio_dev_rx_pending(&D) == 0);
     /* the longest frame, enveloped, and bytes split around it */
     n = hex(f, sizeof f, HELLO);

@@ -70,6 +70,12 @@ public final class ChannelTransport implements VirtioTransport {
         this.memory = GuestMemory.of(GuestRegion.of(BASE, segment));
         this.allocator = new BumpAllocator(BASE, segment.byteSize(), "channel transport memory");
         this.decoder = new Envelope.Decoder(link.lossy());
+        decoder.onLost(why -> {
+            if (gotDevice) {
+                throw new ChannelException(ChannelError.MALFORMED, "lost the framing on the serial line (" + why
+                        + "); a frame of the device's may be gone");
+            }
+        });
         this.reader = Thread.ofPlatform().name("vgpio-channel-driver").daemon().unstarted(this::readLoop);
         this.watchdog = Thread.ofVirtual().name("vgpio-channel-ping").unstarted(this::watchLoop);
     }
@@ -431,7 +437,7 @@ public final class ChannelTransport implements VirtioTransport {
                 }
             }
             case Frame.PING -> {
-                if (length < Frame.HEADER + 8) {
+                if (length != Frame.HEADER + 8) {
                     throw new ChannelException(ChannelError.MALFORMED, "PING of " + length + " bytes");
                 }
                 long cookie = Frame.u64(f, Frame.COOKIE);

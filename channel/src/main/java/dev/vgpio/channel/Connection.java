@@ -42,6 +42,12 @@ final class Connection {
         this.link = link;
         this.name = server.options().name();
         this.decoder = new Envelope.Decoder(link.lossy());
+        decoder.onLost(why -> {
+            if (state != State.HELLO) {
+                throw new ChannelException(ChannelError.MALFORMED, "lost the framing on the serial line (" + why
+                        + "); a frame may be gone, so the session ends: send HELLO to begin another");
+            }
+        });
     }
 
     /** Reads and serves frames until the link ends. */
@@ -143,7 +149,7 @@ final class Connection {
             case Frame.FEATURES -> features(f, length);
             case Frame.REQUEST -> request(f, length);
             case Frame.PING -> {
-                requireAtLeast(f, length, Frame.HEADER + 8);
+                requireExactly(f, length, Frame.HEADER + 8);
                 requireSession(type);
                 long cookie = Frame.u64(f, Frame.COOKIE);
                 MemorySegment o = encoder.frame();
@@ -151,7 +157,10 @@ final class Connection {
                 Frame.u64(o, Frame.COOKIE, cookie);
                 send(Frame.HEADER + 8);
             }
-            case Frame.PONG -> requireSession(type);
+            case Frame.PONG -> {
+                requireExactly(f, length, Frame.HEADER + 8);
+                requireSession(type);
+            }
             case Frame.ERROR -> {
                 int code = length >= Frame.HEADER + 4 ? Frame.u16(f, Frame.ERROR_CODE) : 0;
                 String text = length > Frame.ERROR_MESSAGE ? utf8(f, Frame.ERROR_MESSAGE,

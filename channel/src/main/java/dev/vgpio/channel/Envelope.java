@@ -22,6 +22,12 @@ public final class Envelope {
     private Envelope() {
     }
 
+    /** Told when a serial line's decoder loses the framing (a bad magic, length or CRC) and looks for the next frame. */
+    @FunctionalInterface
+    public interface LossSink {
+        void lost(String why) throws java.io.IOException;
+    }
+
     /** Receives each frame {@link Decoder#feed} finds; the segment holds it at offset 0 until the call returns. */
     @FunctionalInterface
     public interface FrameSink {
@@ -45,9 +51,15 @@ public final class Envelope {
         private int replayLen;
         private long skipped;
         private long bad;
+        private LossSink onLost = why -> { };
 
         public Decoder(boolean resync) {
             this.resync = resync;
+        }
+
+        /** Where a serial line's lost framing is told (a live session then ends: a frame may be gone). */
+        public void onLost(LossSink sink) {
+            this.onLost = sink;
         }
 
         /** Whether a frame has started and not finished (for the partial-frame timeout). */
@@ -133,7 +145,7 @@ public final class Envelope {
          * A bad envelope: the end of the connection, or (serial lines) a new look from the byte after its start,
          * which may begin a frame whose start was taken for part of this one.
          */
-        private void drop(String why) throws ChannelException {
+        private void drop(String why) throws java.io.IOException {
             if (!resync) {
                 throw new ChannelException(ChannelError.MALFORMED, why);
             }
@@ -146,6 +158,7 @@ public final class Envelope {
             replayPos = 0;
             replayLen = again + rest;
             have = 0;
+            onLost.lost(why);
         }
     }
 

@@ -71,9 +71,18 @@ class SerialChannelTest {
                     noise.send(Frame.REQUEST, 0, 0, 2, 0, RawPeer.gpio(MessageType.SET_VALUE.code(), 0, 1));
                     assertThat(noise.next(Duration.ofSeconds(5))).containsExactly(Frame.RESPONSE, 0, 0, 0, 2, 0, 0,
                             0, 0, 0);
+                    // noise in a session: a frame may be lost, so the session ends, and the driver is told
+                    noise.sendRaw(new byte[] {'V', 'G', 5, 0});
+                    byte[] lost = noise.next(Duration.ofSeconds(5));
+                    assertThat(lost[0]).isEqualTo((byte) Frame.ERROR);
+                    assertThat(RawPeer.u16(lost, 8)).isEqualTo(ChannelError.MALFORMED.code());
                     // a protocol error ends the session, not the line: a new HELLO begins the next one
+                    noise.hello();
+                    assertThat(noise.next(Duration.ofSeconds(5))[0]).isEqualTo((byte) Frame.DEVICE);
                     noise.send(Frame.REQUEST, 0, 99, 2, 0, RawPeer.gpio(MessageType.GET_VALUE.code(), 0, 0));
-                    assertThat(noise.next(Duration.ofSeconds(5))[0]).isEqualTo((byte) Frame.ERROR);
+                    byte[] sequence = noise.next(Duration.ofSeconds(5));
+                    assertThat(RawPeer.u16(sequence, 8)).as("REQUEST before FEATURES_OK")
+                            .isEqualTo(ChannelError.SEQUENCE.code());
                 }
                 // and vgpio's own driver over the same line, through the transport
                 try (GpioChip chip = GpioChip.open(ChannelTransport.over(host, null, Duration.ofSeconds(5),
