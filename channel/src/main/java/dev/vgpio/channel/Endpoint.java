@@ -16,8 +16,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Where a channel runs: {@code unix:PATH}, {@code tcp:HOST:PORT} ({@code tcp:[ADDRESS]:PORT} for IPv6) or
- * {@code serial:DEVICE[,BAUD]}, as {@code vgpio serve --listen}, {@code --chip remote:...} and the tools'
+ * Where a channel runs: {@code unix:PATH}, {@code tcp:HOST:PORT} ({@code tcp:[ADDRESS]:PORT} for IPv6),
+ * {@code tls:HOST:PORT} (TCP with TLS) or {@code serial:DEVICE[,BAUD]}, as {@code vgpio serve --listen}, {@code --chip remote:...} and the tools'
  * {@code --connect} take it.
  */
 public sealed interface Endpoint {
@@ -122,6 +122,101 @@ public sealed interface Endpoint {
         }
     }
 
+    /**
+     * TCP with TLS (the JDK's TLS 1.3): the device proves who it is with its certificate, and the bytes are
+     * encrypted. {@code context} is {@link TlsFiles#server} for listening, {@link TlsFiles#client} for connecting (null: the
+     * JDK's trust store, and no listening).
+     */
+    record Tls(String host, int port, javax.net.ssl.SSLContext context) implements Endpoint {
+        public Tls {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port " + port + " is not a TCP port (0 to 65535)");
+            }
+        }
+
+        /** The same address with {@code c}. */
+        public Tls with(javax.net.ssl.SSLContext c) {
+            return new Tls(host, port, c);
+        }
+
+        /** Whether only this machine can reach the address. */
+        public boolean loopback() {
+            return new Tcp(host, port).loopback();
+        }
+
+        @Override
+        public String describe() {
+            return "tls:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+
+        @Override
+        public Listener listen() throws IOException {
+            if (context == null) {
+                throw new IOException("listening on " + describe() + " needs the device's certificate and key");
+            }
+            javax.net.ssl.SSLServerSocket s = (javax.net.ssl.SSLServerSocket) context.getServerSocketFactory()
+                    .createServerSocket();
+            try {
+                s.setEnabledProtocols(new String[] {"TLSv1.3"});
+                s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            } catch (IOException e) {
+                s.close();
+                throw new IOException("cannot listen on " + describe() + ": " + why(e), e);
+            }
+            String where = new Tls(host, s.getLocalPort(), null).describe();
+            return new Listener() {
+                @Override
+                public Link accept() throws IOException {
+                    javax.net.ssl.SSLSocket c = (javax.net.ssl.SSLSocket) s.accept();
+                    return new TlsLink(c, where + " from " + c.getRemoteSocketAddress());
+                }
+
+                @Override
+                public String describe() {
+                    return where;
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        // nothing to do
+                    }
+                }
+            };
+        }
+
+        @Override
+        public Link connect() throws IOException {
+            javax.net.ssl.SSLContext c;
+            try {
+                c = context != null ? context : javax.net.ssl.SSLContext.getDefault();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IOException("this JDK has no TLS", e);
+            }
+            javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) c.getSocketFactory().createSocket();
+            try {
+                socket.connect(new InetSocketAddress(InetAddress.getByName(host), port), 5000);
+                javax.net.ssl.SSLParameters p = socket.getSSLParameters();
+                p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+                p.setProtocols(new String[] {"TLSv1.3"});
+                socket.setSSLParameters(p);
+                socket.setSoTimeout(5000);
+                socket.startHandshake();
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                socket.close();
+                throw new IOException("cannot connect to " + describe() + ": the TLS handshake failed (" + why(e)
+                        + "); does the driver trust the device's certificate (vgpio's tools: $VGPIO_CHANNEL_TLS_CA),"
+                        + " and does the certificate name " + host + "?", e);
+            } catch (IOException e) {
+                socket.close();
+                throw new IOException("cannot connect to " + describe() + ": " + why(e), e);
+            }
+            return new TlsLink(socket, describe());
+        }
+    }
+
     /** A serial line, such as {@code /dev/ttyUSB0} or a pseudo-terminal, in raw mode at {@code baud}. */
     record Serial(Path device, int baud) implements Endpoint {
         @Override
@@ -146,7 +241,7 @@ public sealed interface Endpoint {
      * @throws IllegalArgumentException with what to write instead
      */
     static Endpoint parse(String spec) {
-        String usage = " (give unix:PATH, tcp:HOST:PORT or serial:DEVICE[,BAUD])";
+        String usage = " (give unix:PATH, tcp:HOST:PORT, tls:HOST:PORT or serial:DEVICE[,BAUD])";
         int colon = spec.indexOf(':');
         if (colon < 0) {
             throw new IllegalArgumentException("'" + spec + "' is not a channel address" + usage);
@@ -160,7 +255,7 @@ public sealed interface Endpoint {
                 }
                 return new Unix(Path.of(rest));
             }
-            case "tcp" -> {
+            case "tcp", "tls" -> {
                 String host;
                 String port;
                 if (rest.startsWith("[")) {
@@ -173,13 +268,14 @@ public sealed interface Endpoint {
                 } else {
                     int c = rest.lastIndexOf(':');
                     if (c <= 0 || rest.indexOf(':') != c) {
-                        throw new IllegalArgumentException("'" + spec + "': give tcp:HOST:PORT (an IPv6 address as"
-                                + " [ADDRESS]:PORT)");
+                        throw new IllegalArgumentException("'" + spec + "': give " + kind + ":HOST:PORT (an IPv6"
+                                + " address as [ADDRESS]:PORT)");
                     }
                     host = rest.substring(0, c);
                     port = rest.substring(c + 1);
                 }
-                return new Tcp(host, number(port, "port", spec));
+                int p = number(port, "port", spec);
+                return kind.equals("tls") ? new Tls(host, p, null) : new Tcp(host, p);
             }
             case "serial" -> {
                 List<String> parts = List.of(rest.split(",", -1));

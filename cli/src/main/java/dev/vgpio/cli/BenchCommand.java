@@ -7,6 +7,7 @@ import dev.vgpio.bench.Floor;
 import dev.vgpio.bench.FloorResult;
 import dev.vgpio.virtio.VirtioException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +75,16 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         for (int i = 0; i < rounds; i++) {
             try {
-                backEnd.add(EndToEnd.run(socket.path(), w, d, inFlight));
+                Path device = socket.path();
+                if (ChannelOptions.isAddress(device.toString())) {
+                    try (var t = dev.vgpio.channel.ChannelTransport.connect(
+                            ChannelOptions.connectable(device.toString()), ToolCommand.channelToken(),
+                            Duration.ofSeconds(2), 4 << 20)) {
+                        backEnd.add(EndToEnd.run(t, w, d, inFlight));
+                    }
+                } else {
+                    backEnd.add(EndToEnd.run(device, w, d, inFlight));
+                }
             } catch (VirtioException e) {
                 throw ToolCommand.explained(e, socket.path());
             }

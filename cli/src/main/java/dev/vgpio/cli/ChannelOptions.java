@@ -32,9 +32,25 @@ final class ChannelOptions {
                         IrqResponse.SIZE));
     }
 
-    /** Whether a device argument is a channel address ({@code unix:}, {@code tcp:}, {@code serial:}). */
+    /** Whether a device argument is a channel address ({@code unix:}, {@code tcp:}, {@code tls:}, {@code serial:}). */
     static boolean isAddress(String s) {
-        return s.startsWith("unix:") || s.startsWith("tcp:") || s.startsWith("serial:");
+        return s.startsWith("unix:") || s.startsWith("tcp:") || s.startsWith("tls:") || s.startsWith("serial:");
+    }
+
+    /**
+     * A channel address to connect to: a {@code tls:} one trusts the PEM certificates in the file
+     * {@code $VGPIO_CHANNEL_TLS_CA} names (a private CA, or the device's own certificate), else the JDK's trust store.
+     *
+     * @throws IllegalArgumentException for an address that is not one
+     * @throws IOException if the certificates cannot be read
+     */
+    static Endpoint connectable(String address) throws IOException {
+        Endpoint e = Endpoint.parse(address);
+        if (e instanceof Endpoint.Tls t) {
+            String ca = System.getenv("VGPIO_CHANNEL_TLS_CA");
+            return t.with(dev.vgpio.channel.TlsFiles.client(ca == null || ca.isEmpty() ? null : Path.of(ca)));
+        }
+        return e;
     }
 
     /**
@@ -45,6 +61,7 @@ final class ChannelOptions {
         return switch (at) {
             case Endpoint.Unix u -> Path.of(u.path() + ".ctl");
             case Endpoint.Tcp t -> Path.of("vgpio-tcp-" + t.port() + ".ctl");
+            case Endpoint.Tls t -> Path.of("vgpio-tls-" + t.port() + ".ctl");
             case Endpoint.Serial s -> Path.of("vgpio-" + s.device().getFileName() + ".ctl");
         };
     }

@@ -29,8 +29,9 @@ final class ChipOption {
     String chip;
 
     @Option(names = "--connect", paramLabel = "ADDRESS", order = 91, scope = ScopeType.INHERIT,
-            description = "Reach the device over vgpio's channel instead (docs/channel.md): unix:PATH, tcp:HOST:PORT or"
-                    + " serial:DEVICE[,BAUD], as 'vgpio serve --listen' or a board serves it.")
+            description = "Reach the device over vgpio's channel instead (docs/channel.md): unix:PATH, tcp:HOST:PORT,"
+                    + " tls:HOST:PORT or serial:DEVICE[,BAUD], as 'vgpio serve --listen' or a board serves it"
+                    + " ($VGPIO_CHANNEL_TOKEN_FILE: its token; $VGPIO_CHANNEL_TLS_CA: the certificates tls: trusts).")
     String connect;
 
     private Path resolved;
@@ -119,7 +120,7 @@ final class ChipOption {
         List<String> chips = new ArrayList<>();
 
         @Option(names = "--connect", paramLabel = "ADDRESS", order = 91, description = "A device to list over vgpio's"
-                + " channel (repeatable): unix:PATH, tcp:HOST:PORT or serial:DEVICE[,BAUD].")
+                + " channel (repeatable): unix:PATH, tcp:HOST:PORT, tls:HOST:PORT or serial:DEVICE[,BAUD].")
         List<String> connects = new ArrayList<>();
 
         /** The devices given (after {@code extra}, such as positional ones), or the default one. */

@@ -78,7 +78,8 @@ final class ConformCommand implements Callable<Integer> {
         Endpoint channel;
         Target target;
         try {
-            channel = ChannelOptions.isAddress(device.toString()) ? Endpoint.parse(device.toString()) : null;
+            channel = ChannelOptions.isAddress(device.toString()) ? ChannelOptions.connectable(device.toString())
+                    : null;
             target = (channel != null ? Target.channel(channel, ToolCommand.channelToken(), timeout.timeout())
                     : Target.vhostUser(device, timeout.timeout())).withLine(line);
         } catch (IOException | IllegalArgumentException e) {

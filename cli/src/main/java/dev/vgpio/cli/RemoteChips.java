@@ -36,7 +36,7 @@ final class RemoteChips implements AutoCloseable {
      * @throws IllegalArgumentException for an address that is not one, or a remote named by two devices
      * @throws LineException if one does not answer (those already open are closed again)
      */
-    static RemoteChips connect(List<LineSpec> specs, byte[] token) throws LineException {
+    static RemoteChips connect(List<LineSpec> specs, byte[] token) throws LineException, java.io.IOException {
         RemoteChips r = new RemoteChips();
         try {
             Map<String, Integer> owner = new LinkedHashMap<>();
@@ -56,13 +56,13 @@ final class RemoteChips implements AutoCloseable {
                                 + " serves one driver at a time, so it can be the lines of one device only");
                     }
                     if (before == null) {
-                        Endpoint at = Endpoint.parse(chip.substring(PREFIX.length()));
+                        Endpoint at = ChannelOptions.connectable(chip.substring(PREFIX.length()));
                         r.open.put(Path.of(chip), RemoteLines.open(at, token));
                     }
                 }
             }
             return r;
-        } catch (LineException | RuntimeException e) {
+        } catch (LineException | java.io.IOException | RuntimeException e) {
             r.close();
             throw e;
         }

@@ -150,9 +150,18 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "ADDRESS", description = "Serve the device over vgpio's channel too "
             + "(docs/channel.md), for a driver in another process, on another machine or a board: unix:PATH, "
-            + "tcp:HOST:PORT or serial:DEVICE[,BAUD] (repeatable: one per device, in order). Without --socket the "
-            + "device is served over the channel only. One driver at a time uses the device, through either.")
+            + "tcp:HOST:PORT, tls:HOST:PORT or serial:DEVICE[,BAUD] (repeatable: one per device, in order). "
+            + "Without --socket the device is served over the channel only. One driver at a time uses the device, "
+            + "through either.")
     List<String> listens = new ArrayList<>();
+
+    @Option(names = "--listen-tls-cert", paramLabel = "FILE", description = "The device's certificate chain (PEM, "
+            + "its own first) for a --listen tls:HOST:PORT (TCP with TLS 1.3).")
+    Path listenTlsCert;
+
+    @Option(names = "--listen-tls-key", paramLabel = "FILE", description = "The private key (PEM PKCS#8, as openssl "
+            + "genpkey writes it) of --listen-tls-cert.")
+    Path listenTlsKey;
 
     @Option(names = "--listen-token-file", paramLabel = "FILE", description = "A file holding the token a "
             + "channel driver's HELLO must carry (16 to 64 bytes); needed for a TCP address other than loopback.")
@@ -334,14 +343,33 @@ final class ServeCommand implements Callable<Integer> {
         try {
             channelToken = listenTokenFile == null ? null
                     : ChannelOptions.readToken(listenTokenFile, "--listen-token-file");
+            if ((listenTlsCert == null) != (listenTlsKey == null)) {
+                throw new IllegalArgumentException("give --listen-tls-cert and --listen-tls-key together");
+            }
             List<Endpoint> result = new ArrayList<>();
+            javax.net.ssl.SSLContext tls = null;
             for (String l : listens) {
                 Endpoint e = Endpoint.parse(l);
-                if (e instanceof Endpoint.Tcp t && !t.loopback() && channelToken == null) {
+                boolean network = e instanceof Endpoint.Tcp tcp && !tcp.loopback()
+                        || e instanceof Endpoint.Tls secure && !secure.loopback();
+                if (network && channelToken == null) {
                     throw new IllegalArgumentException("--listen " + l + " is not a loopback address: anyone who"
                             + " can reach it could drive the lines; give --listen-token-file too");
                 }
+                if (e instanceof Endpoint.Tls t) {
+                    if (listenTlsCert == null) {
+                        throw new IllegalArgumentException("--listen " + l + " needs the device's certificate and"
+                                + " key: give --listen-tls-cert and --listen-tls-key");
+                    }
+                    if (tls == null) {
+                        tls = dev.vgpio.channel.TlsFiles.server(listenTlsCert, listenTlsKey);
+                    }
+                    e = t.with(tls);
+                }
                 result.add(e);
+            }
+            if (listenTlsCert != null && result.stream().noneMatch(e -> e instanceof Endpoint.Tls)) {
+                throw new IllegalArgumentException("--listen-tls-cert is for a --listen tls:HOST:PORT");
             }
             return result;
         } catch (IllegalArgumentException e) {

@@ -78,7 +78,7 @@ abstract class ToolCommand implements Callable<Integer> {
     /** Connects to the back end at {@code socket} and opens its device; the caller closes the chip. */
     GpioChip open(Path socket, boolean interrupts) throws IOException {
         if (ChannelOptions.isAddress(socket.toString())) {
-            Endpoint at = Endpoint.parse(socket.toString());
+            Endpoint at = ChannelOptions.connectable(socket.toString());
             ChannelTransport channel = ChannelTransport.connect(at, channelToken(), timeout(), FRONT_END_MEMORY);
             return GpioChip.open(channel, new GpioChip.Options(timeout(), QUEUE_SIZE, interrupts));
         }

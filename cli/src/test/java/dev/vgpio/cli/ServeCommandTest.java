@@ -404,4 +404,14 @@ class ServeCommandTest {
         assertThat(parsed("--listen", "tcp:0.0.0.0:7000", "--listen-token-file", good.toString()).channels(1))
                 .hasSize(1);
     }
+
+    @Test
+    void aTlsChannelNeedsTheDevicesCertificateAndKey() throws Exception {
+        assertThatThrownBy(() -> parsed("--listen", "tls:127.0.0.1:7000").channels(1))
+                .hasMessageContaining("needs the device's certificate and key");
+        assertThatThrownBy(() -> parsed("--listen", "tls:127.0.0.1:7000", "--listen-tls-cert", "c.pem").channels(1))
+                .hasMessageContaining("give --listen-tls-cert and --listen-tls-key together");
+        assertThatThrownBy(() -> parsed("--listen", "unix:a", "--listen-tls-cert", "c", "--listen-tls-key", "k")
+                .channels(1)).hasMessageContaining("--listen-tls-cert is for a --listen tls:HOST:PORT");
+    }
 }
