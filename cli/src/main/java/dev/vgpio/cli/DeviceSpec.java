@@ -17,8 +17,9 @@ import java.util.List;
  * @param names renames in device line order, possibly fewer than the lines ({@code null} entries are {@code ""})
  * @param simCaps the settings the device's simulated lines take ({@code LineCaps} bits), or {@code null} for
  *     {@code serve --sim-caps}'s
+ * @param listen the channel address it is served on too (a config file's {@code listen}), or {@code null}
  */
-public record DeviceSpec(Path socket, LineSpec lines, List<String> names, Integer simCaps) {
+public record DeviceSpec(Path socket, LineSpec lines, List<String> names, Integer simCaps, String listen) {
     /** Copies the renames. */
     public DeviceSpec {
         names = List.copyOf(names.stream().map(n -> n == null ? "" : n).toList());
@@ -26,7 +27,12 @@ public record DeviceSpec(Path socket, LineSpec lines, List<String> names, Intege
 
     /** A device whose simulated lines take what {@code serve --sim-caps} says. */
     public DeviceSpec(Path socket, LineSpec lines, List<String> names) {
-        this(socket, lines, names, null);
+        this(socket, lines, names, null, null);
+    }
+
+    /** A device served on its socket only. */
+    public DeviceSpec(Path socket, LineSpec lines, List<String> names, Integer simCaps) {
+        this(socket, lines, names, simCaps, null);
     }
 
     /**

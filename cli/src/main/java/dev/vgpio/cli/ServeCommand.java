@@ -231,7 +231,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         memorySize(memory);
         List<DeviceSpec> devices = devices();
-        channels = channels(devices.size());
+        channels = channels(devices.size(), devices.stream().map(DeviceSpec::listen).toList());
         try {
             remotes = RemoteChips.connect(devices.stream().map(DeviceSpec::lines).toList(), ToolCommand.channelToken());
         } catch (IllegalArgumentException e) {
@@ -333,11 +333,24 @@ final class ServeCommand implements Callable<Integer> {
 
     /** {@code --listen}: the channel address of each device that has one, in order. */
     List<Endpoint> channels(int deviceCount) throws IOException {
+        return channels(deviceCount, List.of());
+    }
+
+    /**
+     * The channel address of each device ({@code null} for none), from {@code --listen} in order, or from the
+     * config file's {@code listen} keys ({@code fromConfig}).
+     */
+    List<Endpoint> channels(int deviceCount, List<String> fromConfig) throws IOException {
+        if (config != null && !listens.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--config describes every device: give each its"
+                    + " \"listen\" there, not --listen");
+        }
+        List<String> wanted = config != null ? fromConfig : listens;
         if (listens.size() > deviceCount) {
             throw new ParameterException(spec.commandLine(), listens.size() + " --listen options for "
                     + deviceCount + " device" + (deviceCount == 1 ? "" : "s") + ": give at most one per device");
         }
-        if (listenTokenFile != null && listens.isEmpty()) {
+        if (listenTokenFile != null && wanted.stream().allMatch(java.util.Objects::isNull)) {
             throw new ParameterException(spec.commandLine(), "--listen-token-file needs --listen");
         }
         try {
@@ -348,7 +361,11 @@ final class ServeCommand implements Callable<Integer> {
             }
             List<Endpoint> result = new ArrayList<>();
             javax.net.ssl.SSLContext tls = null;
-            for (String l : listens) {
+            for (String l : wanted) {
+                if (l == null) {
+                    result.add(null);
+                    continue;
+                }
                 Endpoint e = Endpoint.parse(l);
                 boolean network = e instanceof Endpoint.Tcp tcp && !tcp.loopback()
                         || e instanceof Endpoint.Tls secure && !secure.loopback();

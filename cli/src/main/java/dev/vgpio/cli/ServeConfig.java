@@ -88,6 +88,10 @@ import java.util.Locale;
  *       path or label) and {@code offset}, or {@code line} (a host line's name, never taken for a chip), and
  *       optionally {@code name}, the guest's name for it. {@code names} does not go with {@code lines}.</li>
  *   <li>neither: the demo chip, as {@code "chip": "sim"}.</li>
+ *   <li>{@code caps}: what its simulated lines take, as {@code --sim-caps}.</li>
+ *   <li>{@code listen}: a channel address the device is also served on, as {@code --listen}
+ *       ({@code "unix:/run/vgpio/board.chan"}, {@code "tcp:127.0.0.1:7000"}); a relative Unix path is relative to
+ *       the daemon's working directory.</li>
  * </ul>
  *
  * <p>Unknown and repeated keys are errors. Every error names the file, the device and the entry, with the line of
@@ -114,7 +118,8 @@ public final class ServeConfig {
     /** A device entry's keys. */
     record Fields(@JsonProperty("socket") String socket, @JsonProperty("chip") String chip,
             @JsonProperty("label") String label, @JsonProperty("names") List<String> names,
-            @JsonProperty("lines") List<Entry> lines, @JsonProperty("caps") String caps) {
+            @JsonProperty("lines") List<Entry> lines, @JsonProperty("caps") String caps,
+            @JsonProperty("listen") String listen) {
     }
 
     /** A {@code lines} entry: a string or an object, and the line of the file it is on (0 if unknown). */
@@ -222,6 +227,19 @@ public final class ServeConfig {
                 .build();
     }
 
+    /** The entry's {@code listen} (a channel address, checked), or {@code null} when it has none. */
+    private static String listen(String where, Fields d) throws IOException {
+        if (d.listen() == null) {
+            return null;
+        }
+        try {
+            dev.vgpio.channel.Endpoint.parse(d.listen());
+            return d.listen();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where + ": \"listen\": " + e.getMessage(), e);
+        }
+    }
+
     /** The entry's {@code caps} (what its simulated lines take), or {@code null} when it has none. */
     private static Integer caps(String where, Fields d) throws IOException {
         if (d.caps() == null) {
@@ -265,7 +283,8 @@ public final class ServeConfig {
                 }
                 spec = new LineSpec(List.of(new LineSpec.Simulated(d.label(), s.names())));
             }
-            return new DeviceSpec(socket, spec, d.names() != null ? d.names() : List.of(), caps(where, d));
+            return new DeviceSpec(socket, spec, d.names() != null ? d.names() : List.of(), caps(where, d),
+                    listen(where, d));
         } catch (LineSpecException e) {
             throw new IOException(where + ": \"chip\": " + e.getMessage(), e);
         }
@@ -307,7 +326,7 @@ public final class ServeConfig {
             names.removeLast(); // no rename at the end is no rename: the same device as "chip" without "names"
         }
         try {
-            return new DeviceSpec(socket, new LineSpec(parts), names, caps(where, d));
+            return new DeviceSpec(socket, new LineSpec(parts), names, caps(where, d), listen(where, d));
         } catch (LineSpecException e) {
             throw new IOException(where + ": " + e.getMessage(), e);
         }

@@ -62,6 +62,18 @@ class ServeConfigTest {
     }
 
     @Test
+    void listenServesADeviceOverTheChannelToo() throws IOException {
+        assertThat(load("l.yaml", """
+                devices:
+                  - socket: a.sock
+                    listen: tcp:127.0.0.1:7000
+                  - socket: b.sock
+                """)).extracting(DeviceSpec::listen).containsExactly("tcp:127.0.0.1:7000", null);
+        refused("bad.yaml", "devices:\n  - socket: a.sock\n    listen: carrier-pigeon:1\n")
+                .hasMessageContaining("\"listen\": 'carrier-pigeon:' is not a kind of channel");
+    }
+
+    @Test
     void theDocumentedExampleIsTheSameDevicesInEachFormat() throws IOException {
         List<DeviceSpec> json = load("devices.json", example("json"));
         assertThat(json).containsExactly(
@@ -166,7 +178,7 @@ class ServeConfigTest {
     void mappingErrorsNameTheDeviceAndTheEntryToo() {
         refused("u.json", "{\"devices\": [{\"socket\": \"a\"},\n {\"socket\": \"b\", \"colour\": \"red\"}]}")
                 .hasMessageContaining("u.json:2, device 1, \"colour\": unknown key \"colour\" (the keys here are \"caps\", \"chip\","
-                        + " \"label\", \"lines\", \"names\", \"socket\")");
+                        + " \"label\", \"lines\", \"listen\", \"names\", \"socket\")");
         refused("u.yaml", "devices:\n  - socket: a\n    lines:\n      - A\n      - {chip: x, offset: 1, pin: 3}\n")
                 .hasMessageContaining("u.yaml:5, device 0, \"lines\" entry 1, \"pin\": unknown key \"pin\" (the keys here"
                         + " are \"chip\", \"line\", \"name\", \"offset\")");
