@@ -92,7 +92,7 @@ final class Connection {
             }
         } catch (IOException e) {
             if (!shutdown) {
-                LOG.info("{}: the link {} failed: {}", name, link.describe(), e.getMessage());
+                LOG.info("{}: the link {} failed: {}", name, link.describe(), why(e));
             }
         } finally {
             synchronized (server.lock()) {
@@ -315,6 +315,12 @@ final class Connection {
         }
     }
 
+    /** An exception for a log line: its message, or its kind when it has none (a socket closed meanwhile). */
+    private static String why(Exception e) {
+        return e.getMessage() != null ? e.getMessage() : e instanceof java.nio.channels.ClosedChannelException
+                ? "the connection was closed" : e.getClass().getSimpleName();
+    }
+
     private static String utf8(MemorySegment f, long at, int n) {
         byte[] b = f.asSlice(at, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
         return new String(b, StandardCharsets.UTF_8);
@@ -335,7 +341,7 @@ final class Connection {
                 offset += n;
             } while (offset < length);
         } catch (GuestMemoryException | IOException e) {
-            LOG.error("{}: cannot send the answer to tag {} on queue {}: {}", name, tag, queue, e.getMessage());
+            LOG.error("{}: cannot send the answer to tag {} on queue {}: {}", name, tag, queue, why(e));
             link.close();
         }
     }
@@ -390,7 +396,7 @@ final class Connection {
         try {
             flush();
         } catch (IOException e) {
-            LOG.info("{}: cannot write to {}: {}", name, link.describe(), e.getMessage());
+            LOG.info("{}: cannot write to {}: {}", name, link.describe(), why(e));
             link.close();
         }
     }

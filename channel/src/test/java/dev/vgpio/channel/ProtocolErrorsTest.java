@@ -121,7 +121,12 @@ class ProtocolErrorsTest {
             refused(p, ChannelError.TAG, "not below queue 0's size 64");
         }
         try (RawPeer p = ready()) {
-            p.send(Frame.REQUEST, 1, 0, 1, 0, new byte[] {0, 0}); // an interrupt buffer: held by the device
+            // line 0 an input with its interrupt enabled: its buffer pair is held by the device, its tag in flight
+            p.send(Frame.REQUEST, 0, 0, 2, 0, RawPeer.gpio(MessageType.SET_DIRECTION.code(), 0, 2));
+            assertThat(p.next(WAIT)).containsExactly(Frame.RESPONSE, 0, 0, 0, 2, 0, 0, 0, 0, 0);
+            p.send(Frame.REQUEST, 0, 0, 2, 0, RawPeer.gpio(MessageType.SET_IRQ_TYPE.code(), 0, 3));
+            assertThat(p.next(WAIT)).containsExactly(Frame.RESPONSE, 0, 0, 0, 2, 0, 0, 0, 0, 0);
+            p.send(Frame.REQUEST, 1, 0, 1, 0, new byte[] {0, 0});
             p.send(Frame.REQUEST, 1, 0, 1, 0, new byte[] {1, 0});
             refused(p, ChannelError.TAG, "already in flight");
         }
