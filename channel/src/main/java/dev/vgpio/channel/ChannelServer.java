@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * the device cannot tell a channel's driver from a virtqueue's: each REQUEST becomes a chain on the local queue and
  * each used chain a RESPONSE.
  *
- * <p>Threads: one per link reads its frames and serves them; one more waits for the device's own events (its
- * wakeups, its event fd) and watches the timeouts. All calls into the device are made under one lock, so the
+ * <p>Threads: one per link reads its frames and serves them (at most {@value #MAX_CONNECTIONS} links at once); one
+ * more waits for the device's own events (its wakeups, its event fd), and a virtual one watches the timeouts. All calls into the device are made under one lock, so the
  * device sees one thread at a time, as {@link VirtioDevice} requires. Serving a request allocates nothing.
  */
 public final class ChannelServer implements AutoCloseable {
@@ -31,6 +31,8 @@ public final class ChannelServer implements AutoCloseable {
     private static final long BASE = 0x1000_0000L;
     private static final long WAKEUP = 1;
     private static final long DEVICE_EVENTS = 2;
+    /** Connections open at once: one driver's session and a few that have not said HELLO yet. */
+    static final int MAX_CONNECTIONS = 8;
 
     /**
      * How much one queue takes: how many requests in flight ({@code tags}, the DEVICE frame's queue size), the
@@ -94,13 +96,14 @@ public final class ChannelServer implements AutoCloseable {
     private final Epoll epoll;
     private final Thread acceptor;
     private final Thread events;
+    private final Thread watchdog;
     private final VirtioDevice.Notifier usedElsewhere;
     private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The connection whose driver has the device, or null. Guarded by {@link #lock}. */
     private Connection active;
     private volatile boolean closed;
-    /** A thread of this server is calling into the device (under {@link #lock}). */
-    private volatile boolean inCall;
+    /** The thread of this server that calls into the device now (under {@link #lock}), or null. */
+    private volatile Thread caller;
     private long sessions;
 
     /**
@@ -144,11 +147,13 @@ public final class ChannelServer implements AutoCloseable {
         this.usedElsewhere = this::usedElsewhere;
         this.acceptor = Thread.ofPlatform().name("vgpio-channel-accept").daemon().unstarted(this::acceptLoop);
         this.events = Thread.ofPlatform().name("vgpio-channel-events").daemon().unstarted(this::eventLoop);
+        this.watchdog = Thread.ofVirtual().name("vgpio-channel-watch").unstarted(this::watchLoop);
     }
 
     /** Starts serving; returns at once. */
     public ChannelServer start() {
         events.start();
+        watchdog.start();
         acceptor.start();
         LOG.info("{}: serving the device over the channel at {}", options.name(), listener.describe());
         return this;
@@ -178,25 +183,69 @@ public final class ChannelServer implements AutoCloseable {
             Link link;
             try {
                 link = listener.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.error("{}: the channel stops accepting drivers: {}", options.name(), e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                if (closed) {
+                    return;
                 }
-                return;
+                // out of descriptors, a listener that failed for a moment: wait and go on, as the vhost-user
+                // server does; the channel never stops accepting while the daemon runs
+                LOG.warn("{}: accepting a driver failed: {}; trying again in a second", options.name(),
+                        e.getMessage());
+                pause();
+                continue;
             }
             if (closed) {
                 link.close();
                 return;
             }
-            Connection c = new Connection(this, link);
-            connections.add(c);
-            Thread.ofPlatform().name("vgpio-channel-" + link.describe()).daemon().start(() -> {
-                try {
-                    c.run();
-                } finally {
-                    connections.remove(c);
-                }
-            });
+            if (connections.size() >= MAX_CONNECTIONS) {
+                // one session and a few waiting to say HELLO: more is a peer opening connections to hold resources
+                LOG.warn("{}: {} connections are open already; closing the one from {}", options.name(),
+                        MAX_CONNECTIONS, link.describe());
+                link.close();
+                continue;
+            }
+            try {
+                Connection c = new Connection(this, link);
+                connections.add(c);
+                c.thread = Thread.ofPlatform().name("vgpio-channel-" + link.describe()).daemon().start(() -> {
+                    try {
+                        c.run();
+                    } finally {
+                        connections.remove(c);
+                    }
+                });
+            } catch (RuntimeException | OutOfMemoryError e) {
+                LOG.error("{}: cannot serve the connection from {}: {}", options.name(), link.describe(), e.toString());
+                link.close();
+                pause();
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Ends connections that time out. It never takes the lock: a connection whose peer does not read blocks in a
+     * write holding it, and this is what cuts it off.
+     */
+    private void watchLoop() {
+        while (!closed) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Connection c : connections) {
+                c.checkTimeouts(now, options.frameTimeout().toNanos(), options.idleTimeout().toNanos());
+            }
         }
     }
 
@@ -216,7 +265,7 @@ public final class ChannelServer implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 long what = ready.data(i);
                 synchronized (lock) {
-                    inCall = true;
+                    enter();
                     try {
                         if (what == WAKEUP) {
                             wakeup.drain();
@@ -228,12 +277,8 @@ public final class ChannelServer implements AutoCloseable {
                         LOG.error("{}: cannot read the wakeup: {}", options.name(), e.getMessage());
                     }
                     afterDeviceCall();
-                    inCall = false;
+                    leave();
                 }
-            }
-            long now = System.nanoTime();
-            for (Connection c : connections) {
-                c.checkTimeouts(now, options.frameTimeout().toNanos(), options.idleTimeout().toNanos());
             }
         }
     }
@@ -246,11 +291,11 @@ public final class ChannelServer implements AutoCloseable {
 
     /** A connection's thread calls into the device now (it holds the lock) and collects what was used itself. */
     void enter() {
-        inCall = true;
+        caller = Thread.currentThread();
     }
 
     void leave() {
-        inCall = false;
+        caller = null;
     }
 
     /**
@@ -258,7 +303,7 @@ public final class ChannelServer implements AutoCloseable {
      * whose events another one takes), the event thread collects them; this server's own calls collect them after.
      */
     void usedElsewhere() {
-        if (!inCall) {
+        if (Thread.currentThread() != caller) {
             try {
                 wakeup.signal();
             } catch (LinuxException e) {
@@ -291,11 +336,14 @@ public final class ChannelServer implements AutoCloseable {
 
     /** Whether {@code c} may begin a session: no other connection's driver has the device. */
     boolean claim(Connection c) {
-        if (active != null && active != c || device.heldBy() != null) {
+        if (closed || active != null && active != c) {
             return false;
         }
         if (active == c) {
             endSession(c); // a new HELLO on the same link: a reset
+        }
+        if (!device.claim()) {
+            return false; // another transport's driver has it
         }
         active = c;
         sessions++;
@@ -304,6 +352,9 @@ public final class ChannelServer implements AutoCloseable {
 
     /** The driver of {@code c} accepted {@code features}: the device negotiates and its queues start. */
     void startSession(Connection c, long features) {
+        if (closed) {
+            throw new IllegalStateException("the channel is closing");
+        }
         device.negotiate(features);
         for (LocalQueue q : queues) {
             if (device.queueAvailable(q.index())) {
@@ -363,6 +414,12 @@ public final class ChannelServer implements AutoCloseable {
         }
         join(acceptor);
         join(events);
+        join(watchdog);
+        for (Connection c : connections) {
+            if (c.thread != null) {
+                join(c.thread);
+            }
+        }
         epoll.close();
         wakeup.close();
         arena.close();

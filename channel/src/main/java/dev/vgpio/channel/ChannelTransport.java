@@ -185,17 +185,8 @@ public final class ChannelTransport implements VirtioTransport {
     public long negotiate(long features) throws VirtioException {
         long accepted = features & offeredFeatures();
         long wire = accepted & (VirtioFeature.DEVICE_BITS | VirtioFeature.VERSION_1.mask());
-        sendLock.lock();
-        try {
-            failIfEnded();
-            MemorySegment f = encoder.frame();
-            Frame.header(f, Frame.FEATURES, 0, 0, 0, 0);
-            Frame.u64(f, Frame.FEATURE_BITS, wire);
-            sendLocked(Frame.HEADER + 8);
-            flushLocked();
-        } finally {
-            sendLock.unlock();
-        }
+        failIfEnded();
+        sendWord(Frame.FEATURES, wire);
         awaitHandshake(DEAD_AFTER, () -> gotFeaturesOk >= 0, "FEATURES_OK");
         if (gotFeaturesOk != wire) {
             throw new VirtioException(Reason.PROTOCOL_VIOLATION, String.format("%s accepted features 0x%x, not the"
@@ -230,8 +221,9 @@ public final class ChannelTransport implements VirtioTransport {
         if (index < 0 || index >= queueSizes.length) {
             throw new VirtioException(Reason.REFUSED, "the device has no queue " + index);
         }
-        RemoteQueue q = new RemoteQueue(this, index, queueSizes[index], memory, queueConfig,
-                VirtioFeature.ringFeatures(negotiated));
+        // never more tags than the local ring has chains: a device cannot make the driver hold more than its ring
+        RemoteQueue q = new RemoteQueue(this, index, Math.min(queueSizes[index], queueConfig.size()), memory,
+                queueConfig, VirtioFeature.ringFeatures(negotiated));
         synchronized (this) {
             RemoteQueue[] grown = java.util.Arrays.copyOf(queues, Math.max(queues.length, index + 1));
             grown[index] = q;
@@ -296,6 +288,24 @@ public final class ChannelTransport implements VirtioTransport {
         return encoder;
     }
 
+    /** Sends a frame whose body is one 64-bit word (FEATURES, PING, PONG) at once. */
+    private void sendWord(int type, long word) throws VirtioException {
+        sendLock.lock();
+        try {
+            sendWordLocked(type, word);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private void sendWordLocked(int type, long word) throws VirtioException {
+        MemorySegment o = encoder.frame();
+        Frame.header(o, type, 0, 0, 0, 0);
+        Frame.u64(o, Frame.FEATURE_BITS, word); // FEATURE_BITS and COOKIE are the same place
+        sendLocked(Frame.HEADER + 8);
+        flushLocked();
+    }
+
     /** Puts the frame built in the encoder into the output; the caller holds {@link #sendLock}. */
     void sendLocked(int length) throws VirtioException {
         if (out.remaining() < Envelope.MAX) {
@@ -331,7 +341,7 @@ public final class ChannelTransport implements VirtioTransport {
 
     /**
      * Runs {@code listener} once the channel has ended (the device went away, stopped answering or sent an ERROR;
-     * not when {@link #close} ends it), on the thread that found out; at once if it has ended already.
+     * not when {@link #close} ends it), on a thread of its own; at once, on the caller's, if it has ended already.
      */
     public void onEnd(java.util.function.Consumer<VirtioException> listener) {
         VirtioException now;
@@ -374,7 +384,10 @@ public final class ChannelTransport implements VirtioTransport {
             }
         }
         if (tell != null) {
-            tell.accept(why);
+            // on a thread of its own: this one may hold a queue's lock or the send lock, which the listener's own
+            // callers may be waiting for while holding theirs
+            java.util.function.Consumer<VirtioException> listener = tell;
+            Thread.ofVirtual().name("vgpio-channel-ended").start(() -> listener.accept(why));
         }
     }
 
@@ -440,21 +453,15 @@ public final class ChannelTransport implements VirtioTransport {
                 if (length != Frame.HEADER + 8) {
                     throw new ChannelException(ChannelError.MALFORMED, "PING of " + length + " bytes");
                 }
-                long cookie = Frame.u64(f, Frame.COOKIE);
-                sendLock.lock();
-                try {
-                    MemorySegment o = encoder.frame();
-                    Frame.header(o, Frame.PONG, 0, 0, 0, 0);
-                    Frame.u64(o, Frame.COOKIE, cookie);
-                    sendLocked(Frame.HEADER + 8);
-                    flushLocked();
-                } finally {
-                    sendLock.unlock();
-                }
+                sendWord(Frame.PONG, Frame.u64(f, Frame.COOKIE));
             }
             case Frame.PONG -> { }
             case Frame.ERROR -> {
-                int code = length >= Frame.HEADER + 4 ? Frame.u16(f, Frame.ERROR_CODE) : 0;
+                if (length < Frame.ERROR_MESSAGE) {
+                    throw new ChannelException(ChannelError.MALFORMED, "ERROR of " + length + " bytes; it takes at"
+                            + " least its 4-byte code");
+                }
+                int code = Frame.u16(f, Frame.ERROR_CODE);
                 String text = length > Frame.ERROR_MESSAGE ? new String(f.asSlice(Frame.ERROR_MESSAGE,
                         length - Frame.ERROR_MESSAGE).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8) : "";
                 ChannelError e = ChannelError.of(code);
@@ -522,11 +529,7 @@ public final class ChannelTransport implements VirtioTransport {
                 if (silent > PING_AFTER.toNanos() && !pinged && sendLock.tryLock()) {
                     pinged = true; // a write that blocks holds the lock: the device then is not reading, and dies
                     try {
-                        MemorySegment o = encoder.frame();
-                        Frame.header(o, Frame.PING, 0, 0, 0, 0);
-                        Frame.u64(o, Frame.COOKIE, lastHeard);
-                        sendLocked(Frame.HEADER + 8);
-                        flushLocked();
+                        sendWordLocked(Frame.PING, lastHeard);
                     } catch (VirtioException e) {
                         return;
                     } finally {

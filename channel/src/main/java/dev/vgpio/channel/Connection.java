@@ -36,6 +36,8 @@ final class Connection {
     /** Set by the event thread when a timeout ends this connection; acted on by the reading thread. */
     private volatile ChannelException timedOut;
     private volatile boolean shutdown;
+    /** The thread that runs {@link #run}, for the server to wait for when it closes. */
+    volatile Thread thread;
 
     Connection(ChannelServer server, Link link) {
         this.server = server;
@@ -162,7 +164,11 @@ final class Connection {
                 requireSession(type);
             }
             case Frame.ERROR -> {
-                int code = length >= Frame.HEADER + 4 ? Frame.u16(f, Frame.ERROR_CODE) : 0;
+                if (length < Frame.ERROR_MESSAGE) {
+                    throw new ChannelException(ChannelError.MALFORMED, "ERROR of " + length + " bytes; it takes at"
+                            + " least its 4-byte code");
+                }
+                int code = Frame.u16(f, Frame.ERROR_CODE);
                 String text = length > Frame.ERROR_MESSAGE ? utf8(f, Frame.ERROR_MESSAGE,
                         length - (int) Frame.ERROR_MESSAGE) : "";
                 LOG.warn("{}: the driver over {} ended its session with error {} ({}): {}", name, link.describe(),
@@ -411,13 +417,19 @@ final class Connection {
             return;
         }
         long p = partialSince;
-        if (p != 0 && now - p > frameTimeout && timedOut == null) {
+        boolean session = state != State.HELLO;
+        if (p != 0 && now - p > frameTimeout && timedOut == null && (session || !link.lossy())) {
             timedOut = new ChannelException(ChannelError.TIMEOUT, "a frame was started and not finished within "
                     + frameTimeout / 1_000_000 + " ms");
             link.wakeReader();
-        } else if ((state != State.HELLO || !link.lossy()) && now - lastFrame > idleTimeout && timedOut == null) {
+        } else if (session && now - lastFrame > idleTimeout && timedOut == null) {
             timedOut = new ChannelException(ChannelError.TIMEOUT, "the driver sent nothing for "
                     + idleTimeout / 1_000_000_000 + " s");
+            link.wakeReader();
+        } else if (!session && !link.lossy() && now - lastFrame > frameTimeout && timedOut == null) {
+            // a connection that does not say HELLO within the frame timeout holds a connection slot for nothing
+            timedOut = new ChannelException(ChannelError.TIMEOUT, "no HELLO within " + frameTimeout / 1_000_000
+                    + " ms of connecting");
             link.wakeReader();
         }
     }

@@ -23,6 +23,8 @@ import java.util.List;
 public sealed interface Endpoint {
     /** The serial line's speed when the address gives none. */
     int DEFAULT_BAUD = 115_200;
+    /** How long connecting to a TCP address may take. */
+    int CONNECT_TIMEOUT_MS = 5000;
 
     /** The address as written. */
     String describe();
@@ -113,7 +115,8 @@ public sealed interface Endpoint {
         public Link connect() throws IOException {
             SocketChannel c = SocketChannel.open();
             try {
-                c.connect(new InetSocketAddress(InetAddress.getByName(host), port));
+                // a host that has gone away: give up in seconds, not the system's minutes
+                c.socket().connect(new InetSocketAddress(InetAddress.getByName(host), port), CONNECT_TIMEOUT_MS);
             } catch (IOException e) {
                 c.close();
                 throw new IOException("cannot connect to " + describe() + ": " + why(e), e);
@@ -197,7 +200,7 @@ public sealed interface Endpoint {
             }
             javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) c.getSocketFactory().createSocket();
             try {
-                socket.connect(new InetSocketAddress(InetAddress.getByName(host), port), 5000);
+                socket.connect(new InetSocketAddress(InetAddress.getByName(host), port), CONNECT_TIMEOUT_MS);
                 javax.net.ssl.SSLParameters p = socket.getSSLParameters();
                 p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
                 p.setProtocols(new String[] {"TLSv1.3"});

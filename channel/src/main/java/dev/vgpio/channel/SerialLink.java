@@ -10,6 +10,8 @@ final class SerialLink implements Link {
     private final String describe;
     private volatile boolean closed;
     private volatile boolean woken;
+    /** A thread is in {@link #read}: it closes the port once it sees the close, so no other thread closes it under it. */
+    private volatile boolean reading;
 
     private SerialLink(SerialPort port, String describe) {
         this.port = port;
@@ -22,6 +24,18 @@ final class SerialLink implements Link {
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        reading = true;
+        try {
+            return readUntilClosed(dst);
+        } finally {
+            reading = false;
+            if (closed) {
+                port.close();
+            }
+        }
+    }
+
+    private int readUntilClosed(ByteBuffer dst) throws IOException {
         while (!closed) {
             if (woken) {
                 woken = false;
@@ -58,6 +72,8 @@ final class SerialLink implements Link {
     @Override
     public void close() {
         closed = true;
-        port.close();
+        if (!reading) {
+            port.close(); // else the reading thread closes it within 250 ms
+        }
     }
 }

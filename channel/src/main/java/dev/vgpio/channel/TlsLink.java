@@ -20,6 +20,7 @@ final class TlsLink implements Link {
     private byte[] writeBuffer = new byte[16 * 1024];
     private volatile boolean woken;
     private volatile boolean closed;
+    private volatile boolean writing;
 
     TlsLink(SSLSocket socket, String describe) throws IOException {
         this.socket = socket;
@@ -57,8 +58,13 @@ final class TlsLink implements Link {
             writeBuffer = new byte[n];
         }
         src.get(writeBuffer, 0, n);
-        out.write(writeBuffer, 0, n);
-        out.flush();
+        writing = true;
+        try {
+            out.write(writeBuffer, 0, n);
+            out.flush();
+        } finally {
+            writing = false;
+        }
     }
 
     @Override
@@ -80,6 +86,11 @@ final class TlsLink implements Link {
     public void close() {
         closed = true;
         try {
+            if (writing) {
+                // a writer the peer does not read from holds the TLS record lock, and a graceful close would wait
+                // for it for ever: reset the connection instead (SO_LINGER 0 makes close skip close_notify's wait)
+                socket.setSoLinger(true, 0);
+            }
             socket.close();
         } catch (IOException e) {
             // gone either way

@@ -60,6 +60,78 @@ class BackPressureTest {
     }
 
     @Test
+    void aFloodingDriverIsCutOffWhileEdgesKeepComing() throws Exception {
+        SimulatedChip sim = new SimulatedChip("sim", List.of("A", "B"));
+        GpioController controller = new GpioController(sim);
+        Endpoint at = new Endpoint.Unix(dir.resolve("e.sock"));
+        try (ChannelServer server = new ChannelServer(new VirtioGpioDevice(controller), at.listen(),
+                new ChannelServer.Options("t", ChannelTest.gpioLimits(2, (int) controller.config().gpioNamesSize()),
+                        null, Duration.ofSeconds(30), Duration.ofMillis(500))).start()) {
+            RawPeer flood = new RawPeer(at.connect());
+            flood.hello();
+            flood.features(1L << 32 | 1);
+            flood.send(Frame.REQUEST, 0, 0, 2, 0, RawPeer.gpio(3, 0, 2)); // SET_DIRECTION IN
+            flood.send(Frame.REQUEST, 0, 1, 2, 0, RawPeer.gpio(6, 0, 3)); // SET_IRQ_TYPE EDGE_BOTH
+            flood.send(Frame.REQUEST, 1, 0, 1, 0, new byte[] {0, 0}); // its interrupt buffer
+            Thread edges = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+                        sim.drive(0, i & 1); // every edge wakes the device, which wants the server's lock
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    // stopped
+                }
+            });
+            Thread writer = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    for (int i = 0; i < 1_000_000; i++) {
+                        flood.send(Frame.PING, 0, 0, 0, 0, RawPeer.le64(i));
+                    }
+                } catch (Exception e) {
+                    // cut off
+                }
+            });
+            try {
+                Awaitility.await("the device cuts the flooding driver off").atMost(Duration.ofSeconds(20))
+                        .until(() -> !writer.isAlive() && !server.inUse());
+            } finally {
+                edges.interrupt();
+            }
+            flood.close();
+            try (GpioChip chip = GpioChip.open(ChannelTransport.connect(at, null, Duration.ofSeconds(5), 1 << 20))) {
+                assertThat(chip.lineNames()).containsExactly("A", "B");
+            }
+        }
+    }
+
+    @Test
+    void connectionsThatSayNothingAreClosedAndAreFew() throws Exception {
+        SimulatedChip sim = new SimulatedChip("sim", List.of("A"));
+        GpioController controller = new GpioController(sim);
+        Endpoint at = new Endpoint.Unix(dir.resolve("q.sock"));
+        try (ChannelServer server = new ChannelServer(new VirtioGpioDevice(controller), at.listen(),
+                new ChannelServer.Options("t", ChannelTest.gpioLimits(1, (int) controller.config().gpioNamesSize()),
+                        null, Duration.ofSeconds(30), Duration.ofMillis(500))).start()) {
+            List<RawPeer> silent = new java.util.ArrayList<>();
+            for (int i = 0; i < ChannelServer.MAX_CONNECTIONS + 4; i++) {
+                silent.add(new RawPeer(at.connect()));
+            }
+            for (RawPeer p : silent) {
+                byte[] f = p.next(Duration.ofSeconds(5)); // ERROR TIMEOUT, or nothing: closed at once, over the cap
+                if (f != null) {
+                    assertThat(RawPeer.u16(f, 8)).isEqualTo(ChannelError.TIMEOUT.code());
+                    assertThat(new String(f, 12, f.length - 12)).contains("no HELLO within 500 ms");
+                }
+                p.close();
+            }
+            try (GpioChip chip = GpioChip.open(ChannelTransport.connect(at, null, Duration.ofSeconds(5), 1 << 20))) {
+                assertThat(chip.lineNames()).containsExactly("A");
+            }
+        }
+    }
+
+    @Test
     void aSilentDeviceIsPingedThenGivenUpForDead() throws Exception {
         Path sock = dir.resolve("silent.sock");
         try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {

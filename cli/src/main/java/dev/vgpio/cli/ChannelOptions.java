@@ -25,11 +25,16 @@ final class ChannelOptions {
 
     /** The limits of a virtio-gpio device's two queues: what a GPIO request and response can be, nothing more. */
     static List<ChannelServer.QueueLimits> limits(GpioController controller) {
-        int names = (int) Math.min(controller.config().gpioNamesSize(), 0xfffe);
+        long names = controller.config().gpioNamesSize();
+        if (names > 0xfffe) {
+            throw new IllegalArgumentException("the device's names block has " + names + " bytes; over the channel"
+                    + " a response has at most 65535, so the names may take at most 65534 (give shorter names)");
+        }
+        // the eventq takes one buffer a line, up to the most requests a channel queue has in flight
+        int eventTags = Math.min(Math.max(1, controller.config().ngpio()), 16_384);
         return List.of(new ChannelServer.QueueLimits(REQUEST_TAGS, GpioRequest.SIZE,
-                        Math.max(GpioResponse.SIZE, 1 + names)),
-                new ChannelServer.QueueLimits(Math.max(1, controller.config().ngpio()), IrqRequest.SIZE,
-                        IrqResponse.SIZE));
+                        Math.max(GpioResponse.SIZE, 1 + (int) names)),
+                new ChannelServer.QueueLimits(eventTags, IrqRequest.SIZE, IrqResponse.SIZE));
     }
 
     /** Whether a device argument is a channel address ({@code unix:}, {@code tcp:}, {@code tls:}, {@code serial:}). */

@@ -346,6 +346,10 @@ final class ServeCommand implements Callable<Integer> {
                     + " \"listen\" there, not --listen");
         }
         List<String> wanted = config != null ? fromConfig : listens;
+        if (!vhostUser() && (connect || socketGroup != null)) {
+            throw new ParameterException(spec.commandLine(), (connect ? "--connect" : "--socket-group") + " is for"
+                    + " vhost-user sockets, and --listen without --socket serves the channel only: give --socket too");
+        }
         if (listens.size() > deviceCount) {
             throw new ParameterException(spec.commandLine(), listens.size() + " --listen options for "
                     + deviceCount + " device" + (deviceCount == 1 ? "" : "s") + ": give at most one per device");
@@ -388,7 +392,7 @@ final class ServeCommand implements Callable<Integer> {
             if (listenTlsCert != null && result.stream().noneMatch(e -> e instanceof Endpoint.Tls)) {
                 throw new IllegalArgumentException("--listen-tls-cert is for a --listen tls:HOST:PORT");
             }
-            return result;
+            return new ArrayList<>(result); // start() puts in the port a port 0 got
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -446,7 +450,9 @@ final class ServeCommand implements Callable<Integer> {
             SimulatedChip chip = lines.onlySimulated();
             StateFile state = null;
             if (chip != null && stateDir != null) {
-                state = StateFile.open(stateDir.resolve(StateFile.nameFor(d.socket())), chip);
+                // named after what the device is reached by: a channel-only device has no socket of its own
+                state = StateFile.open(stateDir.resolve(StateFile.nameFor(vhostUser() ? d.socket()
+                        : ChannelOptions.ctlPathFor(channels.get(i)).toAbsolutePath())), chip);
                 running.add(state);
             } else if (stateDir != null) {
                 log().info("{}: --state-dir keeps the state of simulated devices only; the host lines of"
@@ -465,9 +471,9 @@ final class ServeCommand implements Callable<Integer> {
                 forChannel = shared.port("channel " + channel.describe());
             }
             HostControl control = lines.simulated() == null ? null : new HostControl(lines.simulated());
-            Path ctl = vhost ? CtlServer.pathFor(d.socket()) : ChannelOptions.ctlPathFor(channel);
             if (monitor != null) {
-                monitor.watch(name, vhost ? d.socket() : ctl, controller, lines.simulated(), control);
+                monitor.watch(name, vhost ? d.socket() : Path.of(channel.describe()), controller, lines.simulated(),
+                        control);
             }
             VhostUserServer server = null;
             if (vhost) {
@@ -479,9 +485,18 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (channel != null) {
                 ChannelServer.Options o = ChannelServer.Options.of(name, ChannelOptions.limits(controller));
-                running.add(new ChannelServer(forChannel, channel.listen(), channelToken == null ? o
-                        : o.withToken(channelToken)).start());
+                ChannelServer cs = new ChannelServer(forChannel, channel.listen(), channelToken == null ? o
+                        : o.withToken(channelToken)).start();
+                running.add(cs);
+                if (channel instanceof Endpoint.Tcp || channel instanceof Endpoint.Tls) {
+                    // port 0 asked for any free port: name the one it got, in the banner and the control socket
+                    Endpoint bound = Endpoint.parse(cs.address());
+                    channel = bound instanceof Endpoint.Tls t && channel instanceof Endpoint.Tls given
+                            ? t.with(given.context()) : bound;
+                    channels.set(i, channel);
+                }
             }
+            Path ctl = vhost ? CtlServer.pathFor(d.socket()) : ChannelOptions.ctlPathFor(channel);
             if (lines.simulated() != null) {
                 // a mixed device's simulated lines too, by name (its offsets are those of its simulated lines)
                 running.add(new CtlServer(ctl, control));

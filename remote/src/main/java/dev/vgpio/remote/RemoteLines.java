@@ -104,7 +104,30 @@ public final class RemoteLines implements GpioLines {
      * @throws LineException if nothing answers there, or the device refuses
      */
     public static RemoteLines open(Endpoint at, byte[] token) throws LineException {
-        return new RemoteLines(at, token, connect(at, token));
+        GpioChip c = connect(at, token);
+        try {
+            for (int line = 0; line < c.lineCount(); line++) {
+                releaseFar(c, line); // a far device keeps an earlier driver's lines: start from released ones
+            }
+        } catch (LineException e) {
+            c.close();
+            throw e;
+        }
+        return new RemoteLines(at, token, c);
+    }
+
+    /** Releases a far line that is not released (SET_DIRECTION(NONE)), so that it matches what this side says. */
+    private static void releaseFar(GpioChip c, int line) throws LineException {
+        try {
+            if (c.getDirection(line) != Direction.NONE) {
+                var a = c.sendMessage(MessageType.SET_DIRECTION.code(), line, Direction.NONE.code());
+                if (!a.ok()) {
+                    throw new LineException("the far device refused to release line " + line);
+                }
+            }
+        } catch (VirtioException e) {
+            throw new LineException("the far device at line " + line + ": " + e.getMessage(), e);
+        }
     }
 
     private static GpioChip connect(Endpoint at, byte[] token) throws LineException {
@@ -135,6 +158,8 @@ public final class RemoteLines implements GpioLines {
     }
 
     private void reconnect() {
+        GpioChip old = chip;
+        old.close(); // its threads and memory: the session is over (on this thread, never the transport's own)
         while (!closed) {
             try {
                 Thread.sleep(1000);
@@ -163,13 +188,15 @@ public final class RemoteLines implements GpioLines {
                 reconnecting = null;
                 int restored = 0;
                 for (int line = 0; line < wanted.length; line++) {
-                    if (wanted[line].direction() != Direction.NONE) {
-                        try {
+                    try {
+                        if (wanted[line].direction() != Direction.NONE) {
                             apply(line, wanted[line]);
                             restored++;
-                        } catch (LineException e) {
-                            LOG.error("{}: line {} cannot be restored: {}", label, line, e.getMessage());
+                        } else {
+                            releaseFar(c, line); // the far device kept what an earlier session left
                         }
+                    } catch (LineException e) {
+                        LOG.error("{}: line {} cannot be restored: {}", label, line, e.getMessage());
                     }
                 }
                 LOG.info("{}: reconnected; {} lines taken back to their configuration", label, restored);
@@ -248,7 +275,6 @@ public final class RemoteLines implements GpioLines {
             if (w.direction() != Direction.OUT) {
                 throw new LineException("line " + offset + " of " + label + " is not an output");
             }
-            wanted[offset] = w.direction(Direction.OUT, value);
             LineRequest r = requests[offset];
             try {
                 if (r == null) {
@@ -258,6 +284,7 @@ public final class RemoteLines implements GpioLines {
             } catch (VirtioException | IllegalStateException e) {
                 throw failed("setting line " + offset, e);
             }
+            wanted[offset] = w.direction(Direction.OUT, value); // only a value the far line took is restored
         }
     }
 

@@ -369,6 +369,9 @@ public final class VhostUserServer implements AutoCloseable {
     }
 
     private void tryConnect() throws IOException {
+        if (device.heldBy() != null) {
+            return; // another transport's driver has the device: the front end waits until it lets go
+        }
         UnixSocket s;
         try {
             s = UnixSocket.connectWithoutWaiting(path); // a front end that does not accept must not hold the loop
@@ -391,6 +394,10 @@ public final class VhostUserServer implements AutoCloseable {
             return;
         }
         waitingLogged = false;
+        if (!device.claim()) {
+            s.close();
+            return;
+        }
         attach(s);
     }
 
@@ -414,10 +421,9 @@ public final class VhostUserServer implements AutoCloseable {
             s.close();
             return;
         }
-        String other = device.heldBy();
-        if (other != null) {
+        if (!device.claim()) {
             LOG.warn("{}: a front end connected while the driver on the {} uses the device; closing the connection"
-                    + " (one driver at a time)", name, other);
+                    + " (one driver at a time)", name, device.heldBy());
             s.close();
             return;
         }

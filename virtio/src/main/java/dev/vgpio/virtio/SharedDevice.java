@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * One device served by several transports (a vhost-user socket and a channel, say), one driver at a time: each
- * transport gets its own {@link #port}, and the first port whose driver negotiates features holds the device
- * until its driver is gone. Another port's driver is refused meanwhile ({@link VirtioDevice#heldBy} tells a
+ * transport gets its own {@link #port}, and the first port whose driver claims it (a front end that attaches, a
+ * channel driver's HELLO; {@link VirtioDevice#claim}) or negotiates features holds the device until its driver is
+ * gone. Another port's driver is refused meanwhile ({@link VirtioDevice#heldBy} tells a
  * transport before it starts, and a port's {@code negotiate} throws {@link IllegalStateException} if it tries
  * anyway).
  *
@@ -58,6 +59,17 @@ public final class SharedDevice {
         public String heldBy() {
             synchronized (lock) {
                 return holder == null || holder == this ? null : holder.name;
+            }
+        }
+
+        @Override
+        public boolean claim() {
+            synchronized (lock) {
+                if (holder != null && holder != this) {
+                    return false;
+                }
+                holder = this;
+                return true;
             }
         }
 

@@ -96,6 +96,15 @@ public interface VirtioDevice {
     }
 
     /**
+     * A driver is about to use the device through this transport (a front end attached, a channel's HELLO): whether
+     * it may. False when another transport's driver holds the device ({@link SharedDevice}); a transport then refuses
+     * its driver. A claim lasts until {@link #driverGone()}.
+     */
+    default boolean claim() {
+        return true;
+    }
+
+    /**
      * The driver's side of the transport is gone for good (a vhost-user front end disconnected), after its queues
      * were stopped: nothing the device held for that driver's rings may be used again. A queue stop alone (a paused
      * VM) does not mean that.
