@@ -72,24 +72,26 @@ final class Connection {
                     return;
                 }
                 in.flip();
-                try {
-                    synchronized (server.lock()) {
-                        server.enter();
-                        try {
-                            decoder.feed(in, onFrame);
-                        } finally {
+                do {
+                    try {
+                        synchronized (server.lock()) {
+                            server.enter();
                             try {
-                                notifyDevice();
+                                decoder.feed(in, onFrame);
                             } finally {
-                                server.leave();
+                                try {
+                                    notifyDevice();
+                                } finally {
+                                    server.leave();
+                                }
                             }
                         }
+                    } catch (ChannelException e) {
+                        if (!fail(e)) {
+                            return;
+                        }
                     }
-                } catch (ChannelException e) {
-                    if (!fail(e)) {
-                        return;
-                    }
-                }
+                } while (in.hasRemaining()); // on a serial line what follows a bad frame is looked at too
                 partialSince = decoder.partial() ? (partialSince == 0 ? System.nanoTime() : partialSince) : 0;
             }
         } catch (IOException e) {
@@ -122,7 +124,9 @@ final class Connection {
             error(e.error(), e.getMessage());
             flushQuietly();
         }
-        decoder.reset();
+        if (e.error() == ChannelError.TIMEOUT || !link.lossy()) {
+            decoder.reset(); // a stalled frame is dropped; after any other error the decoder is between frames
+        }
         partialSince = 0;
         return link.lossy() && !shutdown;
     }
