@@ -17,9 +17,14 @@ class MainTest {
     }
 
     @Test
-    void versionNamesTheBuildAndTheDevice() {
+    void versionNamesTheBuildTheDeviceAndWhatItSupports() {
         assertThat(run("version")).isZero();
-        assertThat(out.toString()).startsWith("vgpio ").contains("device ID 41").contains("Java 25");
+        assertThat(out.toString()).startsWith("vgpio ").contains("device ID 41").contains("Java 25")
+                .contains("VIRTIO_GPIO_F_IRQ, and vgpio's extension VIRTIO_GPIO_F_LINE_CONFIG")
+                .contains("virtio: VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX, VIRTIO_F_VERSION_1")
+                .contains("VHOST_USER_F_PROTOCOL_FEATURES; protocol features VHOST_USER_PROTOCOL_F_MQ,"
+                        + " VHOST_USER_PROTOCOL_F_REPLY_ACK, VHOST_USER_PROTOCOL_F_CONFIG")
+                .contains("vgpio channel protocol version 1");
     }
 
     @Test

@@ -36,7 +36,8 @@ public final class VhostUserSession {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(VhostUserSession.class);
-    private static final long OFFERED_PROTOCOL_FEATURES = bit(VhostUser.PROTOCOL_F_MQ)
+    /** The vhost-user protocol features the back end offers (and {@code vgpio --version} lists). */
+    public static final long OFFERED_PROTOCOL_FEATURES = bit(VhostUser.PROTOCOL_F_MQ)
             | bit(VhostUser.PROTOCOL_F_REPLY_ACK) | bit(VhostUser.PROTOCOL_F_CONFIG);
 
     private final VirtioDevice device;
