@@ -430,7 +430,8 @@ final class Connection {
             timedOut = new ChannelException(ChannelError.TIMEOUT, "the driver sent nothing for "
                     + idleTimeout / 1_000_000_000 + " s");
             link.wakeReader();
-        } else if (!session && !link.lossy() && now - lastFrame > frameTimeout && timedOut == null) {
+        } else if (!session && !link.lossy() && p == 0 && now - lastFrame > frameTimeout && timedOut == null) {
+            // (a frame begun meanwhile has its own timeout, above: it says what happened more precisely)
             // a connection that does not say HELLO within the frame timeout holds a connection slot for nothing
             timedOut = new ChannelException(ChannelError.TIMEOUT, "no HELLO within " + frameTimeout / 1_000_000
                     + " ms of connecting");
