@@ -20,7 +20,9 @@ import dev.vgpio.lines.pick.LineSpecException;
 import dev.vgpio.lines.pick.Origin;
 import dev.vgpio.lines.pick.PickedDevice;
 import dev.vgpio.sys.SocketAccess;
+import dev.vgpio.sys.UnixSocket;
 import dev.vgpio.vhostuser.ServerOptions;
+import dev.vgpio.vhostuser.VhostUserLoop;
 import dev.vgpio.vhostuser.VhostUserServer;
 import dev.vgpio.virtio.SharedDevice;
 import dev.vgpio.virtio.VirtioDevice;
@@ -85,6 +87,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "A vhost-user socket to create, one device each (repeatable). The default is "
                     + "./vgpio.sock.")
     List<Path> sockets = new ArrayList<>();
+
+    @Option(names = "--fd", paramLabel = "N", description = "Serve a device on the listening Unix socket this process "
+            + "was given as descriptor N (repeatable), as QEMU's back-end programs take it; the device's socket is "
+            + "the path it is bound to. Without --fd, the sockets of systemd's socket activation (LISTEN_FDS) are "
+            + "served the same way: systemd-socket-activate -l PATH vgpio serve. The daemon never removes a socket "
+            + "it was given, so that the next one serves the same socket.")
+    List<Integer> fds = new ArrayList<>();
 
     @Option(names = "--chip", paramLabel = "SPEC", description = "The lines a device serves (repeatable; default "
             + "sim): simulated chips (sim, sim:COUNT, sim:NAME,NAME,...[@LABEL]), a host chip (gpiochip1, "
@@ -197,6 +206,14 @@ final class ServeCommand implements Callable<Integer> {
     boolean quiet;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** The listening sockets given to the process ({@code --fd}, {@code LISTEN_FDS}) that no device took yet. */
+    private InheritedSockets inherited = InheritedSockets.none();
+    /** Each device's given socket, in order ({@code null} for a device that makes its own). */
+    private List<UnixSocket> given = List.of();
+    /** Whether the process was given sockets at all (the set above empties as devices take them). */
+    private boolean wasGiven;
+    /** The one thread that serves every device's vhost-user socket. */
+    private VhostUserLoop loop;
     /** Each device's channel address ({@code --listen}), in order; fewer than the devices when some have none. */
     private List<Endpoint> channels = List.of();
     /** The remote devices the specs name ({@code remote:ADDRESS}), connected before the lines are picked. */
@@ -230,7 +247,65 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("org.slf4j.simpleLogger.log." + library, libraries);
         }
         memorySize(memory);
+        inherited = inherited();
+        wasGiven = !inherited.isEmpty();
+        try {
+            return serve(out);
+        } finally {
+            inherited.close(); // what no device took (a device's own is closed with its server)
+            for (UnixSocket s : given) {
+                if (s != null) {
+                    s.close(); // taken by a device that did not start
+                }
+            }
+        }
+    }
+
+    /** {@code --fd}, or systemd's {@code LISTEN_FDS}: the listening sockets this process was given. */
+    InheritedSockets inherited() {
+        InheritedSockets result;
+        try {
+            result = InheritedSockets.take(fds, System.getenv(), ProcessHandle.current().pid());
+        } catch (IllegalArgumentException | IOException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (!result.isEmpty() && connect) {
+            result.close();
+            throw new ParameterException(spec.commandLine(), "--connect connects to sockets the front end listens"
+                    + " on, but " + result.source() + " gives this process listening sockets: give one of them");
+        }
+        return result;
+    }
+
+    /**
+     * Each device's given socket: the one bound to its socket's path. A given socket that no device has is refused,
+     * since no front end could be served on it.
+     */
+    List<UnixSocket> given(List<DeviceSpec> devices) {
+        if (inherited.isEmpty()) {
+            return List.of();
+        }
+        List<UnixSocket> result = new ArrayList<>();
+        for (DeviceSpec d : devices) {
+            result.add(inherited.claim(d.socket()));
+        }
+        if (!inherited.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), inherited.source() + " gives " + (inherited.paths()
+                    .size() == 1 ? "a socket" : "sockets") + " on " + inherited.paths().stream().map(Path::toString)
+                    .collect(java.util.stream.Collectors.joining(", ")) + " but no device has "
+                    + (inherited.paths().size() == 1 ? "that socket" : "those sockets") + (config != null
+                    ? ": give the device in " + config + " that socket" : ": name it with --socket, or leave out"
+                    + " --socket to serve one device on each given socket"));
+        }
+        if (socketGroup != null) {
+            log().info("--socket-group does not change a socket the daemon was given: its parent set its mode");
+        }
+        return result;
+    }
+
+    private Integer serve(PrintWriter out) throws Exception {
         List<DeviceSpec> devices = devices();
+        given = given(devices);
         channels = channels(devices.size(), devices.stream().map(DeviceSpec::listen).toList());
         try {
             remotes = RemoteChips.connect(devices.stream().map(DeviceSpec::lines).toList(), ToolCommand.channelToken());
@@ -328,7 +403,7 @@ final class ServeCommand implements Callable<Integer> {
     /** Whether the devices have vhost-user sockets: unless {@code --listen} is given without any socket option. */
     boolean vhostUser() {
         return listens.isEmpty() || !sockets.isEmpty() || config != null || socketCount != null
-                || deviceList != null;
+                || deviceList != null || wasGiven;
     }
 
     /** {@code --listen}: the channel address of each device that has one, in order. */
@@ -477,9 +552,17 @@ final class ServeCommand implements Callable<Integer> {
             }
             VhostUserServer server = null;
             if (vhost) {
+                if (loop == null) {
+                    loop = VhostUserLoop.create("serve");
+                    running.add(loop); // closed after every device's server
+                }
                 // the device socket first: a socket another daemon serves is refused by the name the user gave
-                server = connect ? VhostUserServer.connecting(d.socket(), forVhost, name, options)
-                        : new VhostUserServer(d.socket(), forVhost, name, options);
+                UnixSocket mine = i < given.size() ? given.get(i) : null;
+                server = mine != null ? VhostUserServer.inherited(loop, mine, forVhost, name, options)
+                        : VhostUserServer.in(loop, d.socket(), forVhost, name, options, connect);
+                if (mine != null) {
+                    given.set(i, null); // the server closes it now
+                }
                 serving.set(server);
                 running.add(server);
             }
@@ -503,6 +586,8 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (server != null) {
                 server.onFatal(ServeCommand::fatal).start();
+                log().debug("{}: served by the daemon's one serving thread with {} other device(s)", name,
+                        loop.servers() - 1);
             }
             if (state != null) {
                 state.watch();
@@ -573,7 +658,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private List<DeviceSpec> fromOptions() {
-        List<Path> paths = new ArrayList<>(sockets.isEmpty() ? List.of(DEFAULT_SOCKET) : sockets);
+        List<Path> paths = new ArrayList<>(!sockets.isEmpty() ? sockets
+                : inherited.isEmpty() || socketCount != null || deviceList != null ? List.of(DEFAULT_SOCKET)
+                : inherited.paths());
         List<String> chips = this.chips;
         if (socketCount != null && socketCount < 1) {
             throw new ParameterException(spec.commandLine(), "--socket-count must be at least 1");

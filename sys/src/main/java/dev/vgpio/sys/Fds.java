@@ -11,6 +11,9 @@ import java.lang.foreign.ValueLayout;
 public final class Fds {
     private Fds() {}
 
+    static final int F_GETFD = 1;
+    static final int F_SETFD = 2;
+    static final int FD_CLOEXEC = 1;
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
     static final int F_DUPFD_CLOEXEC = 1030;

@@ -75,6 +75,9 @@ final class Libc {
         static final MethodHandle SHUTDOWN = errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
         static final MethodHandle SETSOCKOPT =
                 errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle GETSOCKOPT =
+                errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle GETSOCKNAME = errno("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
         static final MethodHandle EVENTFD = errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
         static final MethodHandle EPOLL_CREATE1 = errno("epoll_create1", JAVA_INT, JAVA_INT);
         static final MethodHandle EPOLL_CTL = errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
@@ -422,6 +425,24 @@ final class Libc {
         MemorySegment c = H.capture();
         try {
             return H.result((int) H.SETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.GETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+        } catch (Throwable t) {
+            throw H.unchecked(t);
+        }
+    }
+
+    static int getsockname(int fd, MemorySegment addr, MemorySegment len) {
+        MemorySegment c = H.capture();
+        try {
+            return H.result((int) H.GETSOCKNAME.invokeExact(c, fd, addr, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }

@@ -23,8 +23,6 @@ import java.util.Objects;
 public record Pty(SerialPort master, SerialPort slave, Path slavePath) implements AutoCloseable {
     /** The speed both ends are set to (a pty ignores it). */
     static final int BAUD = 115200;
-    static final int F_SETFD = 2;
-    static final int FD_CLOEXEC = 1;
     /** glibc copies the slave's name into the caller's buffer without a bound; its own buffer is this long. */
     static final int PATH_MAX = 4096;
 
@@ -90,7 +88,7 @@ public record Pty(SerialPort master, SerialPort slave, Path slavePath) implement
     }
 
     private static void closeOnExec(int fd, String name) throws LinuxException {
-        int r = Libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
+        int r = Libc.fcntl(fd, Fds.F_SETFD, Fds.FD_CLOEXEC);
         if (r < 0) {
             throw new LinuxException("fcntl(" + name + ", F_SETFD, FD_CLOEXEC)", -r);
         }

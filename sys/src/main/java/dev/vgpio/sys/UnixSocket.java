@@ -32,6 +32,9 @@ public final class UnixSocket implements AutoCloseable {
     static final int MSG_NOSIGNAL = 0x4000;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
     static final int SHUT_RDWR = 2;
+    static final int SO_TYPE = 3;
+    static final int SO_ACCEPTCONN = 30;
+    static final int SO_DOMAIN = 39;
     static final int SO_RCVTIMEO = 20;
     static final int SO_SNDTIMEO = 21;
     static final int ENOTCONN = 107;
@@ -70,6 +73,75 @@ public final class UnixSocket implements AutoCloseable {
     public static UnixSocket listenPrivately(Path path, int backlog, SocketAccess access) throws IOException {
         pathBytes(path); // the path it will be reached by must fit sockaddr_un, not only the one it is bound at
         return SocketPath.bindPrivately(path, access, at -> bindAt(at, path, backlog));
+    }
+
+    /**
+     * The listening socket a parent left at descriptor {@code fd}: systemd's socket activation ({@code LISTEN_FDS})
+     * or a VMM's {@code --fd}. It must be a Unix stream socket bound to a path and listening; it becomes
+     * close-on-exec, and closing it closes only this process's descriptor (the parent keeps its own, and the path
+     * stays: it is the parent's).
+     *
+     * @throws IllegalArgumentException if {@code fd} is something else, saying what it is
+     * @throws LinuxException if {@code fd} is not open
+     */
+    public static UnixSocket inherited(int fd) throws LinuxException {
+        Libc.requireSupported();
+        if (fd < 0) {
+            throw new IllegalArgumentException("descriptor " + fd + " is negative");
+        }
+        int flags = Libc.fcntl(fd, Fds.F_GETFD, 0);
+        if (flags < 0) {
+            throw new LinuxException("descriptor " + fd + " (fcntl F_GETFD)", -flags);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            int domain = intOption(arena, fd, SO_DOMAIN, "SO_DOMAIN");
+            int type = domain == AF_UNIX ? intOption(arena, fd, SO_TYPE, "SO_TYPE") : -1;
+            if (domain != AF_UNIX || type != SOCK_STREAM) {
+                throw new IllegalArgumentException("descriptor " + fd + " is not a Unix stream socket ("
+                        + (domain != AF_UNIX ? "address family " + domain : "socket type " + type)
+                        + "); a vhost-user back end needs one, as ListenStream= with a path makes it");
+            }
+            if (intOption(arena, fd, SO_ACCEPTCONN, "SO_ACCEPTCONN") == 0) {
+                throw new IllegalArgumentException("descriptor " + fd + " is a Unix socket that does not listen;"
+                        + " pass a listening one (Accept=no in a systemd socket unit)");
+            }
+            MemorySegment address = arena.allocate(2 + SUN_PATH, 8);
+            MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, (int) address.byteSize());
+            int r = Libc.getsockname(fd, address, length);
+            if (r < 0) {
+                throw new LinuxException("getsockname(descriptor " + fd + ")", -r);
+            }
+            int size = Math.min(length.get(ValueLayout.JAVA_INT, 0), (int) address.byteSize()) - 2;
+            int end = 0;
+            while (end < size && address.get(ValueLayout.JAVA_BYTE, 2 + end) != 0) {
+                end++;
+            }
+            if (size <= 0 || end == 0) {
+                throw new IllegalArgumentException("descriptor " + fd + " is a Unix socket with no path ("
+                        + (size <= 0 ? "unnamed" : "abstract") + "); a front end finds a back end by its path");
+            }
+            byte[] name = address.asSlice(2, end).toArray(ValueLayout.JAVA_BYTE);
+            r = Libc.fcntl(fd, Fds.F_SETFD, flags | Fds.FD_CLOEXEC);
+            if (r < 0) {
+                throw new LinuxException("descriptor " + fd + " (fcntl F_SETFD)", -r);
+            }
+            return new UnixSocket(fd, Path.of(new String(name, fileNameCharset())));
+        }
+    }
+
+    private static int intOption(Arena arena, int fd, int option, String name) throws LinuxException {
+        MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+        MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
+        length.set(ValueLayout.JAVA_INT, 0, 4);
+        int r = Libc.getsockopt(fd, MsgHeader.SOL_SOCKET, option, value, length);
+        if (r == -Errno.ENOTSOCK) {
+            throw new IllegalArgumentException("descriptor " + fd + " is not a socket");
+        }
+        if (r < 0) {
+            throw new LinuxException("getsockopt(descriptor " + fd + ", " + name + ")", -r);
+        }
+        return value.get(ValueLayout.JAVA_INT, 0);
     }
 
     /** Refuses a path that cannot be connected to (too long for {@code sockaddr_un}, empty, or holding a NUL). */

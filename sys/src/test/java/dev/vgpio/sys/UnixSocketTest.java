@@ -30,6 +30,53 @@ class UnixSocketTest {
     }
 
     @Test
+    void takesAnInheritedListeningSocketWithItsPathAndRefusesAnythingElse() throws Exception {
+        Path path = dir.resolve("activated.sock");
+        try (UnixSocket parent = UnixSocket.listen(path, 4);
+                UnixSocket child = UnixSocket.inherited(Fds.dup(parent.fd()))) {
+            assertThat(child.path()).isEqualTo(path);
+            assertThat(ProcFds.isCloseOnExec(child.fd())).isTrue();
+            try (UnixSocket client = UnixSocket.connect(path); UnixSocket accepted = child.accept()) {
+                assertThat(accepted.isOpen()).isTrue();
+            }
+            child.close();
+            assertThat(UnixSocket.isLive(path)).as("the parent's descriptor still listens").isTrue();
+
+            try (UnixSocket client = UnixSocket.connect(path)) {
+                assertThatThrownBy(() -> inheritedCopy(client.fd()))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not listen");
+            }
+        }
+        UnixSocket[] pair = UnixSocket.pair();
+        try (UnixSocket a = pair[0]; UnixSocket b = pair[1]) {
+            assertThatThrownBy(() -> inheritedCopy(a.fd()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not listen");
+        }
+        try (EventFd e = EventFd.create()) {
+            assertThatThrownBy(() -> inheritedCopy(e.fd()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a socket");
+        }
+        int closed;
+        try (EventFd e = EventFd.create()) {
+            closed = e.fd();
+        }
+        assertThatThrownBy(() -> UnixSocket.inherited(closed)).isInstanceOfSatisfying(LinuxException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+        assertThatThrownBy(() -> UnixSocket.inherited(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** {@link UnixSocket#inherited} of a copy of {@code fd}; the copy is closed when it is refused. */
+    private static UnixSocket inheritedCopy(int fd) throws LinuxException {
+        int copy = Fds.dup(fd);
+        try {
+            return UnixSocket.inherited(copy);
+        } catch (RuntimeException | LinuxException e) {
+            Fds.closeQuietly(copy);
+            throw e;
+        }
+    }
+
+    @Test
     void listensConnectsAcceptsAndTalksBothWays() throws Exception {
         Path path = dir.resolve("vgpio.sock");
         try (UnixSocket server = UnixSocket.listen(path, 4);

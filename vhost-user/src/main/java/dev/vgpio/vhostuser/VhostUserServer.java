@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves one virtio device on a vhost-user Unix socket: one thread waits (epoll) on the listening socket, the front
  * end's connection, every kick eventfd, the device's wakeup and its event fd (the kernel's GPIO line events), and
- * does all the work. One front end at a time;
+ * does all the work. That thread is a {@link VhostUserLoop}'s, which may serve many devices (a daemon's devices
+ * share one); a server made without one has a loop of its own. One front end at a time;
  * when it goes away the server waits for the next, and the device keeps its state. The socket file appears with
  * mode 0600 (or 0660 for a group, {@link ServerOptions#access()}) and is never reachable by others on the way; a
  * stale file left by a dead process is replaced, a live one is refused.
@@ -34,17 +35,19 @@ import org.slf4j.LoggerFactory;
  * shares (a memfd it truncated) ends that connection only. If the loop itself fails, the server calls its
  * {@linkplain #onFatal fatal handler}, so a daemon can exit rather than live on without its device.
  *
+ * <p>A server may also serve a listening socket it was given ({@link #inherited}: systemd's socket activation, a
+ * VMM's {@code --fd}); it then never removes the socket's file, which is its parent's.
+ *
  * <p>In client mode ({@link #connecting}) the front end listens (QEMU's {@code -chardev socket,server=on}) and
  * this back end connects, and connects again whenever the connection drops: QEMU then resumes the device by itself.
  */
 public final class VhostUserServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VhostUserServer.class);
-    private static final long LISTEN = 1;
-    private static final long CONNECTION = 2;
-    private static final long WAKEUP = 3;
-    private static final long STOP = 4;
-    private static final long DEVICE_EVENTS = 5;
-    private static final long KICK = 16;
+    private static final int LISTEN = 1;
+    private static final int CONNECTION = 2;
+    private static final int WAKEUP = 3;
+    private static final int DEVICE_EVENTS = 5;
+    private static final int KICK = 16;
     /** At most this many messages of one front end in a row before the loop looks at its other work. */
     private static final int MESSAGES_PER_TURN = 32;
     /** How long the listener is not watched after an accept failed. */
@@ -56,11 +59,16 @@ public final class VhostUserServer implements AutoCloseable {
     private final String name;
     private final VirtioDevice device;
     private final UnixSocket listener;
+    /** Whether the listener's file is this server's to remove: not when it was inherited. */
+    private final boolean ownsPath;
     private final boolean client;
     private boolean waitingLogged;
-    private final Epoll epoll;
+    private final VhostUserLoop loop;
+    /** Whether {@link #loop} is this server's own (made for it, closed with it). */
+    private final boolean ownLoop;
+    /** Its slot in the loop once started, or 0. */
+    private int slot;
     private final EventFd wakeup;
-    private final EventFd stop;
     private final VhostUserSession session;
     private final ServerOptions options;
     private final IncomingMessage in = new IncomingMessage();
@@ -78,7 +86,8 @@ public final class VhostUserServer implements AutoCloseable {
     private boolean awaitingOut;
     /** When to watch the listener again after an accept failed ({@link System#nanoTime()}), or 0. */
     private long listenPausedUntil;
-    private Thread thread;
+    private volatile boolean started;
+    private boolean shutDown;
     private volatile long connections;
     private volatile long faults;
     private volatile boolean closeCalled;
@@ -95,7 +104,26 @@ public final class VhostUserServer implements AutoCloseable {
 
     /** As {@link #VhostUserServer(Path, VirtioDevice, String)}, with {@code options}. */
     public VhostUserServer(Path path, VirtioDevice device, String name, ServerOptions options) throws IOException {
-        this(path, device, name, options, false);
+        this(path, device, name, options, false, null, null);
+    }
+
+    /**
+     * A server in {@code loop} (shared with other servers; the caller closes it after them), on a new socket at
+     * {@code path}, or connecting to one ({@code connect}, as {@link #connecting}).
+     */
+    public static VhostUserServer in(VhostUserLoop loop, Path path, VirtioDevice device, String name,
+            ServerOptions options, boolean connect) throws IOException {
+        return new VhostUserServer(path, device, name, options, connect, null, java.util.Objects.requireNonNull(loop));
+    }
+
+    /**
+     * A server in {@code loop} (or a loop of its own when null) on {@code listener}, a listening socket this process
+     * was given ({@link UnixSocket#inherited}). Its file is never removed; closing the server closes only this
+     * process's descriptor.
+     */
+    public static VhostUserServer inherited(VhostUserLoop loop, UnixSocket listener, VirtioDevice device,
+            String name, ServerOptions options) throws IOException {
+        return new VhostUserServer(listener.path(), device, name, options, false, listener, loop);
     }
 
     /**
@@ -109,18 +137,22 @@ public final class VhostUserServer implements AutoCloseable {
     /** As {@link #connecting(Path, VirtioDevice, String)}, with {@code options}. */
     public static VhostUserServer connecting(Path path, VirtioDevice device, String name, ServerOptions options)
             throws IOException {
-        return new VhostUserServer(path, device, name, options, true);
+        return new VhostUserServer(path, device, name, options, true, null, null);
     }
 
-    private VhostUserServer(Path path, VirtioDevice device, String name, ServerOptions options, boolean client)
-            throws IOException {
+    private VhostUserServer(Path path, VirtioDevice device, String name, ServerOptions options, boolean client,
+            UnixSocket inherited, VhostUserLoop loop) throws IOException {
         this.path = path;
         this.name = name;
         this.device = device;
         this.client = client;
         this.options = options;
+        this.ownsPath = inherited == null && !client;
         if (client) {
             this.listener = null;
+        } else if (inherited != null) {
+            this.listener = inherited;
+            listener.setNonBlocking(true);
         } else {
             if (SocketPath.claim(path)) {
                 LOG.info("replaced stale socket file {} (nothing listened on it)", path);
@@ -133,20 +165,27 @@ public final class VhostUserServer implements AutoCloseable {
                 throw e;
             }
         }
-        this.epoll = Epoll.create();
-        this.wakeup = EventFd.create();
-        this.stop = EventFd.create();
+        this.ownLoop = loop == null;
+        try {
+            this.loop = loop != null ? loop : VhostUserLoop.create(name);
+            this.wakeup = EventFd.create();
+        } catch (IOException e) {
+            if (listener != null) {
+                listener.close();
+            }
+            throw e;
+        }
         this.session = new VhostUserSession(device, name, new VhostUserSession.KickWatcher() {
             @Override
             public void watch(int queue, EventFd kick) throws IOException {
                 // edge-triggered: each kick is reported once, the counter is never read (no read per kick)
-                epoll.add(kick.fd(), Epoll.IN | Epoll.EDGE, KICK + queue);
+                VhostUserServer.this.loop.add(kick.fd(), Epoll.IN | Epoll.EDGE, slot, KICK + queue);
             }
 
             @Override
             public void unwatch(int queue, EventFd kick) {
                 try {
-                    epoll.remove(kick.fd());
+                    VhostUserServer.this.loop.remove(kick.fd());
                 } catch (IOException e) {
                     LOG.debug("{}: removing kick fd of queue {}: {}", name, queue, e.getMessage());
                 }
@@ -154,16 +193,27 @@ public final class VhostUserServer implements AutoCloseable {
         });
         out = Arena.ofAuto().allocate(Header.SIZE + VhostUser.MAX_PAYLOAD, 8);
         outPayload = out.asSlice(Header.SIZE);
-        if (listener != null) {
-            epoll.add(listener.fd(), Epoll.IN, LISTEN);
-        }
-        epoll.add(wakeup.fd(), Epoll.IN, WAKEUP);
-        epoll.add(stop.fd(), Epoll.IN, STOP);
-        if (device.eventFd() >= 0) {
-            // level-triggered: whatever the device leaves unread is reported again on the next turn
-            epoll.add(device.eventFd(), Epoll.IN, DEVICE_EVENTS);
-        }
         device.setWakeup(this::wake);
+    }
+
+    /** Joins the loop: a slot and the descriptors in its set. On the loop's thread. */
+    private void join() {
+        slot = loop.join(this);
+        try {
+            if (listener != null) {
+                loop.add(listener.fd(), Epoll.IN, slot, LISTEN);
+            }
+            loop.add(wakeup.fd(), Epoll.IN, slot, WAKEUP);
+            if (device.eventFd() >= 0) {
+                // level-triggered: whatever the device leaves unread is reported again on the next turn
+                loop.add(device.eventFd(), Epoll.IN, slot, DEVICE_EVENTS);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        LOG.info("{}: {} {}{}", name, client ? "connecting to the front end at" : "listening on",
+                path.toAbsolutePath(), client ? "" : ownsPath ? " (mode " + options.access().describe() + ")"
+                        : " (a socket it was given)");
     }
 
     private void wake() {
@@ -207,91 +257,87 @@ public final class VhostUserServer implements AutoCloseable {
         return this;
     }
 
-    /** Whether the serving thread is running (it stops only on {@link #close()} or a fatal error). */
+    /** Whether it is serving (it stops only on {@link #close()} or a fatal error in its loop). */
     public boolean isRunning() {
-        return finished.getCount() > 0 && thread != null && thread.isAlive();
+        return started && finished.getCount() > 0 && loop.isRunning();
     }
 
-    /** Starts the serving thread. */
+    /**
+     * Starts serving: joins the loop, and starts the loop's thread if it is not running yet.
+     *
+     * @throws java.io.UncheckedIOException if its descriptors cannot join the loop's set
+     */
     public synchronized VhostUserServer start() {
-        if (thread == null) {
-            thread = Thread.ofPlatform().name("vgpio-" + name).daemon(false).start(this::run);
+        if (!started && !closeCalled) {
+            started = true;
+            java.util.concurrent.atomic.AtomicReference<RuntimeException> failed = new java.util.concurrent.atomic
+                    .AtomicReference<>();
+            if (!loop.run("take a new device", () -> {
+                try {
+                    join();
+                } catch (RuntimeException e) {
+                    failed.set(e);
+                }
+            })) {
+                throw new IllegalStateException(name + ": the serving thread did not take the device");
+            }
+            if (failed.get() != null) {
+                throw failed.get();
+            }
+            loop.start();
         }
         return this;
     }
 
-    private void run() {
-        EpollEvents events = new EpollEvents(16);
-        LOG.info("{}: {} {}{}", name, client ? "connecting to the front end at" : "listening on",
-                path.toAbsolutePath(), client ? "" : " (mode " + options.access().describe() + ")");
-        Throwable fatal = null;
-        try {
-            while (true) {
-                try {
-                    if (turn(events)) {
-                        return;
-                    }
-                } catch (InternalError e) {
-                    if (!isMemoryFault(e)) {
-                        throw e;
-                    }
-                    memoryFault(e);
-                }
-            }
-        } catch (Throwable e) {
-            fatal = e;
-            LOG.error("{}: event loop failed: {}", name, e.toString(), e);
-        } finally {
+    /** Before the loop waits: a client-mode server tries to reach its front end. How long the wait may last. */
+    int beforeWait() throws IOException {
+        if (client && connection == null) {
+            tryConnect();
+        }
+        return waitMillis();
+    }
+
+    /** One event of this server's descriptors ({@code token}: which). On the loop's thread. */
+    void dispatch(int token, int ev) throws IOException {
+        if (token == LISTEN) {
+            accept();
+        } else if (token == CONNECTION) {
+            onConnection(ev);
+        } else if (token == WAKEUP) {
+            wakeup.drain();
             try {
-                shutdown();
-            } finally {
-                finished.countDown();
-                if (!closeCalled) {
-                    onFatal.accept(fatal != null ? fatal
-                            : new IllegalStateException(name + ": serving thread stopped"));
-                }
+                device.onWakeup();
+            } catch (RuntimeException e) {
+                failed("device event", e);
+            }
+        } else if (token == DEVICE_EVENTS) {
+            try {
+                device.onDeviceEvents();
+            } catch (RuntimeException e) {
+                failed("device event", e);
+            }
+        } else if (token >= KICK) {
+            try {
+                session.kicked(token - KICK);
+            } catch (RuntimeException e) {
+                failed("queue " + (token - KICK), e);
             }
         }
     }
 
-    /** One wait and what it found; true when asked to stop. */
-    private boolean turn(EpollEvents events) throws IOException {
-        if (client && connection == null) {
-            tryConnect();
-        }
-        int n = epoll.await(events, waitMillis());
-        expireDeadlines();
-        for (int i = 0; i < n; i++) {
-            long data = events.data(i);
-            int ev = events.events(i);
-            if (data == STOP) {
-                return true;
-            } else if (data == LISTEN) {
-                accept();
-            } else if (data == CONNECTION) {
-                onConnection(ev);
-            } else if (data == WAKEUP) {
-                wakeup.drain();
-                try {
-                    device.onWakeup();
-                } catch (RuntimeException e) {
-                    failed("device event", e);
-                }
-            } else if (data == DEVICE_EVENTS) {
-                try {
-                    device.onDeviceEvents();
-                } catch (RuntimeException e) {
-                    failed("device event", e);
-                }
-            } else if (data >= KICK) {
-                try {
-                    session.kicked((int) (data - KICK));
-                } catch (RuntimeException e) {
-                    failed("queue " + (data - KICK), e);
-                }
+    /**
+     * The loop stopped with this server still in it: after {@link VhostUserLoop#close()} ({@code cause} null), or
+     * because it failed. On the loop's thread.
+     */
+    void stopped(Throwable cause) {
+        try {
+            shutdown();
+        } finally {
+            finished.countDown();
+            if (cause != null && !closeCalled) {
+                onFatal.accept(cause);
             }
         }
-        return false;
     }
 
     /**
@@ -302,7 +348,7 @@ public final class VhostUserServer implements AutoCloseable {
         return e.getMessage() != null && e.getMessage().contains("unsafe memory access");
     }
 
-    private void memoryFault(InternalError e) {
+    void memoryFault(InternalError e) {
         faults++;
         LOG.error("{}: a fault in the front end's shared memory (was a memory file truncated?): {}; dropping the"
                 + " connection, the device keeps its state", name, e.getMessage());
@@ -338,11 +384,14 @@ public final class VhostUserServer implements AutoCloseable {
         return (int) Math.clamp((deadline - now + 999_999) / 1_000_000, 0, Integer.MAX_VALUE);
     }
 
-    private void expireDeadlines() throws IOException {
+    void expireDeadlines() throws IOException {
+        if (listenPausedUntil == 0 && connection == null) {
+            return;
+        }
         long now = System.nanoTime();
         if (listenPausedUntil != 0 && now - listenPausedUntil >= 0) {
             listenPausedUntil = 0;
-            epoll.add(listener.fd(), Epoll.IN, LISTEN);
+            loop.add(listener.fd(), Epoll.IN, slot, LISTEN);
         }
         if (connection == null) {
             return;
@@ -409,7 +458,7 @@ public final class VhostUserServer implements AutoCloseable {
             // out of descriptors (EMFILE, ENFILE) or the like: the listener stays readable, so stop watching it for
             // a while rather than spin; pending connections wait in the backlog
             LOG.warn("{}: accept failed: {}; not accepting for {} ms", name, e.getMessage(), LISTEN_PAUSE_MILLIS);
-            epoll.remove(listener.fd());
+            loop.remove(listener.fd());
             listenPausedUntil = System.nanoTime() + LISTEN_PAUSE_MILLIS * 1_000_000L;
             return;
         }
@@ -433,7 +482,7 @@ public final class VhostUserServer implements AutoCloseable {
     private void attach(UnixSocket s) throws IOException {
         try {
             s.setNonBlocking(true);
-            epoll.add(s.fd(), Epoll.IN | Epoll.RDHUP, CONNECTION);
+            loop.add(s.fd(), Epoll.IN | Epoll.RDHUP, slot, CONNECTION);
         } catch (IOException e) {
             s.close();
             throw e;
@@ -513,7 +562,7 @@ public final class VhostUserServer implements AutoCloseable {
             long n = connection.send(out, replySent, replyLength - replySent, null, 0);
             if (n < 0) {
                 if (!awaitingOut) {
-                    epoll.modify(connection.fd(), Epoll.OUT | Epoll.RDHUP, CONNECTION);
+                    loop.modify(connection.fd(), Epoll.OUT | Epoll.RDHUP, slot, CONNECTION);
                     awaitingOut = true;
                 }
                 return;
@@ -524,7 +573,7 @@ public final class VhostUserServer implements AutoCloseable {
         replySent = 0;
         if (awaitingOut) {
             awaitingOut = false;
-            epoll.modify(connection.fd(), Epoll.IN | Epoll.RDHUP, CONNECTION);
+            loop.modify(connection.fd(), Epoll.IN | Epoll.RDHUP, slot, CONNECTION);
         }
     }
 
@@ -533,7 +582,7 @@ public final class VhostUserServer implements AutoCloseable {
             return;
         }
         try {
-            epoll.remove(connection.fd());
+            loop.remove(connection.fd());
         } catch (IOException e) {
             LOG.debug("{}: {}", name, e.getMessage());
         }
@@ -549,52 +598,62 @@ public final class VhostUserServer implements AutoCloseable {
                 client ? "reconnecting to" : "waiting for the next front end on", path.toAbsolutePath());
     }
 
-    private void shutdown() {
+    private synchronized void shutdown() {
+        if (shutDown) {
+            return;
+        }
+        shutDown = true;
         disconnect();
         if (listener != null) {
+            if (slot != 0 && listenPausedUntil == 0) {
+                try {
+                    loop.remove(listener.fd());
+                } catch (IOException e) {
+                    LOG.debug("{}: {}", name, e.getMessage());
+                }
+            }
             listener.close();
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException e) {
-                LOG.warn("{}: cannot remove {}: {}", name, path, e.getMessage());
+            if (ownsPath) {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    LOG.warn("{}: cannot remove {}: {}", name, path, e.getMessage());
+                }
             }
         }
-        epoll.close();
+        if (slot != 0) {
+            try {
+                loop.remove(wakeup.fd());
+                if (device.eventFd() >= 0) {
+                    loop.remove(device.eventFd());
+                }
+            } catch (IOException e) {
+                LOG.debug("{}: {}", name, e.getMessage());
+            }
+            loop.leave(slot, this);
+        }
         wakeup.close();
         LOG.info("{}: stopped", name);
     }
 
-    /** Stops serving: closes the connection and removes the socket file. Waits up to 5 seconds. Idempotent. */
+    /**
+     * Stops serving: closes the connection and removes the socket file (not one it was given). Waits up to 5 seconds
+     * for the loop's thread. Idempotent.
+     */
     @Override
     public void close() {
-        boolean running;
         synchronized (this) {
             if (closeCalled) {
                 return;
             }
             closeCalled = true;
-            running = thread != null;
         }
-        if (!running) {
+        boolean done = loop.run("stop " + name, () -> {
             shutdown();
-            stop.close();
-            return;
+            finished.countDown();
+        });
+        if (done && ownLoop) {
+            loop.close();
         }
-        try {
-            stop.signal();
-        } catch (IOException e) {
-            LOG.error("{}: cannot signal the serving thread to stop: {}", name, e.getMessage());
-        }
-        try {
-            if (!finished.await(5, TimeUnit.SECONDS)) {
-                // stop stays open: closing it would take it out of the epoll set, and the thread would never see it
-                LOG.warn("{}: the serving thread did not stop within 5 seconds", name);
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        stop.close();
     }
 }
