@@ -14,6 +14,8 @@
 #                       the one linux-image-amd64 (bookworm) depends on now
 #   VGPIO_GUEST_FORCE=1 ignore the stamp and the cached package manifest (re-resolve,
 #                       re-download what changed, rebuild everything)
+#   VGPIO_DEBIAN_MIRROR the archive for the bookworm-backports source, if this adds one (default: the one the
+#                       machine's APT sources use, see scripts/lib/debian-sources.sh; deb.debian.org if none)
 #
 # Outputs in the cache directory: vmlinuz, base.cpio.gz, guest.env (KEY=VALUE lines).
 # Test helpers built from scripts/guest/helpers/ into the initramfs (not loaded or run by /init):
@@ -62,6 +64,7 @@ HELPERS="$(dirname "$SELF")/helpers"
 HELPER_SOURCES=(vgpio_level_irq.c vgpio-echo.c)
 GUEST_LIB="$(dirname "$SELF")/guest-lib.sh"      # shared with prepare-newer-guest.sh
 GUEST_INIT="$(dirname "$SELF")/guest-init.sh"    # the guest's /init
+DEBIAN_SOURCES="$(dirname "$SELF")/../lib/debian-sources.sh"   # the machine's Debian archive
 # gpio-virtio patch series (format-patch files; 0000-cover-letter.patch is not applied)
 LINE_CONFIG_PATCHES="$(readlink -f "$(dirname "$SELF")/../../linux/gpio-virtio-line-config")"
 
@@ -75,9 +78,12 @@ die()  { printf 'prepare-guest: ERROR: %s\n' "$*" >&2; DIED=1; exit 1; }
 trap 'rc=$?; [ $rc -eq 0 ] || [ $DIED -eq 1 ] || printf "prepare-guest: FAILED (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' EXIT
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (apt-get install, mknod)"
-[ -s "$GUEST_LIB" ] && [ -s "$GUEST_INIT" ] || die "missing $GUEST_LIB or $GUEST_INIT"
+[ -s "$GUEST_LIB" ] && [ -s "$GUEST_INIT" ] && [ -s "$DEBIAN_SOURCES" ] \
+    || die "missing $GUEST_LIB, $GUEST_INIT or $DEBIAN_SOURCES"
 # shellcheck source=guest-lib.sh
 . "$GUEST_LIB"
+# shellcheck source=../lib/debian-sources.sh
+. "$DEBIAN_SOURCES"
 
 # ---------------------------------------------------------------- apt helpers
 APT_UPDATED=0
@@ -88,14 +94,15 @@ apt_update_once() {
     APT_UPDATED=1
 }
 
+# the backports suite from the archive (mirror, proxy) the machine's own Debian sources use
 ensure_backports_source() {
-    if grep -rqs -- "$BACKPORTS_SUITE" /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
-        return 0
-    fi
-    log "adding $BACKPORTS_SUITE source ($BACKPORTS_FILE)"
+    local uri
+    debian_has_suite "$BACKPORTS_SUITE" && return 0
+    uri="$(debian_archive_uri)"
+    log "adding $BACKPORTS_SUITE source ($BACKPORTS_FILE, $uri)"
     cat > "$BACKPORTS_FILE" <<EOF
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $uri
 Suites: $BACKPORTS_SUITE
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

@@ -7,8 +7,9 @@
 # JDK runs on it) and libgpiod 2 from bookworm-backports; /init is the same guest-init.sh. No gpio-virtio.
 #
 # Runs as root, after prepare-guest.sh (which installs QEMU 10 and the host tools). Packages come through a
-# private APT configuration under the cache directory: /etc/apt is neither read nor changed. Idempotent: a run
-# that finds everything in place does no network access. Progress goes to stderr; the last line on stdout is
+# private APT configuration under the cache directory: /etc/apt is not changed, and of it only the Debian archive
+# of the machine's sources is used (the same mirror or caching proxy; scripts/lib/debian-sources.sh). Idempotent:
+# a run that finds everything in place does no network access. Progress goes to stderr; the last line on stdout is
 # the path of newer.env (the keys of guest.env: point VGPIO_GUEST_ENV at it for run-guest.sh and make-scenario.sh).
 #
 # Environment:
@@ -17,6 +18,7 @@
 #   VGPIO_NEWER_GUEST_PREFERRED_ABI  kernel ABI to use if trixie-backports still serves it (default
 #                       7.3.4+deb13); otherwise the one linux-image-amd64 (trixie-backports) depends on now
 #   VGPIO_GUEST_FORCE=1 ignore the stamp and the cached package manifests (re-resolve, re-download, rebuild)
+#   VGPIO_DEBIAN_MIRROR the archive to download from (default: the machine's, deb.debian.org if it has none)
 #
 # Outputs in newer/: vmlinuz, base.cpio.gz, newer.env. The stamp covers this script, guest-lib.sh and
 # guest-init.sh. The kept debs (kernel, guest userland, build root) make a rebuild offline; the build tree and
@@ -49,6 +51,7 @@ ENV_FILE="$CACHE/newer.env"
 SELF="$(readlink -f "${BASH_SOURCE[0]}")"
 GUEST_LIB="$(dirname "$SELF")/guest-lib.sh"
 GUEST_INIT="$(dirname "$SELF")/guest-init.sh"
+DEBIAN_SOURCES="$(dirname "$SELF")/../lib/debian-sources.sh"
 
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
@@ -66,9 +69,12 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (chroot, mount, mknod)"
-[ -s "$GUEST_LIB" ] && [ -s "$GUEST_INIT" ] || die "missing $GUEST_LIB or $GUEST_INIT"
+[ -s "$GUEST_LIB" ] && [ -s "$GUEST_INIT" ] && [ -s "$DEBIAN_SOURCES" ] \
+    || die "missing $GUEST_LIB, $GUEST_INIT or $DEBIAN_SOURCES"
 # shellcheck source=guest-lib.sh
 . "$GUEST_LIB"
+# shellcheck source=../lib/debian-sources.sh
+. "$DEBIAN_SOURCES"
 for t in "${HOST_TOOLS[@]}"; do
     command -v "$t" > /dev/null || die "$t not found (run scripts/guest/prepare-guest.sh first: it installs them)"
 done
@@ -110,10 +116,12 @@ fi
 rm -f "$STAMP"
 
 # ---------------------------------------------------------------- 1. private APT configuration
+# the archive of the machine's own Debian sources (not in the stamp: the cached debs stay valid with another mirror)
+ARCHIVE="$(debian_archive_uri)"
 mkdir -p "$APTDIR"/{lists/partial,archives/partial,sources.list.d,preferences.d,apt.conf.d} "$DEBS" "$TCDEBS"
 cat > "$APTDIR/sources.list.d/vgpio-newer.sources" <<EOF
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $ARCHIVE
 Suites: $BUILD_SUITE $KERNEL_SUITE $USER_SUITE $GPIOD_SUITE
 Components: main
 Architectures: amd64
@@ -144,7 +152,7 @@ EOF
 APT_UPDATED=0
 apt_update_once() {
     [ "$APT_UPDATED" -eq 1 ] && return 0
-    log "apt-get update (private configuration $APT_CONFIG)"
+    log "apt-get update (private configuration $APT_CONFIG, $ARCHIVE)"
     apt-get -q update >&2 || die "apt-get update failed"
     APT_UPDATED=1
 }
