@@ -27,7 +27,21 @@ public final class Main {
 
     /** Builds the command line; tests run it in-process. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return configured(new CommandLine(new Main()));
+    }
+
+    /**
+     * The command line with {@code serve} alone under {@code vgpio}: what {@code vgpio serve ...} runs, so that a
+     * daemon does not build the model of every other command before it listens (about a third of its start-up).
+     * It parses, prints and fails exactly as {@link #commandLine()} does for {@code serve}.
+     */
+    static CommandLine serveOnly() {
+        CommandLine cl = new CommandLine(CommandSpec.create().name("vgpio"));
+        cl.addSubcommand("serve", new ServeCommand());
+        return configured(cl);
+    }
+
+    private static CommandLine configured(CommandLine cl) {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println(cmd.getColorScheme().errorText(cmd.getCommandSpec().qualifiedName(" ") + ": "
                     + ex.getMessage()));
@@ -119,7 +133,12 @@ public final class Main {
         return first.endsWith(".") ? first : first + ".";
     }
 
+    /** The command line that runs {@code args}: {@link #serveOnly()} for {@code serve}, else the whole one. */
+    static CommandLine commandLineFor(String... args) {
+        return args.length > 0 && args[0].equals("serve") ? serveOnly() : commandLine();
+    }
+
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLineFor(args).execute(args));
     }
 }

@@ -11,7 +11,11 @@ final class CliRun {
 
     /** Executes {@code args} (a subcommand and its options); the exit status. */
     int execute(String... args) {
-        CommandLine cl = Main.commandLine();
+        return execute(Main.commandLineFor(args), args);
+    }
+
+    /** Executes {@code args} on {@code cl}; the exit status. */
+    int execute(CommandLine cl, String... args) {
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         return cl.execute(args);

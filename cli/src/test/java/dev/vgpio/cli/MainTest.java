@@ -28,6 +28,24 @@ class MainTest {
     }
 
     @Test
+    void serveRunsOnItsOwnCommandLineExactlyAsOnTheWholeOne() {
+        for (List<String> args : List.of(List.of("serve", "--help"), List.of("serve", "--version"),
+                List.of("serve", "--print-capabilities"), List.of("serve", "--bogus"), List.of("serve", "-c", "0"),
+                List.of("serve", "--log-level", "loud"), List.of("serve", "--sokcet", "x"),
+                List.of("serve", "extra"), List.of("serve", "--help", "extra"))) {
+            CliRun whole = new CliRun();
+            CliRun alone = new CliRun();
+            String[] a = args.toArray(String[]::new);
+            int status = whole.execute(Main.commandLine(), a);
+            assertThat(alone.execute(Main.serveOnly(), a)).as(String.join(" ", args)).isEqualTo(status);
+            assertThat(alone.out.toString()).as(String.join(" ", args)).isEqualTo(whole.out.toString());
+            assertThat(alone.err.toString()).as(String.join(" ", args)).isEqualTo(whole.err.toString());
+        }
+        assertThat(Main.commandLineFor("serve", "-q").getSubcommands()).containsOnlyKeys("serve");
+        assertThat(Main.commandLineFor("info").getSubcommands()).containsKey("serve").containsKey("info");
+    }
+
+    @Test
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString()).contains("Usage: vgpio").contains("version").contains("notify");
