@@ -56,56 +56,12 @@ final class Libc {
         static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
         static final ThreadLocal<PerThread> STATE = ThreadLocal.withInitial(PerThread::allocate);
 
-        static final MethodHandle CLOSE = errno("close", JAVA_INT, JAVA_INT);
-        static final MethodHandle READ = errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle WRITE = errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle FCNTL = link("fcntl", true,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-        static final MethodHandle FSTAT = errno("fstat", JAVA_INT, JAVA_INT, ADDRESS);
-        static final MethodHandle FTRUNCATE = errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
-        static final MethodHandle SOCKET = errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-        static final MethodHandle SOCKETPAIR = errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-        static final MethodHandle BIND = errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle LISTEN = errno("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-        static final MethodHandle CONNECT = errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle ACCEPT4 = errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-        static final MethodHandle SENDMSG = errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle RECVMSG = errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle POLL = errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-        static final MethodHandle SHUTDOWN = errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-        static final MethodHandle SETSOCKOPT =
-                errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle GETSOCKOPT =
-                errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-        static final MethodHandle GETSOCKNAME = errno("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-        static final MethodHandle EVENTFD = errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
-        static final MethodHandle EPOLL_CREATE1 = errno("epoll_create1", JAVA_INT, JAVA_INT);
-        static final MethodHandle EPOLL_CTL = errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-        static final MethodHandle EPOLL_WAIT = errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-        static final MethodHandle MMAP =
-                errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
-        static final MethodHandle MUNMAP = errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle MEMFD_CREATE = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle OPEN = link("open", true,
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-        static final MethodHandle IOCTL = link("ioctl", true,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-        static final MethodHandle PREADV2 =
-                errno("preadv2", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
-        static final MethodHandle LINK = errno("link", JAVA_INT, ADDRESS, ADDRESS);
-        static final MethodHandle UNLINK = errno("unlink", JAVA_INT, ADDRESS);
-        static final MethodHandle RENAMEAT2 =
-                errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle UMASK = link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle GETEUID = link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
-        static final MethodHandle SYSCONF = link("sysconf", false, FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-        static final MethodHandle STRERROR = link("strerror", false, FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
-        private static MethodHandle errno(String name, MemoryLayout result, MemoryLayout... args) {
+        static MethodHandle errno(String name, MemoryLayout result, MemoryLayout... args) {
             return link(name, true, FunctionDescriptor.of(result, args));
         }
 
-        private static MethodHandle link(String name, boolean errno, FunctionDescriptor fd, Linker.Option... extra) {
+        static MethodHandle link(String name, boolean errno, FunctionDescriptor fd, Linker.Option... extra) {
             MemorySegment symbol = LINKER.defaultLookup().find(name)
                     .orElseThrow(() -> new UnsupportedOperationException("libc has no function " + name));
             Linker.Option[] options = extra;
@@ -137,6 +93,85 @@ final class Libc {
             }
             return new IllegalStateException(t);
         }
+    }
+
+    // The handles in groups, each group linked on its first use: a downcall costs milliseconds to link, so a daemon
+    // links what it needs to listen before it listens, and the rest when it first uses them.
+
+    /** Handles for descriptors: every caller needs them. */
+    private static final class Fd {
+        static final MethodHandle CLOSE = H.errno("close", JAVA_INT, JAVA_INT);
+        static final MethodHandle READ = H.errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle WRITE = H.errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle FCNTL = H.link("fcntl", true,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle FSTAT = H.errno("fstat", JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle FTRUNCATE = H.errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
+    }
+
+    /** Handles for making, binding and inspecting sockets. */
+    private static final class Sock {
+        static final MethodHandle SOCKET = H.errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle SOCKETPAIR = H.errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle BIND = H.errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle LISTEN = H.errno("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle CONNECT = H.errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle GETSOCKOPT =
+                H.errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle GETSOCKNAME = H.errno("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle SETSOCKOPT =
+                H.errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle SHUTDOWN = H.errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+
+    /** Handles for a connection's traffic. */
+    private static final class Conn {
+        static final MethodHandle ACCEPT4 = H.errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+        static final MethodHandle SENDMSG = H.errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle RECVMSG = H.errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle POLL = H.errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    }
+
+    /** Handles for eventfds and epoll. */
+    private static final class Ev {
+        static final MethodHandle EVENTFD = H.errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle EPOLL_CREATE1 = H.errno("epoll_create1", JAVA_INT, JAVA_INT);
+        static final MethodHandle EPOLL_CTL = H.errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle EPOLL_WAIT = H.errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    }
+
+    /** Handles for shared memory. */
+    private static final class Mem {
+        static final MethodHandle MMAP =
+                H.errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+        static final MethodHandle MUNMAP = H.errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle MEMFD_CREATE = H.errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+    }
+
+    /** Handles for device files (GPIO chips). */
+    private static final class Dev {
+        static final MethodHandle OPEN = H.link("open", true,
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle IOCTL = H.link("ioctl", true,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+        static final MethodHandle PREADV2 =
+                H.errno("preadv2", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
+    }
+
+    /** Handles for file names and the process. */
+    private static final class Names {
+        static final MethodHandle LINK = H.errno("link", JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle UNLINK = H.errno("unlink", JAVA_INT, ADDRESS);
+        static final MethodHandle RENAMEAT2 =
+                H.errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle UMASK = H.link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle GETEUID = H.link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
+    }
+
+    /** Handles for system facts and messages. */
+    private static final class Info {
+        static final MethodHandle SYSCONF = H.link("sysconf", false, FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+        static final MethodHandle STRERROR = H.link("strerror", false, FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
 
     /**
@@ -280,7 +315,7 @@ final class Libc {
     static int close(int fd) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.CLOSE.invokeExact(c, fd), c);
+            return H.result((int) Fd.CLOSE.invokeExact(c, fd), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -289,7 +324,7 @@ final class Libc {
     static long read(int fd, MemorySegment buf, long len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) H.READ.invokeExact(c, fd, buf, len), c);
+            return H.result((long) Fd.READ.invokeExact(c, fd, buf, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -298,7 +333,7 @@ final class Libc {
     static long write(int fd, MemorySegment buf, long len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) H.WRITE.invokeExact(c, fd, buf, len), c);
+            return H.result((long) Fd.WRITE.invokeExact(c, fd, buf, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -307,7 +342,7 @@ final class Libc {
     static int fcntl(int fd, int cmd, int arg) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.FCNTL.invokeExact(c, fd, cmd, arg), c);
+            return H.result((int) Fd.FCNTL.invokeExact(c, fd, cmd, arg), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -316,7 +351,7 @@ final class Libc {
     static int fstat(int fd, MemorySegment stat) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.FSTAT.invokeExact(c, fd, stat), c);
+            return H.result((int) Fd.FSTAT.invokeExact(c, fd, stat), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -325,7 +360,7 @@ final class Libc {
     static int ftruncate(int fd, long size) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.FTRUNCATE.invokeExact(c, fd, size), c);
+            return H.result((int) Fd.FTRUNCATE.invokeExact(c, fd, size), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -334,7 +369,7 @@ final class Libc {
     static int socket(int domain, int type, int protocol) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.SOCKET.invokeExact(c, domain, type, protocol), c);
+            return H.result((int) Sock.SOCKET.invokeExact(c, domain, type, protocol), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -343,7 +378,7 @@ final class Libc {
     static int socketpair(int domain, int type, int protocol, MemorySegment fds) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.SOCKETPAIR.invokeExact(c, domain, type, protocol, fds), c);
+            return H.result((int) Sock.SOCKETPAIR.invokeExact(c, domain, type, protocol, fds), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -352,7 +387,7 @@ final class Libc {
     static int bind(int fd, MemorySegment addr, int len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.BIND.invokeExact(c, fd, addr, len), c);
+            return H.result((int) Sock.BIND.invokeExact(c, fd, addr, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -361,7 +396,7 @@ final class Libc {
     static int listen(int fd, int backlog) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.LISTEN.invokeExact(c, fd, backlog), c);
+            return H.result((int) Sock.LISTEN.invokeExact(c, fd, backlog), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -370,7 +405,7 @@ final class Libc {
     static int connect(int fd, MemorySegment addr, int len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.CONNECT.invokeExact(c, fd, addr, len), c);
+            return H.result((int) Sock.CONNECT.invokeExact(c, fd, addr, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -379,7 +414,7 @@ final class Libc {
     static int accept4(int fd, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.ACCEPT4.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL, flags), c);
+            return H.result((int) Conn.ACCEPT4.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -388,7 +423,7 @@ final class Libc {
     static long sendmsg(int fd, MemorySegment msg, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) H.SENDMSG.invokeExact(c, fd, msg, flags), c);
+            return H.result((long) Conn.SENDMSG.invokeExact(c, fd, msg, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -397,7 +432,7 @@ final class Libc {
     static long recvmsg(int fd, MemorySegment msg, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) H.RECVMSG.invokeExact(c, fd, msg, flags), c);
+            return H.result((long) Conn.RECVMSG.invokeExact(c, fd, msg, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -406,7 +441,7 @@ final class Libc {
     static int poll(MemorySegment fds, long count, int timeoutMillis) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.POLL.invokeExact(c, fds, count, timeoutMillis), c);
+            return H.result((int) Conn.POLL.invokeExact(c, fds, count, timeoutMillis), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -415,7 +450,7 @@ final class Libc {
     static int shutdown(int fd, int how) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.SHUTDOWN.invokeExact(c, fd, how), c);
+            return H.result((int) Sock.SHUTDOWN.invokeExact(c, fd, how), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -424,7 +459,7 @@ final class Libc {
     static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.SETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+            return H.result((int) Sock.SETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -433,7 +468,7 @@ final class Libc {
     static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.GETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+            return H.result((int) Sock.GETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -442,7 +477,7 @@ final class Libc {
     static int getsockname(int fd, MemorySegment addr, MemorySegment len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.GETSOCKNAME.invokeExact(c, fd, addr, len), c);
+            return H.result((int) Sock.GETSOCKNAME.invokeExact(c, fd, addr, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -451,7 +486,7 @@ final class Libc {
     static int eventfd(int initval, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.EVENTFD.invokeExact(c, initval, flags), c);
+            return H.result((int) Ev.EVENTFD.invokeExact(c, initval, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -460,7 +495,7 @@ final class Libc {
     static int epollCreate1(int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.EPOLL_CREATE1.invokeExact(c, flags), c);
+            return H.result((int) Ev.EPOLL_CREATE1.invokeExact(c, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -469,7 +504,7 @@ final class Libc {
     static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.EPOLL_CTL.invokeExact(c, epfd, op, fd, event), c);
+            return H.result((int) Ev.EPOLL_CTL.invokeExact(c, epfd, op, fd, event), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -478,7 +513,7 @@ final class Libc {
     static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.EPOLL_WAIT.invokeExact(c, epfd, events, max, timeoutMillis), c);
+            return H.result((int) Ev.EPOLL_WAIT.invokeExact(c, epfd, events, max, timeoutMillis), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -488,7 +523,8 @@ final class Libc {
     static long mmap(long length, int prot, int flags, int fd, long offset) {
         MemorySegment c = H.capture();
         try {
-            MemorySegment a = (MemorySegment) H.MMAP.invokeExact(c, MemorySegment.NULL, length, prot, flags, fd, offset);
+            MemorySegment a =
+                    (MemorySegment) Mem.MMAP.invokeExact(c, MemorySegment.NULL, length, prot, flags, fd, offset);
             return H.result(a.address(), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
@@ -498,7 +534,7 @@ final class Libc {
     static int munmap(long address, long length) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.MUNMAP.invokeExact(c, MemorySegment.ofAddress(address), length), c);
+            return H.result((int) Mem.MUNMAP.invokeExact(c, MemorySegment.ofAddress(address), length), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -507,7 +543,7 @@ final class Libc {
     static int memfdCreate(MemorySegment name, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.MEMFD_CREATE.invokeExact(c, name, flags), c);
+            return H.result((int) Mem.MEMFD_CREATE.invokeExact(c, name, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -516,7 +552,7 @@ final class Libc {
     static int open(MemorySegment path, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.OPEN.invokeExact(c, path, flags, 0), c);
+            return H.result((int) Dev.OPEN.invokeExact(c, path, flags, 0), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -525,7 +561,7 @@ final class Libc {
     static int ioctl(int fd, long request, MemorySegment arg) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.IOCTL.invokeExact(c, fd, request, arg), c);
+            return H.result((int) Dev.IOCTL.invokeExact(c, fd, request, arg), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -534,7 +570,7 @@ final class Libc {
     static long preadv2(int fd, MemorySegment iov, int count, long offset, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) H.PREADV2.invokeExact(c, fd, iov, count, offset, flags), c);
+            return H.result((long) Dev.PREADV2.invokeExact(c, fd, iov, count, offset, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -543,7 +579,7 @@ final class Libc {
     static int link(MemorySegment oldPath, MemorySegment newPath) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.LINK.invokeExact(c, oldPath, newPath), c);
+            return H.result((int) Names.LINK.invokeExact(c, oldPath, newPath), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -552,7 +588,7 @@ final class Libc {
     static int unlink(MemorySegment path) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.UNLINK.invokeExact(c, path), c);
+            return H.result((int) Names.UNLINK.invokeExact(c, path), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -561,7 +597,7 @@ final class Libc {
     static int renameat2(int oldDir, MemorySegment oldPath, int newDir, MemorySegment newPath, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) H.RENAMEAT2.invokeExact(c, oldDir, oldPath, newDir, newPath, flags), c);
+            return H.result((int) Names.RENAMEAT2.invokeExact(c, oldDir, oldPath, newDir, newPath, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -570,7 +606,7 @@ final class Libc {
     /** Sets the process's file mode creation mask and returns the old one (tests use it to widen the mask). */
     static int umask(int mask) {
         try {
-            return (int) H.UMASK.invokeExact(mask);
+            return (int) Names.UMASK.invokeExact(mask);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -578,7 +614,7 @@ final class Libc {
 
     static int geteuid() {
         try {
-            return (int) H.GETEUID.invokeExact();
+            return (int) Names.GETEUID.invokeExact();
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -586,7 +622,7 @@ final class Libc {
 
     static long sysconf(int name) {
         try {
-            return (long) H.SYSCONF.invokeExact(name);
+            return (long) Info.SYSCONF.invokeExact(name);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -598,7 +634,7 @@ final class Libc {
             return null;
         }
         try {
-            MemorySegment s = (MemorySegment) H.STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Info.STRERROR.invokeExact(errno);
             return s.equals(MemorySegment.NULL) ? null : s.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             return null;
