@@ -70,6 +70,12 @@ final class InheritedSockets implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
                 }
+                if (!s.path().isAbsolute()) {
+                    s.close();
+                    throw new IllegalArgumentException(source + ": descriptor " + fd + " is bound to the relative"
+                            + " path " + s.path() + ", relative to its parent's directory, which this process cannot"
+                            + " know; bind the socket to an absolute path");
+                }
                 UnixSocket before = result.byPath.putIfAbsent(key(s.path()), s);
                 if (before != null) {
                     s.close();

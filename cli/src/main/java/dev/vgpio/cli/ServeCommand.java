@@ -290,6 +290,7 @@ final class ServeCommand implements Callable<Integer> {
             result.add(inherited.claim(d.socket()));
         }
         if (!inherited.isEmpty()) {
+            result.stream().filter(java.util.Objects::nonNull).forEach(UnixSocket::close);
             throw new ParameterException(spec.commandLine(), inherited.source() + " gives " + (inherited.paths()
                     .size() == 1 ? "a socket" : "sockets") + " on " + inherited.paths().stream().map(Path::toString)
                     .collect(java.util.stream.Collectors.joining(", ")) + " but no device has "

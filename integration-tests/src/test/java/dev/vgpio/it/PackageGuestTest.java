@@ -32,10 +32,16 @@ class PackageGuestTest {
     /** Runs {@code command} to its end; its stdout (stderr goes to a log file in the test's directory). */
     private String run(String what, List<String> command, Duration timeout) throws Exception {
         Path err = dir.resolve(what + ".err");
+        Path outFile = dir.resolve(what + ".out");
         Process p = new ProcessBuilder(command).directory(GuestVm.ROOT.toFile()).redirectError(err.toFile())
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).as(what + " within " + timeout).isTrue();
+                .redirectOutput(outFile.toFile()).start();
+        boolean ended = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+        if (!ended) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        String out = read(outFile);
+        assertThat(ended).as(what + " within " + timeout + ":\n" + read(err)).isTrue();
         assertThat(p.exitValue()).as(what + " failed:\n" + out + "\n" + Files.readString(err)).isZero();
         return out;
     }

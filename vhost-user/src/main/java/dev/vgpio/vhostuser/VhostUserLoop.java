@@ -186,12 +186,23 @@ public final class VhostUserLoop implements AutoCloseable {
             VhostUserServer[] left = joined;
             joined = new VhostUserServer[0];
             for (VhostUserServer s : left) {
-                // after close() with servers still in: they stop quietly; after a failure, each calls its handler
-                s.stopped(fatal != null ? fatal : stopping ? null
-                        : new IllegalStateException(name + ": serving thread stopped"));
+                try {
+                    s.stopped();
+                } catch (RuntimeException | Error e) {
+                    LOG.error("{}: stopping a device failed: {}", name, e.toString(), e);
+                }
             }
             epoll.close();
             finished.countDown();
+            // after close() with servers still in, they stop quietly; after a failure each calls its handler, last,
+            // since a daemon's handler exits (and its shutdown hook closes this loop, which must not wait then)
+            Throwable cause = fatal != null ? fatal : stopping ? null
+                    : new IllegalStateException(name + ": serving thread stopped");
+            if (cause != null) {
+                for (VhostUserServer s : left) {
+                    s.fatal(cause);
+                }
+            }
         }
     }
 
@@ -255,6 +266,9 @@ public final class VhostUserLoop implements AutoCloseable {
             epoll.close();
             signal.close();
             return;
+        }
+        if (Thread.currentThread() == t || dead) {
+            return; // from the loop's own thread (a handler), or once it has died: nothing to wait for
         }
         try {
             signal.signal();

@@ -87,6 +87,8 @@ public final class VhostUserServer implements AutoCloseable {
     /** When to watch the listener again after an accept failed ({@link System#nanoTime()}), or 0. */
     private long listenPausedUntil;
     private volatile boolean started;
+    /** When a client-mode server may next try to reach its front end ({@link System#nanoTime()}). */
+    private long nextConnect = System.nanoTime();
     private boolean shutDown;
     private volatile long connections;
     private volatile long faults;
@@ -291,8 +293,10 @@ public final class VhostUserServer implements AutoCloseable {
 
     /** Before the loop waits: a client-mode server tries to reach its front end. How long the wait may last. */
     int beforeWait() throws IOException {
-        if (client && connection == null) {
+        if (client && connection == null && System.nanoTime() - nextConnect >= 0) {
+            // at most every RECONNECT_MILLIS, however often the other devices' work turns the loop
             tryConnect();
+            nextConnect = System.nanoTime() + RECONNECT_MILLIS * 1_000_000L;
         }
         return waitMillis();
     }
@@ -325,18 +329,19 @@ public final class VhostUserServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The loop stopped with this server still in it: after {@link VhostUserLoop#close()} ({@code cause} null), or
-     * because it failed. On the loop's thread.
-     */
-    void stopped(Throwable cause) {
+    /** The loop stopped with this server still in it (closed, or failed). On the loop's thread. */
+    void stopped() {
         try {
             shutdown();
         } finally {
             finished.countDown();
-            if (cause != null && !closeCalled) {
-                onFatal.accept(cause);
-            }
+        }
+    }
+
+    /** The loop failed with this server in it: its fatal handler runs, unless the server was being closed. */
+    void fatal(Throwable cause) {
+        if (!closeCalled) {
+            onFatal.accept(cause);
         }
     }
 
@@ -378,8 +383,11 @@ public final class VhostUserServer implements AutoCloseable {
         if (connection != null && replyLength > 0) {
             deadline = Math.min(deadline, replyStarted + options.messageTimeout().toNanos());
         }
+        if (client && connection == null) {
+            deadline = Math.min(deadline, nextConnect);
+        }
         if (deadline == Long.MAX_VALUE) {
-            return client && connection == null ? RECONNECT_MILLIS : -1;
+            return -1;
         }
         return (int) Math.clamp((deadline - now + 999_999) / 1_000_000, 0, Integer.MAX_VALUE);
     }
