@@ -552,15 +552,24 @@ final class ServeCommand implements Callable<Integer> {
                         control);
             }
             VhostUserServer server = null;
+            VhostUserLoop servedBy = null;
             if (vhost) {
-                if (loop == null) {
-                    loop = VhostUserLoop.create("serve");
-                    running.add(loop); // closed after every device's server
+                if (hasRemoteLines(picked.get(i))) {
+                    // a remote device's lines answer over a network, which may take seconds: this device gets a
+                    // thread of its own, so that it never holds up the others
+                    servedBy = VhostUserLoop.create("serve-" + name);
+                    running.add(servedBy); // closed after its server
+                } else {
+                    if (loop == null) {
+                        loop = VhostUserLoop.create("serve");
+                        running.add(loop); // closed after every device's server
+                    }
+                    servedBy = loop;
                 }
                 // the device socket first: a socket another daemon serves is refused by the name the user gave
                 UnixSocket mine = i < given.size() ? given.get(i) : null;
-                server = mine != null ? VhostUserServer.inherited(loop, mine, forVhost, name, options)
-                        : VhostUserServer.in(loop, d.socket(), forVhost, name, options, connect);
+                server = mine != null ? VhostUserServer.inherited(servedBy, mine, forVhost, name, options)
+                        : VhostUserServer.in(servedBy, d.socket(), forVhost, name, options, connect);
                 if (mine != null) {
                     given.set(i, null); // the server closes it now
                 }
@@ -587,8 +596,12 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (server != null) {
                 server.onFatal(ServeCommand::fatal).start();
-                log().debug("{}: served by the daemon's one serving thread with {} other device(s)", name,
-                        loop.servers() - 1);
+                if (servedBy == loop) {
+                    log().debug("{}: served by the daemon's one serving thread with {} other device(s)", name,
+                            loop.servers() - 1);
+                } else {
+                    log().debug("{}: served by a thread of its own, since its lines are remote", name);
+                }
             }
             if (state != null) {
                 state.watch();
@@ -753,6 +766,12 @@ final class ServeCommand implements Callable<Integer> {
     private static boolean hasOwnHostLines(PickedDevice p) {
         return p.lines().stream().anyMatch(l -> l.origin() instanceof Origin.HostOrigin h
                 && !RemoteChips.isRemote(h.chip().name()));
+    }
+
+    /** Whether some of the device's lines are a remote device's, reached over a channel. */
+    static boolean hasRemoteLines(PickedDevice p) {
+        return p.lines().stream().anyMatch(l -> l.origin() instanceof Origin.HostOrigin h
+                && RemoteChips.isRemote(h.chip().name()));
     }
 
     private static boolean hasSimulated(PickedDevice p) {

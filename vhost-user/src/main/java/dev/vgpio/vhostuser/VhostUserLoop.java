@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * data and its own token in the lower half, so a turn finds the server of an event with one array read.
  *
  * <p>Servers join when they {@linkplain VhostUserServer#start() start} and leave when they close; both happen on
- * the loop's thread (a task handed to it), so a server's state is only ever touched there. If the loop fails, every
- * server still in it stops and calls its fatal handler.
+ * the loop's thread (a task handed to it), so a server's state is only ever touched there. A server whose own work
+ * fails drops its connection and goes on listening; only a failure of the loop itself (its epoll set, an
+ * {@link Error}) stops every server still in it, each calling its fatal handler.
  */
 public final class VhostUserLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VhostUserLoop.class);
@@ -210,14 +211,24 @@ public final class VhostUserLoop implements AutoCloseable {
         VhostUserServer[] all = joined;
         int wait = -1;
         for (VhostUserServer s : all) {
-            int w = s.beforeWait();
+            int w;
+            try {
+                w = s.beforeWait();
+            } catch (IOException | RuntimeException e) {
+                s.failedInLoop("connecting", e);
+                w = VhostUserServer.RECONNECT_MILLIS; // its deadlines may have changed: look again soon
+            }
             if (w >= 0 && (wait < 0 || w < wait)) {
                 wait = w;
             }
         }
         int n = epoll.await(events, wait);
         for (VhostUserServer s : all) {
-            s.expireDeadlines();
+            try {
+                s.expireDeadlines();
+            } catch (IOException | RuntimeException e) {
+                s.failedInLoop("a timeout", e);
+            }
         }
         for (int i = 0; i < n; i++) {
             long data = events.data(i);
@@ -232,6 +243,8 @@ public final class VhostUserLoop implements AutoCloseable {
                 current = s;
                 try {
                     s.dispatch((int) data, events.events(i));
+                } catch (IOException | RuntimeException e) {
+                    s.failedInLoop("an event", e); // one device's failure is not the others'
                 } catch (InternalError e) {
                     if (!VhostUserServer.isMemoryFault(e)) {
                         throw e;

@@ -53,7 +53,7 @@ public final class VhostUserServer implements AutoCloseable {
     /** How long the listener is not watched after an accept failed. */
     private static final int LISTEN_PAUSE_MILLIS = 200;
     /** How often a client-mode back end tries to reach its front end. */
-    private static final int RECONNECT_MILLIS = 200;
+    static final int RECONNECT_MILLIS = 200;
 
     private final Path path;
     private final String name;
@@ -294,9 +294,10 @@ public final class VhostUserServer implements AutoCloseable {
     /** Before the loop waits: a client-mode server tries to reach its front end. How long the wait may last. */
     int beforeWait() throws IOException {
         if (client && connection == null && System.nanoTime() - nextConnect >= 0) {
-            // at most every RECONNECT_MILLIS, however often the other devices' work turns the loop
-            tryConnect();
+            // at most every RECONNECT_MILLIS, however often the other devices' work turns the loop (set first, so
+            // that a connect that fails is not retried at once either)
             nextConnect = System.nanoTime() + RECONNECT_MILLIS * 1_000_000L;
+            tryConnect();
         }
         return waitMillis();
     }
@@ -398,8 +399,8 @@ public final class VhostUserServer implements AutoCloseable {
         }
         long now = System.nanoTime();
         if (listenPausedUntil != 0 && now - listenPausedUntil >= 0) {
+            loop.add(listener.fd(), Epoll.IN, slot, LISTEN); // if this fails, the next turn tries again
             listenPausedUntil = 0;
-            loop.add(listener.fd(), Epoll.IN, slot, LISTEN);
         }
         if (connection == null) {
             return;
@@ -416,6 +417,20 @@ public final class VhostUserServer implements AutoCloseable {
             LOG.warn("{}: the front end connected but sent no complete message within {}; closing the connection"
                     + " so that another can connect", name, ServerOptions.human(options.handshakeTimeout()));
             disconnect();
+        }
+    }
+
+    /**
+     * This server's work in the loop failed unexpectedly (a descriptor the set refused, say): it drops its connection
+     * and goes on listening, and the loop goes on serving every other device.
+     */
+    void failedInLoop(String what, Exception e) {
+        LOG.error("{}: {} failed; dropping the connection, the device keeps its state: {}", name, what, e.toString(),
+                e);
+        try {
+            disconnect();
+        } catch (RuntimeException again) {
+            LOG.error("{}: dropping the connection failed too: {}", name, again.toString());
         }
     }
 
@@ -441,17 +456,19 @@ public final class VhostUserServer implements AutoCloseable {
                 return;
             }
         } catch (LinuxException e) {
-            if (e.errno() != Errno.ENOENT && e.errno() != Errno.ECONNREFUSED) {
-                throw e;
-            }
             if (!waitingLogged) {
-                LOG.info("{}: waiting for the front end to listen on {}", name, path.toAbsolutePath());
+                if (e.errno() == Errno.ENOENT || e.errno() == Errno.ECONNREFUSED) {
+                    LOG.info("{}: waiting for the front end to listen on {}", name, path.toAbsolutePath());
+                } else { // a wrong path or permissions, which the user may yet mend: say so once, keep trying
+                    LOG.warn("{}: cannot connect to the front end at {}: {}; trying again every {} ms", name,
+                            path.toAbsolutePath(), e.getMessage(), RECONNECT_MILLIS);
+                }
                 waitingLogged = true;
             }
             return;
         }
         waitingLogged = false;
-        if (!device.claim()) {
+        if (!claim(s)) {
             s.close();
             return;
         }
@@ -478,13 +495,23 @@ public final class VhostUserServer implements AutoCloseable {
             s.close();
             return;
         }
-        if (!device.claim()) {
+        if (!claim(s)) {
             LOG.warn("{}: a front end connected while the driver on the {} uses the device; closing the connection"
                     + " (one driver at a time)", name, device.heldBy());
             s.close();
             return;
         }
         attach(s);
+    }
+
+    /** Whether the device takes a driver now; a device that fails to answer gets {@code s} closed first. */
+    private boolean claim(UnixSocket s) {
+        try {
+            return device.claim();
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
     }
 
     private void attach(UnixSocket s) throws IOException {

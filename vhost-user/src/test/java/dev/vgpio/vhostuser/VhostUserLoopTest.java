@@ -12,6 +12,7 @@ import dev.vgpio.lines.SimulatedChip;
 import dev.vgpio.protocol.Direction;
 import dev.vgpio.sys.Fds;
 import dev.vgpio.sys.UnixSocket;
+import dev.vgpio.virtio.VirtioDevice;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,6 +127,53 @@ class VhostUserLoopTest {
                 await().atMost(Duration.ofSeconds(5)).until(() -> second.connections() == 1);
             }
             assertThat(Files.exists(path)).isTrue();
+        }
+    }
+
+    @Test
+    void aDeviceWhoseWorkFailsDropsItsConnectionAndTheLoopServesEveryOtherDevice() throws Exception {
+        SimulatedChip goodChip = SimulatedChip.withLines("good", 1, "G");
+        VirtioGpioDevice real = device(SimulatedChip.withLines("bad", 1, "B"));
+        java.util.concurrent.atomic.AtomicInteger claims = new java.util.concurrent.atomic.AtomicInteger();
+        VirtioDevice failing = (VirtioDevice) java.lang.reflect.Proxy.newProxyInstance(
+                VirtioDevice.class.getClassLoader(), new Class<?>[] {VirtioDevice.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("claim") && claims.incrementAndGet() == 1) {
+                        throw new IllegalStateException("a device's bug");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "");
+        try (VhostUserLoop loop = VhostUserLoop.create("isolated");
+                VhostUserServer good = VhostUserServer.in(loop, dir.resolve("good.sock"), device(goodChip), "good",
+                        ServerOptions.DEFAULTS, false).start();
+                VhostUserServer bad = VhostUserServer.in(loop, dir.resolve("bad.sock"), failing, "bad",
+                        ServerOptions.DEFAULTS, false).start();
+                // a client-mode device whose front end's path cannot exist (ENOTDIR) keeps trying, quietly
+                VhostUserServer lost = VhostUserServer.in(loop, file.resolve("qemu.sock"), device(
+                        SimulatedChip.withLines("lost", 1, "L")), "lost", ServerOptions.DEFAULTS, true).start()) {
+            try (TestFrontend first = new TestFrontend(dir.resolve("bad.sock"))) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> claims.get() == 1);
+                org.assertj.core.api.Assertions.assertThatThrownBy(first::negotiate)
+                        .isInstanceOf(java.io.IOException.class);
+            }
+            Thread.sleep(3 * VhostUserServer.RECONNECT_MILLIS); // the lost device's tries turn the loop meanwhile
+            assertThat(loop.isRunning()).isTrue();
+            assertThat(List.of(good, bad, lost)).allMatch(VhostUserServer::isRunning);
+            try (TestFrontend again = new TestFrontend(dir.resolve("bad.sock"));
+                    TestFrontend other = new TestFrontend(dir.resolve("good.sock"))) {
+                again.negotiate();
+                again.setUpQueues(true);
+                assertThat(again.request(GET_VALUE, 0, 0)[0]).isZero();
+                other.negotiate();
+                other.setUpQueues(true);
+                goodChip.drive(0, 1);
+                assertThat(other.request(GET_VALUE, 0, 0)).containsExactly(0, 1, 2);
+            }
+            assertThat(lost.connections()).isZero();
         }
     }
 }
