@@ -27,6 +27,30 @@ class LinuxGuestTest {
     static final List<String> NAMES = List.of(
             "LED_RED", "LED_GREEN", "BUTTON_A", "BUTTON_B", "RELAY", "BUZZER", "DOOR_SENSOR", "RESET_N");
     static final Duration BOOT = Duration.ofSeconds(90);
+    /** What a stock guest does with {@code vgpio serve}'s built-in demo chip ({@link #checkDemoChip}). */
+    static final String DEMO_SCENARIO = """
+            gpiodetect
+            gpioinfo
+            gpioset -t0 LED_GREEN=1
+            gpioget BUTTON_A
+            """;
+
+    /**
+     * Boots the guest on the vhost-user {@code socket} of a {@code vgpio serve} daemon with its built-in demo chip,
+     * and checks what libgpiod's tools see: the chip with its 8 named lines, an output set, an input read.
+     */
+    static void checkDemoChip(Path dir, String name, Path socket) throws Exception {
+        try (GuestVm vm = new GuestVm(dir, name, DEMO_SCENARIO, socket)) {
+            vm.finish(BOOT);
+            List<String> out = vm.scenarioOutput();
+            assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0");
+            assertThat(out).contains("gpiochip0 [virtio0] (8 lines)");
+            for (String line : NAMES) {
+                assertThat(out).anyMatch(l -> l.contains("\"" + line + "\""));
+            }
+            assertThat(out).contains("\"BUTTON_A\"=inactive");
+        }
+    }
 
     @TempDir
     Path dir;

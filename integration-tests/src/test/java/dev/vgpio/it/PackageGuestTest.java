@@ -97,22 +97,7 @@ class PackageGuestTest {
             Path socket = root.resolve("run/vgpio/it.sock");
             await("the socket before the daemon").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(socket));
 
-            String scenario = """
-                    gpiodetect
-                    gpioinfo
-                    gpioset -t0 LED_GREEN=1
-                    gpioget BUTTON_A
-                    """;
-            try (GuestVm vm = new GuestVm(dir, "package", scenario, socket)) {
-                vm.finish(LinuxGuestTest.BOOT);
-                List<String> out = vm.scenarioOutput();
-                assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0");
-                assertThat(out).contains("gpiochip0 [virtio0] (8 lines)");
-                for (String name : LinuxGuestTest.NAMES) {
-                    assertThat(out).anyMatch(l -> l.contains("\"" + name + "\""));
-                }
-                assertThat(out).contains("\"BUTTON_A\"=inactive");
-            }
+            LinuxGuestTest.checkDemoChip(dir, "package", socket);
             String log = read(dir.resolve("serve.err"));
             assertThat(log).contains("listening on /run/vgpio/it.sock (a socket it was given)")
                     .contains("front end connected").contains("negotiated features");

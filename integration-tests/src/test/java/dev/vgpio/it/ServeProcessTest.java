@@ -36,22 +36,7 @@ class ServeProcessTest {
             String printed = read(dir.resolve("serve.out"));
             assertThat(printed).contains("-device vhost-user-gpio-pci,chardev=vgpio0")
                     .contains("path=" + socket.toAbsolutePath());
-            String scenario = """
-                    gpiodetect
-                    gpioinfo
-                    gpioset -t0 LED_GREEN=1
-                    gpioget BUTTON_A
-                    """;
-            try (GuestVm vm = new GuestVm(dir, "serve", scenario, socket)) {
-                vm.finish(LinuxGuestTest.BOOT);
-                List<String> out = vm.scenarioOutput();
-                assertThat(vm.output()).contains("VGPIO-SCENARIO-EXIT 0");
-                assertThat(out).contains("gpiochip0 [virtio0] (8 lines)");
-                for (String name : LinuxGuestTest.NAMES) {
-                    assertThat(out).anyMatch(l -> l.contains("\"" + name + "\""));
-                }
-                assertThat(out).contains("\"BUTTON_A\"=inactive");
-            }
+            LinuxGuestTest.checkDemoChip(dir, "serve", socket);
             assertThat(daemon.isAlive()).as("the daemon outlives the VM").isTrue();
         } finally {
             daemon.destroy(); // SIGTERM
