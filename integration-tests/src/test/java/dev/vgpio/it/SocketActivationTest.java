@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,9 +78,11 @@ class SocketActivationTest {
         Path socket = dir.resolve("kept.sock");
         List<String> command = new ArrayList<>(List.of("perl", HOLDER.toString(), socket.toString(), "2"));
         command.addAll(vgpio("serve", "--fd", "3", "--chip", "sim:KEPT,OTHER"));
-        Process holder = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(dir.resolve("holder.out").toFile()).redirectError(dir.resolve("serve.err").toFile())
-                .start();
+        Path go = dir.resolve("go");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectOutput(dir.resolve("holder.out").toFile()).redirectError(dir.resolve("serve.err").toFile());
+        pb.environment().put("VGPIO_HOLDER_GO", go.toString()); // the second daemon starts when go.2 exists
+        Process holder = pb.start();
         try {
             await("the first daemon").atMost(Duration.ofSeconds(10)).until(() -> started().size() == 1);
             assertThat(info(socket)).contains("\"KEPT\"");
@@ -84,6 +91,21 @@ class SocketActivationTest {
             await("the first daemon to stop").atMost(Duration.ofSeconds(10))
                     .until(() -> read(dir.resolve("holder.out")).contains("exited 0"));
             assertThat(socket).as("a socket the daemon was given stays for the next one").exists();
+            // a front end that connects while no daemon runs waits in the socket's backlog, its first message sent
+            try (SocketChannel waiting = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                ByteBuffer getFeatures = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(1).putInt(1).putInt(0).flip(); // VHOST_USER_GET_FEATURES, version 1, no payload
+                waiting.write(getFeatures);
+                assertThat(started()).as("no daemon runs while the front end waits").hasSize(1);
+                Files.createFile(Path.of(go + ".2"));
+                ByteBuffer reply = CompletableFuture.supplyAsync(() -> readFully(waiting, 20))
+                        .get(30, TimeUnit.SECONDS).order(ByteOrder.LITTLE_ENDIAN);
+                assertThat(reply.getInt(0)).as("the reply's request").isEqualTo(1);
+                assertThat(reply.getInt(4)).as("the reply's flags: version 1, a reply").isEqualTo(5);
+                assertThat(reply.getInt(8)).as("the reply's size").isEqualTo(8);
+                assertThat(reply.getLong(12) & (1L << 32)).as("the next daemon answers it: VIRTIO_F_VERSION_1")
+                        .isNotZero();
+            }
             assertThat(info(socket)).as("served by the second daemon").contains("\"KEPT\"").contains("\"OTHER\"");
             assertThat(started()).hasSize(2);
             ProcessHandle.of(started().get(1)).orElseThrow().destroy();
@@ -94,6 +116,20 @@ class SocketActivationTest {
         }
         assertThat(read(dir.resolve("holder.out"))).contains("exited 0\nstarted").endsWith("exited 0\n");
         assertThat(read(dir.resolve("serve.err"))).doesNotContain("ERROR");
+    }
+
+    private static ByteBuffer readFully(SocketChannel channel, int size) {
+        ByteBuffer b = ByteBuffer.allocate(size);
+        try {
+            while (b.hasRemaining()) {
+                if (channel.read(b) < 0) {
+                    throw new IOException("closed after " + b.position() + " bytes");
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return b.flip();
     }
 
     private List<Long> started() throws IOException {

@@ -1,7 +1,9 @@
 #!/usr/bin/perl
 # Holds a listening Unix socket the way a systemd socket unit does, and starts the daemon on it (descriptor 3,
 # LISTEN_FDS=1, LISTEN_PID its pid) as many times as asked, each after the last one exited: a restarted service.
-# Prints "listening", then "started PID" and "exited STATUS" for each run, on stdout.
+# Prints "listening", then "started PID" and "exited STATUS" for each run, on stdout. With VGPIO_HOLDER_GO=FILE
+# in the environment, each run after the first waits until FILE.N exists (N: the run's number, from 2), so that a
+# test can do something while no daemon runs.
 # Usage: socket-holder.pl PATH RUNS COMMAND [ARG...]
 use strict;
 use warnings;
@@ -20,6 +22,9 @@ listen($listener, 16) or die "listen $path: $!\n";
 POSIX::dup2(fileno($listener), 3) or die "dup2: $!\n" unless fileno($listener) == 3;
 print "listening\n";
 for my $run (1 .. $runs) {
+    if ($run > 1 && defined $ENV{VGPIO_HOLDER_GO}) {
+        select(undef, undef, undef, 0.05) until -e "$ENV{VGPIO_HOLDER_GO}.$run";
+    }
     my $pid = fork();
     die "fork: $!\n" unless defined $pid;
     if ($pid == 0) {
