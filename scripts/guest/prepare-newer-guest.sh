@@ -4,7 +4,10 @@
 # packages; gpio-aggregator.ko (CONFIG_GPIO_AGGREGATOR is not set there) is built out of tree in a throwaway
 # trixie build root (the kernel's kbuild tools need gcc-14 and glibc 2.38+), assembled with dpkg-deb -x and
 # entered with chroot. The userland is the 6.1 guest's: bookworm's busybox and libc6 (the host's bookworm-built
-# JDK runs on it) and libgpiod 2 from bookworm-backports; /init is the same guest-init.sh. No gpio-virtio.
+# JDK runs on it) and libgpiod 2 from bookworm-backports; /init is the same guest-init.sh. No gpio-virtio in the
+# guest: but the build applies vgpio's gpio-virtio line-configuration series (linux/gpio-virtio-line-config/) to
+# this kernel's drivers/gpio/gpio-virtio.c and include/uapi/linux/virtio_gpio.h and builds the patched module in
+# the same build root, as a check that the series still fits the newer driver (the module is not installed).
 #
 # Runs as root, after prepare-guest.sh (which installs QEMU 10 and the host tools). Packages come through a
 # private APT configuration under the cache directory: /etc/apt is not changed, and of it only the Debian archive
@@ -20,9 +23,9 @@
 #   VGPIO_GUEST_FORCE=1 ignore the stamp and the cached package manifests (re-resolve, re-download, rebuild)
 #   VGPIO_DEBIAN_MIRROR the archive to download from (default: the machine's, deb.debian.org if it has none)
 #
-# Outputs in newer/: vmlinuz, base.cpio.gz, newer.env. The stamp covers this script, guest-lib.sh and
-# guest-init.sh. The kept debs (kernel, guest userland, build root) make a rebuild offline; the build tree and
-# the APT lists are dropped after a successful run.
+# Outputs in newer/: vmlinuz, base.cpio.gz, newer.env. The stamp covers this script, guest-lib.sh, guest-init.sh
+# and the patch series: editing any rebuilds. The kept debs (kernel, guest userland, build root) make a rebuild
+# offline; the build tree and the APT lists are dropped after a successful run.
 set -euo pipefail
 
 # ---------------------------------------------------------------- settings
@@ -34,7 +37,7 @@ GPIOD_SUITE=bookworm-backports
 # the build root: the compiler the kernel was built with, make, and what kbuild's tools and scripts run on
 TC_PKGS=(gcc-14 make binutils libc6-dev dash bash coreutils sed grep gawk findutils diffutils xz-utils
          libelf1t64 libssl3t64 zlib1g pahole)
-HOST_TOOLS=(dpkg-deb apt-get apt-cache xz cpio gzip readelf strip chroot mount umount mountpoint)
+HOST_TOOLS=(dpkg-deb apt-get apt-cache xz cpio gzip readelf strip chroot mount umount mountpoint patch)
 VIRTIO_MODULES=(virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci)
 SIM_MODULES=(configfs gpio_sim gpio_aggregator)       # gpio_aggregator is built here
 NINEP_MODULES=(9pnet 9pnet_virtio netfs 9p)         # fscache is part of netfs since 6.8
@@ -52,6 +55,8 @@ SELF="$(readlink -f "${BASH_SOURCE[0]}")"
 GUEST_LIB="$(dirname "$SELF")/guest-lib.sh"
 GUEST_INIT="$(dirname "$SELF")/guest-init.sh"
 DEBIAN_SOURCES="$(dirname "$SELF")/../lib/debian-sources.sh"
+# gpio-virtio patch series (format-patch files; 0000-cover-letter.patch is not applied), as prepare-guest.sh uses it
+LINE_CONFIG_PATCHES="$(readlink -f "$(dirname "$SELF")/../../linux/gpio-virtio-line-config")"
 
 export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
@@ -86,7 +91,15 @@ exec 9> "$CACHE/.lock"
 flock 9 || die "cannot lock $CACHE/.lock"
 
 # ---------------------------------------------------------------- fast path
-STAMP_WANT="script=$(cat "$SELF" "$GUEST_LIB" "$GUEST_INIT" | sha256sum | cut -d' ' -f1)"
+PATCH_SERIES=()
+for f in "$LINE_CONFIG_PATCHES"/[0-9][0-9][0-9][0-9]-*.patch; do
+    [ -s "$f" ] || continue
+    case "$(basename "$f")" in 0000-cover-letter.patch) ;; *) PATCH_SERIES+=("$(basename "$f")") ;; esac
+done
+[ "${#PATCH_SERIES[@]}" -gt 0 ] || die "no patches in $LINE_CONFIG_PATCHES"
+# content only (relative names), so a clone in another directory shares the cache
+PATCHES_HASH="$(cd "$LINE_CONFIG_PATCHES" && sha256sum "${PATCH_SERIES[@]}" | sha256sum | cut -d' ' -f1)"
+STAMP_WANT="script=$(cat "$SELF" "$GUEST_LIB" "$GUEST_INIT" | sha256sum | cut -d' ' -f1) patches=$PATCHES_HASH"
 
 write_env() {   # (re)write newer.env only when its content changes
     local tmp v
@@ -278,7 +291,8 @@ SERIES="$(echo "$ABI" | cut -d. -f1,2)"
 KPKG_VER="$(ver_of "linux-kbuild-$ABI")"
 log "kernel $KVER ($KPKG_VER), gpiod $(ver_of gpiod), libc6 $(ver_of libc6)"
 
-# ---------------------------------------------------------------- 3. gpio-aggregator.ko in a trixie chroot
+# ---------------------------------------------------------------- 3. modules built in a trixie chroot
+# gpio-aggregator.ko for the guest; gpio-virtio.ko with the line-configuration series, as a check only
 # a run killed during the module build may have left /proc mounted in the build root
 ! mountpoint -q "$BUILD/root/proc" || umount "$BUILD/root/proc" || die "cannot unmount $BUILD/root/proc"
 rm -rf --one-file-system "$BUILD"
@@ -301,25 +315,64 @@ chmod 1777 "$R/tmp"
 mknod -m 666 "$R/dev/null" c 1 3 || die "mknod $R/dev/null failed"
 [ -f "$R/usr/src/linux-headers-$KVER/Makefile" ] || die "headers Makefile not found in the build root"
 
-log "extracting drivers/gpio/gpio-aggregator.c from linux-source-$SERIES (takes a while)"
+SRC_FILES=(drivers/gpio/gpio-aggregator.c drivers/gpio/gpio-virtio.c include/uapi/linux/virtio_gpio.h)
+log "extracting ${SRC_FILES[*]} from linux-source-$SERIES (takes a while)"
 dpkg-deb --fsys-tarfile "$(deb_of "linux-source-$SERIES")" \
     | tar -xO "./usr/src/linux-source-$SERIES.tar.xz" | xz -T2 -dc \
-    | tar -x -C "$BUILD" "linux-source-$SERIES/drivers/gpio/gpio-aggregator.c" \
-    || die "cannot extract gpio-aggregator.c from linux-source-$SERIES"
+    | tar -x -C "$BUILD" "${SRC_FILES[@]/#/linux-source-$SERIES/}" \
+    || die "cannot extract ${SRC_FILES[*]} from linux-source-$SERIES"
+SRC="$BUILD/linux-source-$SERIES"
+
+# chroot_build DIR NAME LOG [MAKEARGS...]: make the Kbuild in /build/DIR (output in $BUILD/LOG), which must
+# produce NAME.ko; on failure, show the log's tail and return 1
+chroot_build() {
+    local dir="$1" name="$2" blog="$BUILD/$3"
+    shift 3
+    log "building $name.ko (${*:+$*, }gcc-14, chroot)"
+    if chroot "$R" /usr/bin/env -i PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root LC_ALL=C \
+            make -C "/usr/src/linux-headers-$KVER" M="/build/$dir" -j"$(nproc)" "$@" modules > "$blog" 2>&1 \
+       && [ -s "$R/build/$dir/$name.ko" ]; then
+        return 0
+    fi
+    tail -n 30 "$blog" >&2
+    return 1
+}
+
 AGGDIR="$R/build/gpio-aggregator"
 mkdir -p "$AGGDIR"
-cp "$BUILD/linux-source-$SERIES/drivers/gpio/gpio-aggregator.c" "$AGGDIR/"
+cp "$SRC/drivers/gpio/gpio-aggregator.c" "$AGGDIR/"
 echo 'obj-m += gpio-aggregator.o' > "$AGGDIR/Kbuild"
-log "building gpio-aggregator.ko (gcc-14, chroot)"
+
+# The series patches the driver and the uapi header, so both are copied in their kernel tree layout and patched
+# there; NOSTDINC_FLAGS puts the patched header before the headers package's (as in prepare-guest.sh).
+PATCHED="$R/build/gpio-virtio-patched"
+mkdir -p "$PATCHED/drivers/gpio" "$PATCHED/include/uapi/linux"
+cp "$SRC/drivers/gpio/gpio-virtio.c" "$PATCHED/drivers/gpio/"
+cp "$SRC/include/uapi/linux/virtio_gpio.h" "$PATCHED/include/uapi/linux/"
+for f in "${PATCH_SERIES[@]}"; do
+    log "applying $f"
+    (cd "$PATCHED" && patch -p1 -s -F0 --no-backup-if-mismatch < "$LINE_CONFIG_PATCHES/$f") >&2 \
+        || die "the gpio-virtio series no longer applies to linux-source-$SERIES: $LINE_CONFIG_PATCHES/$f" \
+               "does not apply without fuzz (update the series: linux/gpio-virtio-line-config/README)"
+done
+grep -qs VIRTIO_GPIO_F_LINE_CONFIG "$PATCHED/include/uapi/linux/virtio_gpio.h" \
+    || die "the series did not define VIRTIO_GPIO_F_LINE_CONFIG in include/uapi/linux/virtio_gpio.h"
+# the chroot's view of the patched tree
+printf 'obj-m += gpio-virtio.o\nNOSTDINC_FLAGS += -I/build/gpio-virtio-patched/include\n' \
+    > "$PATCHED/drivers/gpio/Kbuild"
+
 mount -t proc proc "$R/proc" || die "cannot mount /proc in the build root"
-if ! chroot "$R" /usr/bin/env -i PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root LC_ALL=C \
-        make -C "/usr/src/linux-headers-$KVER" M=/build/gpio-aggregator -j"$(nproc)" modules \
-        > "$BUILD/gpio-aggregator-build.log" 2>&1; then
-    tail -n 30 "$BUILD/gpio-aggregator-build.log" >&2
-    die "module build failed (gpio-aggregator.ko); full log: $BUILD/gpio-aggregator-build.log"
-fi
+chroot_build gpio-aggregator gpio-aggregator gpio-aggregator-build.log \
+    || die "module build failed (gpio-aggregator.ko); full log: $BUILD/gpio-aggregator-build.log"
+PATCHED_LOG="$BUILD/gpio-virtio-patched-build.log"
+chroot_build gpio-virtio-patched/drivers/gpio gpio-virtio gpio-virtio-patched-build.log W=1 \
+    || die "the gpio-virtio series applies to linux-source-$SERIES but the patched gpio-virtio.ko does not build" \
+           "against $KVER (update the series: linux/gpio-virtio-line-config/README); full log: $PATCHED_LOG"
 umount "$R/proc"
-[ -s "$AGGDIR/gpio-aggregator.ko" ] || die "module build failed: gpio-aggregator.ko not produced"
+if grep -q 'warning:' "$PATCHED_LOG"; then
+    grep 'warning:' "$PATCHED_LOG" | head -n 10 >&2
+    log "WARNING: the patched gpio-virtio.c builds with warnings against $KVER (W=1); full log: $PATCHED_LOG"
+fi
 
 # ---------------------------------------------------------------- 4. kernel and modules
 KMODS="$BUILD/kmods"
@@ -370,6 +423,10 @@ case "$want_magic" in "$KVER "*) ;; *) die "configfs.ko vermagic '$want_magic' i
 have_magic="$(modinfo_field "$STAGE_MODS/gpio_aggregator.ko" vermagic)"
 [ "$want_magic" = "$have_magic" ] \
     || die "gpio_aggregator.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
+have_magic="$(modinfo_field "$PATCHED/drivers/gpio/gpio-virtio.ko" vermagic)"
+[ "$want_magic" = "$have_magic" ] \
+    || die "the patched gpio-virtio.ko vermagic '$have_magic' does not match the kernel's '$want_magic'"
+log "the gpio-virtio line-configuration series applies to and builds against $KVER"
 
 # ---------------------------------------------------------------- 5. initramfs
 ROOT="$BUILD/rootfs"
