@@ -95,83 +95,135 @@ final class Libc {
         }
     }
 
-    // The handles in groups, each group linked on its first use: a downcall costs milliseconds to link, so a daemon
-    // links what it needs to listen before it listens, and the rest when it first uses them.
+    // One holder class per function, each linked on its first use: linking a downcall costs milliseconds, so a
+    // daemon links only what it calls before its socket listens, and the rest when it first calls them.
 
-    /** Handles for descriptors: every caller needs them. */
-    private static final class Fd {
-        static final MethodHandle CLOSE = H.errno("close", JAVA_INT, JAVA_INT);
-        static final MethodHandle READ = H.errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle WRITE = H.errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle FCNTL = H.link("fcntl", true,
+    // Handles for descriptors: every caller needs them
+    private static final class Close {
+        static final MethodHandle M = H.errno("close", JAVA_INT, JAVA_INT);
+    }
+    private static final class Read {
+        static final MethodHandle M = H.errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    }
+    private static final class Write {
+        static final MethodHandle M = H.errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    }
+    private static final class Fcntl {
+        static final MethodHandle M = H.link("fcntl", true,
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-        static final MethodHandle FSTAT = H.errno("fstat", JAVA_INT, JAVA_INT, ADDRESS);
-        static final MethodHandle FTRUNCATE = H.errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
+    }
+    private static final class Fstat {
+        static final MethodHandle M = H.errno("fstat", JAVA_INT, JAVA_INT, ADDRESS);
+    }
+    private static final class Ftruncate {
+        static final MethodHandle M = H.errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
     }
 
-    /** Handles for making, binding and inspecting sockets. */
-    private static final class Sock {
-        static final MethodHandle SOCKET = H.errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-        static final MethodHandle SOCKETPAIR = H.errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-        static final MethodHandle BIND = H.errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle LISTEN = H.errno("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-        static final MethodHandle CONNECT = H.errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle GETSOCKOPT =
-                H.errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-        static final MethodHandle GETSOCKNAME = H.errno("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-        static final MethodHandle SETSOCKOPT =
-                H.errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle SHUTDOWN = H.errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    // Handles for making, binding and inspecting sockets
+    private static final class Socket {
+        static final MethodHandle M = H.errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+    private static final class Socketpair {
+        static final MethodHandle M = H.errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    }
+    private static final class Bind {
+        static final MethodHandle M = H.errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Listen {
+        static final MethodHandle M = H.errno("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+    private static final class Connect {
+        static final MethodHandle M = H.errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Getsockopt {
+        static final MethodHandle M = H.errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    }
+    private static final class Getsockname {
+        static final MethodHandle M = H.errno("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    }
+    private static final class Setsockopt {
+        static final MethodHandle M = H.errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Shutdown {
+        static final MethodHandle M = H.errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
     }
 
-    /** Handles for a connection's traffic. */
-    private static final class Conn {
-        static final MethodHandle ACCEPT4 = H.errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-        static final MethodHandle SENDMSG = H.errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle RECVMSG = H.errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle POLL = H.errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    // Handles for a connection's traffic
+    private static final class Accept4 {
+        static final MethodHandle M = H.errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    }
+    private static final class Sendmsg {
+        static final MethodHandle M = H.errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Recvmsg {
+        static final MethodHandle M = H.errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Poll {
+        static final MethodHandle M = H.errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     }
 
-    /** Handles for eventfds and epoll. */
-    private static final class Ev {
-        static final MethodHandle EVENTFD = H.errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
-        static final MethodHandle EPOLL_CREATE1 = H.errno("epoll_create1", JAVA_INT, JAVA_INT);
-        static final MethodHandle EPOLL_CTL = H.errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-        static final MethodHandle EPOLL_WAIT = H.errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    // Handles for eventfds and epoll
+    private static final class Eventfd {
+        static final MethodHandle M = H.errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+    private static final class EpollCreate1 {
+        static final MethodHandle M = H.errno("epoll_create1", JAVA_INT, JAVA_INT);
+    }
+    private static final class EpollCtl {
+        static final MethodHandle M = H.errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    }
+    private static final class EpollWait {
+        static final MethodHandle M = H.errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     }
 
-    /** Handles for shared memory. */
-    private static final class Mem {
-        static final MethodHandle MMAP =
+    // Handles for shared memory
+    private static final class Mmap {
+        static final MethodHandle M =
                 H.errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
-        static final MethodHandle MUNMAP = H.errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
-        static final MethodHandle MEMFD_CREATE = H.errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Munmap {
+        static final MethodHandle M = H.errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
+    }
+    private static final class MemfdCreate {
+        static final MethodHandle M = H.errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
     }
 
-    /** Handles for device files (GPIO chips). */
-    private static final class Dev {
-        static final MethodHandle OPEN = H.link("open", true,
+    // Handles for device files (GPIO chips)
+    private static final class Open {
+        static final MethodHandle M = H.link("open", true,
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
-        static final MethodHandle IOCTL = H.link("ioctl", true,
+    }
+    private static final class Ioctl {
+        static final MethodHandle M = H.link("ioctl", true,
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-        static final MethodHandle PREADV2 =
-                H.errno("preadv2", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
+    }
+    private static final class Preadv2 {
+        static final MethodHandle M = H.errno("preadv2", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT);
     }
 
-    /** Handles for file names and the process. */
-    private static final class Names {
-        static final MethodHandle LINK = H.errno("link", JAVA_INT, ADDRESS, ADDRESS);
-        static final MethodHandle UNLINK = H.errno("unlink", JAVA_INT, ADDRESS);
-        static final MethodHandle RENAMEAT2 =
-                H.errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
-        static final MethodHandle UMASK = H.link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        static final MethodHandle GETEUID = H.link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
+    // Handles for file names and the process
+    private static final class Link {
+        static final MethodHandle M = H.errno("link", JAVA_INT, ADDRESS, ADDRESS);
+    }
+    private static final class Unlink {
+        static final MethodHandle M = H.errno("unlink", JAVA_INT, ADDRESS);
+    }
+    private static final class Renameat2 {
+        static final MethodHandle M = H.errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Umask {
+        static final MethodHandle M = H.link("umask", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class Geteuid {
+        static final MethodHandle M = H.link("geteuid", false, FunctionDescriptor.of(JAVA_INT));
     }
 
-    /** Handles for system facts and messages. */
-    private static final class Info {
-        static final MethodHandle SYSCONF = H.link("sysconf", false, FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-        static final MethodHandle STRERROR = H.link("strerror", false, FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // Handles for system facts and messages
+    private static final class Sysconf {
+        static final MethodHandle M = H.link("sysconf", false, FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    }
+    private static final class Strerror {
+        static final MethodHandle M = H.link("strerror", false, FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
 
     /**
@@ -315,7 +367,7 @@ final class Libc {
     static int close(int fd) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Fd.CLOSE.invokeExact(c, fd), c);
+            return H.result((int) Close.M.invokeExact(c, fd), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -324,7 +376,7 @@ final class Libc {
     static long read(int fd, MemorySegment buf, long len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) Fd.READ.invokeExact(c, fd, buf, len), c);
+            return H.result((long) Read.M.invokeExact(c, fd, buf, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -333,7 +385,7 @@ final class Libc {
     static long write(int fd, MemorySegment buf, long len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) Fd.WRITE.invokeExact(c, fd, buf, len), c);
+            return H.result((long) Write.M.invokeExact(c, fd, buf, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -342,7 +394,7 @@ final class Libc {
     static int fcntl(int fd, int cmd, int arg) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Fd.FCNTL.invokeExact(c, fd, cmd, arg), c);
+            return H.result((int) Fcntl.M.invokeExact(c, fd, cmd, arg), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -351,7 +403,7 @@ final class Libc {
     static int fstat(int fd, MemorySegment stat) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Fd.FSTAT.invokeExact(c, fd, stat), c);
+            return H.result((int) Fstat.M.invokeExact(c, fd, stat), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -360,7 +412,7 @@ final class Libc {
     static int ftruncate(int fd, long size) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Fd.FTRUNCATE.invokeExact(c, fd, size), c);
+            return H.result((int) Ftruncate.M.invokeExact(c, fd, size), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -369,7 +421,7 @@ final class Libc {
     static int socket(int domain, int type, int protocol) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.SOCKET.invokeExact(c, domain, type, protocol), c);
+            return H.result((int) Socket.M.invokeExact(c, domain, type, protocol), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -378,7 +430,7 @@ final class Libc {
     static int socketpair(int domain, int type, int protocol, MemorySegment fds) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.SOCKETPAIR.invokeExact(c, domain, type, protocol, fds), c);
+            return H.result((int) Socketpair.M.invokeExact(c, domain, type, protocol, fds), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -387,7 +439,7 @@ final class Libc {
     static int bind(int fd, MemorySegment addr, int len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.BIND.invokeExact(c, fd, addr, len), c);
+            return H.result((int) Bind.M.invokeExact(c, fd, addr, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -396,7 +448,7 @@ final class Libc {
     static int listen(int fd, int backlog) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.LISTEN.invokeExact(c, fd, backlog), c);
+            return H.result((int) Listen.M.invokeExact(c, fd, backlog), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -405,7 +457,7 @@ final class Libc {
     static int connect(int fd, MemorySegment addr, int len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.CONNECT.invokeExact(c, fd, addr, len), c);
+            return H.result((int) Connect.M.invokeExact(c, fd, addr, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -414,7 +466,7 @@ final class Libc {
     static int accept4(int fd, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Conn.ACCEPT4.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL, flags), c);
+            return H.result((int) Accept4.M.invokeExact(c, fd, MemorySegment.NULL, MemorySegment.NULL, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -423,7 +475,7 @@ final class Libc {
     static long sendmsg(int fd, MemorySegment msg, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) Conn.SENDMSG.invokeExact(c, fd, msg, flags), c);
+            return H.result((long) Sendmsg.M.invokeExact(c, fd, msg, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -432,7 +484,7 @@ final class Libc {
     static long recvmsg(int fd, MemorySegment msg, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) Conn.RECVMSG.invokeExact(c, fd, msg, flags), c);
+            return H.result((long) Recvmsg.M.invokeExact(c, fd, msg, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -441,7 +493,7 @@ final class Libc {
     static int poll(MemorySegment fds, long count, int timeoutMillis) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Conn.POLL.invokeExact(c, fds, count, timeoutMillis), c);
+            return H.result((int) Poll.M.invokeExact(c, fds, count, timeoutMillis), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -450,7 +502,7 @@ final class Libc {
     static int shutdown(int fd, int how) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.SHUTDOWN.invokeExact(c, fd, how), c);
+            return H.result((int) Shutdown.M.invokeExact(c, fd, how), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -459,7 +511,7 @@ final class Libc {
     static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.SETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+            return H.result((int) Setsockopt.M.invokeExact(c, fd, level, name, value, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -468,7 +520,7 @@ final class Libc {
     static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.GETSOCKOPT.invokeExact(c, fd, level, name, value, len), c);
+            return H.result((int) Getsockopt.M.invokeExact(c, fd, level, name, value, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -477,7 +529,7 @@ final class Libc {
     static int getsockname(int fd, MemorySegment addr, MemorySegment len) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Sock.GETSOCKNAME.invokeExact(c, fd, addr, len), c);
+            return H.result((int) Getsockname.M.invokeExact(c, fd, addr, len), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -486,7 +538,7 @@ final class Libc {
     static int eventfd(int initval, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Ev.EVENTFD.invokeExact(c, initval, flags), c);
+            return H.result((int) Eventfd.M.invokeExact(c, initval, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -495,7 +547,7 @@ final class Libc {
     static int epollCreate1(int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Ev.EPOLL_CREATE1.invokeExact(c, flags), c);
+            return H.result((int) EpollCreate1.M.invokeExact(c, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -504,7 +556,7 @@ final class Libc {
     static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Ev.EPOLL_CTL.invokeExact(c, epfd, op, fd, event), c);
+            return H.result((int) EpollCtl.M.invokeExact(c, epfd, op, fd, event), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -513,7 +565,7 @@ final class Libc {
     static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Ev.EPOLL_WAIT.invokeExact(c, epfd, events, max, timeoutMillis), c);
+            return H.result((int) EpollWait.M.invokeExact(c, epfd, events, max, timeoutMillis), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -524,7 +576,7 @@ final class Libc {
         MemorySegment c = H.capture();
         try {
             MemorySegment a =
-                    (MemorySegment) Mem.MMAP.invokeExact(c, MemorySegment.NULL, length, prot, flags, fd, offset);
+                    (MemorySegment) Mmap.M.invokeExact(c, MemorySegment.NULL, length, prot, flags, fd, offset);
             return H.result(a.address(), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
@@ -534,7 +586,7 @@ final class Libc {
     static int munmap(long address, long length) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Mem.MUNMAP.invokeExact(c, MemorySegment.ofAddress(address), length), c);
+            return H.result((int) Munmap.M.invokeExact(c, MemorySegment.ofAddress(address), length), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -543,7 +595,7 @@ final class Libc {
     static int memfdCreate(MemorySegment name, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Mem.MEMFD_CREATE.invokeExact(c, name, flags), c);
+            return H.result((int) MemfdCreate.M.invokeExact(c, name, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -552,7 +604,7 @@ final class Libc {
     static int open(MemorySegment path, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Dev.OPEN.invokeExact(c, path, flags, 0), c);
+            return H.result((int) Open.M.invokeExact(c, path, flags, 0), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -561,7 +613,7 @@ final class Libc {
     static int ioctl(int fd, long request, MemorySegment arg) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Dev.IOCTL.invokeExact(c, fd, request, arg), c);
+            return H.result((int) Ioctl.M.invokeExact(c, fd, request, arg), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -570,7 +622,7 @@ final class Libc {
     static long preadv2(int fd, MemorySegment iov, int count, long offset, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((long) Dev.PREADV2.invokeExact(c, fd, iov, count, offset, flags), c);
+            return H.result((long) Preadv2.M.invokeExact(c, fd, iov, count, offset, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -579,7 +631,7 @@ final class Libc {
     static int link(MemorySegment oldPath, MemorySegment newPath) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Names.LINK.invokeExact(c, oldPath, newPath), c);
+            return H.result((int) Link.M.invokeExact(c, oldPath, newPath), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -588,7 +640,7 @@ final class Libc {
     static int unlink(MemorySegment path) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Names.UNLINK.invokeExact(c, path), c);
+            return H.result((int) Unlink.M.invokeExact(c, path), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -597,7 +649,7 @@ final class Libc {
     static int renameat2(int oldDir, MemorySegment oldPath, int newDir, MemorySegment newPath, int flags) {
         MemorySegment c = H.capture();
         try {
-            return H.result((int) Names.RENAMEAT2.invokeExact(c, oldDir, oldPath, newDir, newPath, flags), c);
+            return H.result((int) Renameat2.M.invokeExact(c, oldDir, oldPath, newDir, newPath, flags), c);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -606,7 +658,7 @@ final class Libc {
     /** Sets the process's file mode creation mask and returns the old one (tests use it to widen the mask). */
     static int umask(int mask) {
         try {
-            return (int) Names.UMASK.invokeExact(mask);
+            return (int) Umask.M.invokeExact(mask);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -614,7 +666,7 @@ final class Libc {
 
     static int geteuid() {
         try {
-            return (int) Names.GETEUID.invokeExact();
+            return (int) Geteuid.M.invokeExact();
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -622,7 +674,7 @@ final class Libc {
 
     static long sysconf(int name) {
         try {
-            return (long) Info.SYSCONF.invokeExact(name);
+            return (long) Sysconf.M.invokeExact(name);
         } catch (Throwable t) {
             throw H.unchecked(t);
         }
@@ -634,7 +686,7 @@ final class Libc {
             return null;
         }
         try {
-            MemorySegment s = (MemorySegment) Info.STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.M.invokeExact(errno);
             return s.equals(MemorySegment.NULL) ? null : s.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             return null;

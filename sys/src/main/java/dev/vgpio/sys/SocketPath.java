@@ -3,6 +3,7 @@ package dev.vgpio.sys;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -85,7 +86,7 @@ public final class SocketPath {
         GroupPrincipal group = access.group() == null ? null : lookUpGroup(parent, access.group());
         Path staging;
         try {
-            staging = Files.createTempDirectory(parent, ".vgpio-", PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            staging = createPrivateDirectory(parent);
         } catch (IOException e) {
             throw new IOException("cannot create socket " + target + ": cannot create a private directory in "
                     + parent + " (" + e.getMessage() + ")", e);
@@ -120,6 +121,26 @@ public final class SocketPath {
                 // the directory is private and empty or not ours any more; nothing to do about it
             }
         }
+    }
+
+    /**
+     * A new directory {@code .vgpio-N} in {@code parent}, mode 0700 or narrower. The name need not be secret:
+     * mkdir fails on anything already there (a file, a link another user planted), and then the next name is tried.
+     * ({@link Files#createTempDirectory} would do as well but seeds a {@link java.security.SecureRandom} first, which
+     * costs a daemon tens of milliseconds before its socket listens.)
+     */
+    static Path createPrivateDirectory(Path parent) throws IOException {
+        java.util.random.RandomGenerator random = java.util.concurrent.ThreadLocalRandom.current();
+        FileAlreadyExistsException taken = null;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            Path dir = parent.resolve(".vgpio-" + Long.toUnsignedString(random.nextLong(), 36));
+            try {
+                return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            } catch (FileAlreadyExistsException e) {
+                taken = e;
+            }
+        }
+        throw new IOException("100 names tried were all taken", taken);
     }
 
     private static GroupPrincipal lookUpGroup(Path dir, String name) throws IOException {

@@ -109,6 +109,21 @@ class SocketPathTest {
     }
 
     @Test
+    void theStagingDirectoriesAreNewPrivateAndDistinct() throws IOException {
+        Path a = SocketPath.createPrivateDirectory(dir);
+        Path b = SocketPath.createPrivateDirectory(dir);
+        assertThat(a).isNotEqualTo(b).hasParent(dir);
+        assertThat(a.getFileName().toString()).startsWith(".vgpio-");
+        for (Path p : List.of(a, b)) {
+            assertThat(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).isTrue();
+            assertThat(Files.getPosixFilePermissions(p)).as("0700 or narrower (a umask)")
+                    .noneMatch(m -> m.name().startsWith("GROUP_") || m.name().startsWith("OTHERS_"));
+        }
+        assertThatThrownBy(() -> SocketPath.createPrivateDirectory(dir.resolve("missing")))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class);
+    }
+
+    @Test
     void somethingAtThePathIsNotReplaced() throws IOException {
         Files.writeString(target, "not yours");
         assertThatThrownBy(() -> UnixSocket.listenPrivately(target, 1, SocketAccess.OWNER))

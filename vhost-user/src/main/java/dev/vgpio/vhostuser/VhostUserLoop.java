@@ -33,8 +33,9 @@ public final class VhostUserLoop implements AutoCloseable {
     private static final long TASK_TIMEOUT_SECONDS = 5;
 
     private final String name;
-    private final Epoll epoll;
-    private final EventFd signal;
+    /** Made with the first server that joins ({@link #open()}): a daemon's first socket listens before. */
+    private Epoll epoll;
+    private EventFd signal;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     /** The servers by slot; a slot is never given twice, so a late event of a server that left finds null. */
@@ -48,21 +49,41 @@ public final class VhostUserLoop implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean dead;
 
-    private VhostUserLoop(String name) throws LinuxException {
+    private VhostUserLoop(String name) {
         this.name = name;
-        this.epoll = Epoll.create();
-        try {
-            this.signal = EventFd.create();
-            epoll.add(signal.fd(), Epoll.IN, data(OWN, 0));
-        } catch (LinuxException e) {
-            epoll.close();
-            throw e;
-        }
     }
 
-    /** A loop whose thread is named {@code vgpio-NAME}; it starts with its first server. */
-    public static VhostUserLoop create(String name) throws LinuxException {
+    /**
+     * A loop whose thread is named {@code vgpio-NAME}; it starts with its first server. Its descriptors are made
+     * when the first server is made ({@link VhostUserServer} does it after binding its socket).
+     */
+    public static VhostUserLoop create(String name) {
         return new VhostUserLoop(Objects.requireNonNull(name));
+    }
+
+    /** Makes the epoll set and the signal, once; before the thread starts, or on it. */
+    synchronized void open() throws LinuxException {
+        if (epoll != null) {
+            return;
+        }
+        if (stopping) {
+            throw new IllegalStateException(name + ": the serving loop is closed");
+        }
+        Epoll e = Epoll.create();
+        try {
+            EventFd s = EventFd.create();
+            try {
+                e.add(s.fd(), Epoll.IN, data(OWN, 0));
+            } catch (LinuxException x) {
+                s.close();
+                throw x;
+            }
+            signal = s;
+        } catch (LinuxException x) {
+            e.close();
+            throw x;
+        }
+        epoll = e;
     }
 
     static long data(int slot, long token) {
@@ -276,8 +297,10 @@ public final class VhostUserLoop implements AutoCloseable {
             t = thread;
         }
         if (t == null) {
-            epoll.close();
-            signal.close();
+            if (epoll != null) {
+                epoll.close();
+                signal.close();
+            }
             return;
         }
         if (Thread.currentThread() == t || dead) {

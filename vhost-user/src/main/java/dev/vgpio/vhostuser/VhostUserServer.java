@@ -170,8 +170,9 @@ public final class VhostUserServer implements AutoCloseable {
         this.ownLoop = loop == null;
         try {
             this.loop = loop != null ? loop : VhostUserLoop.create(name);
+            this.loop.open(); // after the socket listens: a front end may connect from now on, into the backlog
             this.wakeup = EventFd.create();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (listener != null) {
                 listener.close();
             }
