@@ -140,7 +140,9 @@ public final class EventFd implements AutoCloseable {
             return;
         }
         synchronized (guardLock) {
-            if (guardFd >= 0) {
+            // only a write that the kernel holds is let through: one that is merely slow (this thread preempted,
+            // a slow machine) is left to finish, its signal kept
+            if (guardFd >= 0 && PeerEventFdGuard.wouldBlock(guardFd)) {
                 rescued = true;
                 PeerEventFdGuard.drain(guardFd, iov);
             }

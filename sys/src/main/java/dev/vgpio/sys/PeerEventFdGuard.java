@@ -10,9 +10,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Unblocks a signal on a peer's eventfd that blocked: a peer shares the open file, so it can clear O_NONBLOCK
  * after {@link EventFd#signal} checked it and, with its counter at the maximum, make the write wait. One daemon
- * thread looks every 50 ms at the eventfds adopted from peers; one whose signal has waited 100 ms has its counter
- * drained with a read that cannot block ({@code preadv2(RWF_NOWAIT)}), which lets the write through, and the signal
- * then fails so that the caller drops that peer.
+ * thread looks every 50 ms at the eventfds adopted from peers; one whose signal has waited 100 ms, with its counter
+ * at the maximum (so that the write is held, not merely slow), has the counter drained with a read that cannot block
+ * ({@code preadv2(RWF_NOWAIT)}), which lets the write through, and the signal then fails so that the caller drops
+ * that peer.
  */
 final class PeerEventFdGuard {
     static final long STUCK_NANOS = 100_000_000L;
@@ -47,6 +48,27 @@ final class PeerEventFdGuard {
                 e.rescueIfStuck(now, iov);
             }
         }
+    }
+
+    /** The largest value an eventfd's counter holds: a write of 1 then waits (or fails with EAGAIN). */
+    static final long MAX_COUNT = 0xffff_ffff_ffff_fffeL;
+
+    /**
+     * Whether a write of 1 to the eventfd {@code fd} would wait: its counter is at the maximum, as the kernel shows
+     * it in {@code /proc/self/fdinfo}. True too when that cannot be read, so that a held write is never left held.
+     */
+    static boolean wouldBlock(int fd) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith("eventfd-count:")) {
+                    return Long.compareUnsigned(Long.parseUnsignedLong(line.substring(14).trim(), 16), MAX_COUNT)
+                            >= 0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return true;
+        }
+        return true;
     }
 
     /** Empties the counter of {@code fd} without waiting, whatever its O_NONBLOCK says. */

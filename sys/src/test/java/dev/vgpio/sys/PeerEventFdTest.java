@@ -40,6 +40,25 @@ class PeerEventFdTest {
     }
 
     @Test
+    void onlyACounterAtItsMaximumHoldsAWrite() throws Exception {
+        try (EventFd peer = EventFd.create(); EventFd adopted = EventFd.adoptChecked(Fds.dup(peer.fd()))) {
+            // a slow signal (the signalling thread preempted for 100 ms on a loaded machine) is not a held one:
+            // the guard must leave it alone, or it would drain a real signal and drop a good peer
+            assertThat(PeerEventFdGuard.wouldBlock(adopted.fd())).isFalse();
+            adopted.signal();
+            assertThat(PeerEventFdGuard.wouldBlock(adopted.fd())).isFalse();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment n = arena.allocate(ValueLayout.JAVA_LONG);
+                n.set(ValueLayout.JAVA_LONG, 0, PeerEventFdGuard.MAX_COUNT - 1);
+                assertThat(Fds.write(peer.fd(), n, 8)).isEqualTo(8);
+            }
+            assertThat(PeerEventFdGuard.wouldBlock(adopted.fd())).isTrue();
+            assertThat(peer.drain()).isEqualTo(PeerEventFdGuard.MAX_COUNT);
+            assertThat(PeerEventFdGuard.wouldBlock(adopted.fd())).isFalse();
+        }
+    }
+
+    @Test
     void anOrdinarySignalIsNotDisturbed() throws Exception {
         try (EventFd peer = EventFd.create(); EventFd adopted = EventFd.adoptChecked(Fds.dup(peer.fd()))) {
             for (int i = 0; i < 3; i++) {
